@@ -1,0 +1,37 @@
+# alignsim: the two Quick start targets are `make main` (the main job) and `make test` (every test).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv main test lint typecheck golden clean app assets
+
+$(STAMP): pyproject.toml tools/find_python.sh
+	@set -e; py=$$(tools/find_python.sh); echo "Using $$py ($$($$py --version))"; \
+	[ -x $(PY) ] || $$py -m venv $(VENV); \
+	$(PY) -m pip install -q --upgrade pip; \
+	$(PY) -m pip install -q -e '.[batch,analysis,app,dev]'; \
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# The main job: the main experiment, ending in figures.
+main: $(STAMP)
+	$(VENV)/bin/alignsim main
+
+# Every test: lint, format check, types, the suite (browser tests included where Chromium is).
+test: $(STAMP)
+	$(VENV)/bin/ruff check sim tests tools benchmarks
+	$(VENV)/bin/ruff format --check sim tests tools benchmarks
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -n 2 --cov=sim --cov-report=term:skip-covered
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sim tests tools benchmarks
+	$(VENV)/bin/ruff format sim tests tools benchmarks
+
+golden: $(STAMP)
+	$(PY) tools/update_golden.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

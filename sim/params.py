@@ -1,0 +1,408 @@
+"""Typed, frozen parameter objects: each parameter declared once.
+
+Every numeric parameter is declared here with its meaning, unit or scale, default, valid range,
+group and source. Validation (``sim.scenario``), CLI help, the app's sliders, the key reference
+in ``scenarios/README.md`` and the JSON Schema are all derived from these declarations.
+
+Scales used throughout:
+    alignment: -1 (Chinese camp) .. +1 (US camp)
+    approval, fears, grievance, threat, cooperation, coercion, commitment: 0 .. 1
+    time: months from the start month (month 0 = August 2022 by default)
+
+The core is pure: this module does no I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+ACTORS = ("US", "CHN", "ROK", "JPN")
+DEMOCRACIES = ("ROK", "JPN")
+PATRONS = ("US", "CHN")
+PAIRS = ("ROK-JPN", "ROK-US", "JPN-US")
+
+#: Keys of parameters that a scenario may also give as a time-varying schedule.
+SCHEDULABLE = ("us_coercion", "china_coercion", "us_commitment")
+
+
+def _p(
+    default: float,
+    lo: float,
+    hi: float,
+    unit: str,
+    meaning: str,
+    source: str,
+    group: str,
+    integer: bool = False,
+) -> Any:
+    return field(
+        default=default,
+        metadata={
+            "lo": lo,
+            "hi": hi,
+            "unit": unit,
+            "meaning": meaning,
+            "source": source,
+            "group": group,
+            "integer": integer,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Params:
+    """All numeric parameters of the model (see module docstring for scales)."""
+
+    # ---- initial conditions (August 2022) -----------------------------------------------------
+    rok_approval0: float = _p(
+        0.24, 0.0, 1.0, "share", "ROK leader's approval at month 0",
+        "Gallup Korea, 2-4 Aug 2022: 24%", "initial")  # fmt: skip
+    jpn_approval0: float = _p(
+        0.59, 0.0, 1.0, "share", "Japanese leader's (cabinet) approval at month 0",
+        "NHK, June and July 2022: 59%", "initial")  # fmt: skip
+    rok_alignment0: float = _p(
+        0.55, -1.0, 1.0, "-1 China .. +1 US", "ROK alignment at month 0",
+        "US ally hedging on China (THAAD 'three no's'); rationale", "initial")  # fmt: skip
+    jpn_alignment0: float = _p(
+        0.80, -1.0, 1.0, "-1 China .. +1 US", "Japan's alignment at month 0",
+        "Closest US ally in the region; rationale", "initial")  # fmt: skip
+    coop_rok_jpn0: float = _p(
+        0.15, 0.0, 1.0, "index 0..1", "ROK-Japan cooperation at month 0",
+        "Strained since the 2018 forced-labour ruling and 2019 whitelist removal", "initial")  # fmt: skip
+    coop_rok_us0: float = _p(
+        0.70, 0.0, 1.0, "index 0..1", "ROK-US cooperation at month 0",
+        "Treaty alliance; rationale", "initial")  # fmt: skip
+    coop_jpn_us0: float = _p(
+        0.80, 0.0, 1.0, "index 0..1", "Japan-US cooperation at month 0",
+        "Treaty alliance ('cornerstone'); rationale", "initial")  # fmt: skip
+    rok_grievance0: float = _p(
+        0.70, 0.0, 1.0, "salience 0..1", "Salience of historical grievance toward Japan in the ROK public",
+        "Forced-labour ruling (2018); 59% opposed the 2023 compensation plan", "initial")  # fmt: skip
+    jpn_grievance0: float = _p(
+        0.50, 0.0, 1.0, "salience 0..1", "Salience of grievance toward the ROK in the Japanese public",
+        "Rationale: 2019 trade dispute", "initial")  # fmt: skip
+    rok_threat0: float = _p(
+        0.70, 0.0, 1.0, "perception 0..1", "ROK threat perception (North Korea, China) at month 0",
+        "31 North Korean ballistic missile launches Jan-Aug 2022 (EAI commentary)", "initial")  # fmt: skip
+    jpn_threat0: float = _p(
+        0.60, 0.0, 1.0, "perception 0..1", "Japan's threat perception at month 0",
+        "Rationale: missile overflight risk, China's military growth", "initial")  # fmt: skip
+    rok_abandonment0: float = _p(
+        0.40, 0.0, 1.0, "fear 0..1", "ROK fear of US abandonment at month 0",
+        "Snyder 1984; rationale", "initial")  # fmt: skip
+    jpn_abandonment0: float = _p(
+        0.40, 0.0, 1.0, "fear 0..1", "Japan's fear of US abandonment at month 0",
+        "Snyder 1984; rationale", "initial")  # fmt: skip
+    rok_entrapment0: float = _p(
+        0.30, 0.0, 1.0, "fear 0..1", "ROK fear of entrapment in US-China conflict at month 0",
+        "Snyder 1984; rationale", "initial")  # fmt: skip
+    jpn_entrapment0: float = _p(
+        0.25, 0.0, 1.0, "fear 0..1", "Japan's fear of entrapment at month 0",
+        "Snyder 1984; rationale", "initial")  # fmt: skip
+    rok_china_dependence: float = _p(
+        0.23, 0.0, 1.0, "share of exports", "ROK economic dependence on China",
+        "China and Hong Kong took about a quarter of ROK exports in 2022", "economy")  # fmt: skip
+    jpn_china_dependence: float = _p(
+        0.19, 0.0, 1.0, "share of exports", "Japan's economic dependence on China",
+        "China took about a fifth of Japanese exports in 2022", "economy")  # fmt: skip
+
+    # ---- leaders and domestic politics (Putnam 1988) -------------------------------------------
+    rok_approval_baseline: float = _p(
+        0.33, 0.0, 1.0, "share", "Approval the ROK leader drifts back to without events",
+        "Yoon's polls Aug 2022-Jul 2023 stayed within 24-37% (Gallup Korea)", "leaders")  # fmt: skip
+    jpn_approval_baseline: float = _p(
+        0.45, 0.0, 1.0, "share", "Approval the Japanese leader drifts back to",
+        "Kishida 38-59% Jun 2022-May 2023 (NHK)", "leaders")  # fmt: skip
+    approval_drift: float = _p(
+        0.10, 0.0, 1.0, "per month", "Share of the gap to the baseline approval closed each month",
+        "Rationale: polls revert within a few months of an event", "leaders")  # fmt: skip
+    rok_approval_floor: float = _p(
+        0.20, 0.0, 1.0, "share", "ROK approval below which the leader takes no costly step",
+        "Putnam 1988 (win-set shrinks with capital); Yoon acted at 24-37%", "leaders")  # fmt: skip
+    jpn_approval_floor: float = _p(
+        0.25, 0.0, 1.0, "share", "Japanese approval below which the leader takes no costly step",
+        "Putnam 1988; rationale", "leaders")  # fmt: skip
+    concession_cost_scale: float = _p(
+        1.0, 0.0, 5.0, "multiplier", "Scales every step's domestic approval cost",
+        "Putnam 1988; calibration target: Yoon -4 points after the compensation plan", "leaders")  # fmt: skip
+    reciprocity_credit: float = _p(
+        0.005, 0.0, 0.1, "approval per month", "Approval earned when both leaders moved within two months",
+        "Putnam 1988: visible reciprocity eases ratification", "leaders")  # fmt: skip
+    rally_per_launch: float = _p(
+        0.001, 0.0, 0.02, "approval per launch", "Rally-round-the-flag approval gain per North Korean launch",
+        "Rationale: small, short-lived rally effects", "leaders")  # fmt: skip
+    coercion_approval_cost: float = _p(
+        0.04, 0.0, 0.5, "approval per month at full coercion x dependence", "Approval cost of Chinese economic coercion",
+        "Drezner 2003: costs in proportion to dependence", "leaders")  # fmt: skip
+    us_backlash_tolerance: float = _p(
+        0.60, 0.0, 1.0, "coercion 0..1", "US pressure above which the public resents it",
+        "Rationale for H2 (tested, not assumed)", "leaders")  # fmt: skip
+    us_backlash_cost: float = _p(
+        0.04, 0.0, 0.5, "approval per month per unit excess", "Approval cost of US pressure above the tolerance",
+        "Rationale for H2: heavy pressure makes concessions look like capitulation", "leaders")  # fmt: skip
+    us_backlash_step_mult: float = _p(
+        2.0, 0.0, 10.0, "multiplier per unit excess", "Extra domestic cost of a step under US pressure above the tolerance",
+        "Rationale for H2", "leaders")  # fmt: skip
+    approval_noise: float = _p(
+        0.012, 0.0, 0.1, "approval (half-width)", "Monthly poll noise (triangular, this half-width)",
+        "Gallup Korea month-to-month changes of 1-4 points", "leaders")  # fmt: skip
+    honeymoon_approval: float = _p(
+        0.50, 0.0, 1.0, "share", "Approval of a new leader",
+        "Yoon 52% in May 2022 (Gallup Korea)", "leaders")  # fmt: skip
+    rok_term_end_month: float = _p(
+        57, 0, 600, "month", "Month the ROK president's single five-year term ends",
+        "Yoon inaugurated May 2022: term to May 2027", "leaders", integer=True)  # fmt: skip
+    jpn_replacement_threshold: float = _p(
+        0.25, 0.0, 1.0, "share", "Approval below which the LDP replaces the Japanese leader",
+        "Rationale: LDP leaders step down when approval falls to the low 20s", "leaders")  # fmt: skip
+    jpn_replacement_months: float = _p(
+        3, 1, 24, "months", "Consecutive months below the threshold before replacement",
+        "Rationale", "leaders", integer=True)  # fmt: skip
+    motivation_threshold: float = _p(
+        0.50, -1.0, 1.0, "motivation", "Least motivation (fears + incentive) at which a leader initiates a step",
+        "Snyder 1984 / Cha 1999: leaders move when abandonment fear outweighs entrapment", "leaders")  # fmt: skip
+    small_step_interval: float = _p(
+        1, 1, 24, "months", "Least months between two of a small-steps leader's own steps",
+        "EAI commentary: 'small but persistent steps'", "leaders", integer=True)  # fmt: skip
+
+    # ---- patrons (commentary; Drezner 1998, 2003) ----------------------------------------------
+    us_coercion: float = _p(
+        0.40, 0.0, 1.0, "pressure 0..1", "US pressure on partners to align and mend ties (schedulable)",
+        "EAI commentary: allies treated 'according to their contributions'", "patrons")  # fmt: skip
+    china_coercion: float = _p(
+        0.30, 0.0, 1.0, "pressure 0..1", "China's baseline coercion of US partners (schedulable)",
+        "THAAD 'three no's plus one limit' (Aug 2022); Global Security Initiative", "patrons")  # fmt: skip
+    us_commitment: float = _p(
+        0.70, 0.0, 1.0, "credibility 0..1", "US commitment and credibility to its allies (schedulable)",
+        "Snyder 1984; 2024 re-test: restored credibility", "patrons")  # fmt: skip
+    alignment_rate: float = _p(
+        0.05, 0.0, 1.0, "per month", "Speed at which alignment answers patron pressure",
+        "Rationale: alignment shifts slowly", "patrons")  # fmt: skip
+    china_leverage: float = _p(
+        2.0, 0.0, 10.0, "multiplier", "How strongly dependence turns Chinese coercion into pull",
+        "Drezner 2003", "patrons")  # fmt: skip
+    china_backlash: float = _p(
+        0.30, 0.0, 1.0, "pull offset", "Share of coercion that hardens the public against China",
+        "Drezner 1998: coercion can harden opinion against the sender", "patrons")  # fmt: skip
+    threat_alignment_pull: float = _p(
+        0.5, 0.0, 2.0, "multiplier", "How strongly threat above 0.5 pulls a partner toward the US",
+        "Balance-of-threat rationale", "patrons")  # fmt: skip
+    china_targeting: float = _p(
+        0.5, 0.0, 1.0, "share", "Share of China's coercion aimed by the partner's contribution to the US camp",
+        "EAI commentary: each camp's leader grades partners by contribution", "patrons")  # fmt: skip
+    us_reward_rate: float = _p(
+        0.05, 0.0, 1.0, "per month", "Speed at which US cooperation with a partner follows its contribution",
+        "EAI commentary: 'linchpin', 'cornerstone'", "patrons")  # fmt: skip
+    contribution_alignment_weight: float = _p(
+        0.6, 0.0, 1.0, "weight", "Weight of alignment (vs ROK-Japan cooperation) in a partner's contribution grade",
+        "Rationale: the US asked for alignment and for mended ties", "patrons")  # fmt: skip
+    china_episode_rate: float = _p(
+        0.04, 0.0, 1.0, "per month", "Chance a Chinese coercion episode starts in a month",
+        "Visa suspension 10 Jan-Feb 2023; THAAD pressure Aug 2022", "exogenous")  # fmt: skip
+    china_episode_size: float = _p(
+        0.30, 0.0, 1.0, "pressure", "Added coercion during an episode",
+        "Rationale", "exogenous")  # fmt: skip
+    china_episode_months: float = _p(
+        2, 1, 24, "months", "Length of a coercion episode",
+        "Visa suspension lasted about a month", "exogenous", integer=True)  # fmt: skip
+
+    # ---- threat, grievance and exogenous events -------------------------------------------------
+    nk_launch_rate: float = _p(
+        4.0, 0.0, 20.0, "launches per month", "Mean North Korean missile launches per month (Poisson)",
+        "31 launches Jan-Aug 2022 (EAI commentary); 60-70 in 2022", "exogenous")  # fmt: skip
+    threat_per_launch: float = _p(
+        0.005, 0.0, 0.2, "threat per launch", "Threat-perception rise per launch",
+        "Rationale", "exogenous")  # fmt: skip
+    threat_baseline: float = _p(
+        0.50, 0.0, 1.0, "perception", "Threat perception without launches",
+        "Rationale", "exogenous")  # fmt: skip
+    threat_decay: float = _p(
+        0.10, 0.0, 1.0, "per month", "Share of the gap to the threat baseline closed each month",
+        "Rationale", "exogenous")  # fmt: skip
+    flashpoint_rate: float = _p(
+        0.05, 0.0, 1.0, "per month", "Chance of a history flashpoint in each public each month",
+        "Textbooks, Sado mine, Yasukuni visits: a few a year", "exogenous")  # fmt: skip
+    flashpoint_size: float = _p(
+        0.15, 0.0, 1.0, "salience", "Grievance-salience rise in a flashpoint",
+        "Rationale", "exogenous")  # fmt: skip
+    flashpoint_coop_hit: float = _p(
+        0.04, 0.0, 0.5, "cooperation", "ROK-Japan cooperation lost per flashpoint, times grievance",
+        "Rationale", "exogenous")  # fmt: skip
+    grievance_baseline: float = _p(
+        0.40, 0.0, 1.0, "salience", "Grievance salience the publics drift back to",
+        "Rationale", "exogenous")  # fmt: skip
+    grievance_decay: float = _p(
+        0.03, 0.0, 1.0, "per month", "Share of the gap to the grievance baseline closed each month",
+        "EAI commentary: historical disputes take long to resolve", "exogenous")  # fmt: skip
+    grievance_relief: float = _p(
+        0.3, 0.0, 2.0, "salience per trust", "Grievance relief per unit of trust a step brings",
+        "Rationale", "exogenous")  # fmt: skip
+
+    # ---- fears (Snyder 1984; Cha 1999) ---------------------------------------------------------
+    fear_rate: float = _p(
+        0.3, 0.0, 1.0, "per month", "Share of the gap to the fear targets closed each month",
+        "Rationale", "fears")  # fmt: skip
+    abandonment_slack: float = _p(
+        1.2, 1.0, 2.0, "offset", "Abandonment target = threat x (slack - commitment)",
+        "Snyder 1984: more commitment, less abandonment fear", "fears")  # fmt: skip
+    entrapment_base: float = _p(
+        0.2, 0.0, 1.0, "fear", "Entrapment target at zero US pressure and dependence, per unit commitment",
+        "Snyder 1984: more commitment, more entrapment fear", "fears")  # fmt: skip
+    entrapment_pressure_weight: float = _p(
+        0.4, 0.0, 2.0, "weight", "Entrapment added per unit of US pressure, per unit commitment",
+        "Snyder 1984", "fears")  # fmt: skip
+    entrapment_dependence_weight: float = _p(
+        0.5, 0.0, 2.0, "weight", "Entrapment added per unit of dependence on China",
+        "Rationale: dependent states pay most when dragged into rivalry", "fears")  # fmt: skip
+    entrapment_weight: float = _p(
+        1.0, 0.0, 3.0, "weight", "Weight of entrapment fear against abandonment fear in a leader's motivation",
+        "Snyder 1984", "fears")  # fmt: skip
+
+    # ---- cooperation and institutions ------------------------------------------------------------
+    commitment_effect: float = _p(
+        0.5, -1.0, 1.0, "signed weight", "Effect of US commitment on ROK-Japan cooperation: <0 Cha 1999, >0 the 2024 re-test",
+        "Cha 1999; Asian J. Pol. Sci. 2024 doi:10.1080/02185377.2024.2345057", "cooperation")  # fmt: skip
+    cha_symmetry_weight: float = _p(
+        0.5, 0.0, 2.0, "weight", "Weight of shared (symmetric) abandonment fear minus asymmetry in the cooperation incentive",
+        "Cha 1999: symmetric fears, less friction", "cooperation")  # fmt: skip
+    threat_incentive_weight: float = _p(
+        0.5, 0.0, 2.0, "weight", "Weight of shared threat in the cooperation incentive",
+        "2024 re-test: shared threat", "cooperation")  # fmt: skip
+    pressure_incentive_weight: float = _p(
+        0.6, 0.0, 2.0, "weight", "Weight of US pressure in the cooperation incentive",
+        "EAI commentary: US pressure to mend ties", "cooperation")  # fmt: skip
+    incentive_coop_rate: float = _p(
+        0.01, 0.0, 0.5, "cooperation per month", "ROK-Japan cooperation drift per unit of incentive",
+        "Rationale", "cooperation")  # fmt: skip
+    coop_decay: float = _p(
+        0.04, 0.0, 1.0, "per month", "Share of the gap between cooperation and its institutional anchor lost per month",
+        "Rationale: trust not locked in by institutions erodes", "cooperation")  # fmt: skip
+    coop_anchor_base: float = _p(
+        0.10, 0.0, 1.0, "cooperation", "ROK-Japan cooperation anchor with no institution",
+        "Rationale", "cooperation")  # fmt: skip
+    lock_in: float = _p(
+        0.8, 0.0, 2.0, "anchor per trust", "Anchor raised per unit of trust from irreversible steps",
+        "Institutionalisation (Camp David commitments)", "cooperation")  # fmt: skip
+    reversal_trust_penalty: float = _p(
+        1.5, 0.0, 5.0, "multiplier", "Trust lost by reversing a step, as a multiple of its gain",
+        "Rationale: 2015 agreement's repudiation cost more than it gained", "cooperation")  # fmt: skip
+    reversal_approval_credit: float = _p(
+        0.5, 0.0, 2.0, "multiplier", "Approval regained by reversing a step, as a multiple of its cost",
+        "Rationale", "cooperation")  # fmt: skip
+    trilateral_us_share: float = _p(
+        0.5, 0.0, 1.0, "share", "Share of a trilateral step's trust that also goes to each US alliance",
+        "Rationale", "cooperation")  # fmt: skip
+    institution_threshold: float = _p(
+        0.62, 0.0, 1.0, "index", "Trilateral index needed for institutionalised cooperation",
+        "Camp David (18 Aug 2023) as the real instance", "cooperation")  # fmt: skip
+    institution_months: float = _p(
+        3, 1, 24, "months", "Consecutive months at or above the threshold for institutionalisation",
+        "Rationale: sustained, not a spike", "cooperation", integer=True)  # fmt: skip
+    collapse_threshold: float = _p(
+        0.40, 0.0, 1.0, "index", "Trilateral index below which institutionalised cooperation is collapsing",
+        "Rationale", "cooperation")  # fmt: skip
+    collapse_months: float = _p(
+        3, 1, 24, "months", "Consecutive months below the collapse threshold for a collapse",
+        "Rationale", "cooperation", integer=True)  # fmt: skip
+
+
+PARAM_FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(Params)}
+
+
+def param_info(name: str) -> dict[str, Any]:
+    """The declaration of one parameter: default, lo, hi, unit, meaning, source, group."""
+    f = PARAM_FIELDS[name]
+    return {"name": name, "default": f.default, **f.metadata}
+
+
+def param_table() -> list[dict[str, Any]]:
+    """Every parameter's declaration, in declaration order."""
+    return [param_info(n) for n in PARAM_FIELDS]
+
+
+def out_of_range(name: str, value: float) -> str | None:
+    """Say why ``value`` is not valid for ``name``, or None if it is."""
+    m = PARAM_FIELDS[name].metadata
+    if not (m["lo"] <= value <= m["hi"]):
+        return f"a number in [{m['lo']}, {m['hi']}] ({m['unit']})"
+    if m["integer"] and float(value) != int(value):
+        return f"a whole number in [{m['lo']}, {m['hi']}] ({m['unit']})"
+    return None
+
+
+EVENT_KINDS = {
+    "approval_shock": "Add `value` (may be negative) to `actor`'s approval",
+    "leader_change": "Replace `actor`'s leader: new `strategy` (optional) and approval `value` (optional)",
+    "flashpoint": "History flashpoint: raise `actor`'s grievance salience by `value`",
+    "provocation": "North Korean provocation: `value` extra launches",
+    "coercion_episode": "Chinese coercion episode of size `value` for `duration` months",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """A scheduled shock, applied at the start of ``month`` before leaders decide."""
+
+    month: int
+    kind: str
+    actor: str = ""
+    value: float | None = None
+    strategy: str = ""
+    duration: int = 0
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved scenario: parameters, strategies, schedules, events and horizon."""
+
+    name: str = "default"
+    description: str = ""
+    params: Params = field(default_factory=Params)
+    strategies: tuple[tuple[str, str], ...] = (
+        ("ROK", "small_steps"),
+        ("JPN", "small_steps"),
+        ("ROK_successor", "status_quo"),
+        ("JPN_successor", "small_steps"),
+    )
+    #: key -> ((month, value), ...) in increasing month order; piecewise constant.
+    schedules: tuple[tuple[str, tuple[tuple[int, float], ...]], ...] = ()
+    events: tuple[Event, ...] = ()
+    months: int = 60
+    start: str = "2022-08"
+
+    def strategy(self, role: str) -> str:
+        """Strategy name for a role: ROK, JPN, ROK_successor or JPN_successor."""
+        return dict(self.strategies)[role]
+
+    def schedule(self, key: str) -> tuple[tuple[int, float], ...]:
+        return dict(self.schedules).get(key, ())
+
+    def with_params(self, **changes: Any) -> Scenario:
+        """A copy with some parameters replaced (no validation: see sim.scenario)."""
+        return dataclasses.replace(self, params=dataclasses.replace(self.params, **changes))
+
+    def with_strategies(self, **roles: str) -> Scenario:
+        s = dict(self.strategies)
+        s.update(roles)
+        return dataclasses.replace(self, strategies=tuple(s.items()))
+
+
+def scheduled_value(scenario: Scenario, key: str, month: int) -> float:
+    """Value of a schedulable parameter at ``month``: last schedule point at or before it."""
+    value = float(getattr(scenario.params, key))
+    for m, v in scenario.schedule(key):
+        if m <= month:
+            value = v
+        else:
+            break
+    return value
+
+
+def month_label(start: str, month: int) -> str:
+    """Calendar label (YYYY-MM) of a model month."""
+    y, m = (int(x) for x in start.split("-"))
+    total = y * 12 + (m - 1) + month
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
