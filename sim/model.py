@@ -176,7 +176,7 @@ class AlignmentModel(mesa.Model):
                 continue
             elif ev.kind == "flashpoint":
                 agent.grievance = float(
-                    R.clip01(np.float64(agent.grievance + float(ev.value or 0.0)))
+                    R.clip01(_a(agent.grievance + float(ev.value or 0.0)))[0, 0]
                 )
             elif ev.kind == "provocation":
                 launches = launches + float(ev.value or 0.0)
