@@ -28,6 +28,19 @@ def _a(x: float) -> Arr:
     return np.array([[x]], dtype=float)
 
 
+def human_decision(choice: str, view: LeaderView) -> Decision:
+    """A player's move: a step name, "reverse" or "none"; a player joins any joint step the
+    partner proposes that is on the table and affordable."""
+    accept = view.available & view.feasible
+    if choice == "none":
+        proposal = R.NONE
+    elif choice == "reverse":
+        proposal = R.REVERSE
+    else:
+        proposal = S.STEP_INDEX[choice]
+    return Decision(np.array([proposal]), accept)
+
+
 class StateAgent(mesa.Agent):
     """A state. ``name`` is US, CHN, ROK or JPN; patrons keep a fixed alignment."""
 
@@ -123,7 +136,7 @@ class DemocracyAgent(StateAgent):
 
     @property
     def owned(self) -> Arr:
-        return S.OWNED[self.index : self.index + 1]
+        return self.model.owned[self.index : self.index + 1]
 
     # -- perceive ---------------------------------------------------------------------------------
     def perceive(self, launches: Arr, flash: Arr) -> None:
@@ -159,6 +172,9 @@ class DemocracyAgent(StateAgent):
             can_reverse=self._reversible[:, 0] >= 0,
             min_interval=np.asarray(p.small_step_interval).reshape(-1),
         )
+        human = self.model.human_choice.pop(self.name, None)
+        if human is not None:
+            return human_decision(human, view)
         return STRATEGIES[self.strategy].decide(view)
 
     # -- act --------------------------------------------------------------------------------------

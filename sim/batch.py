@@ -244,6 +244,12 @@ def monthly_record(s: ArrayState, inputs: dict[str, Any], launches: Arr, acts: A
     )
 
 
+def owned_steps(scenario: Scenario) -> Arr:
+    """OWNED (2, K) with the scenario's disabled steps taken off the ladder."""
+    enabled = np.array([name not in scenario.disabled_steps for name in S.STEP_NAMES])
+    return S.OWNED & enabled
+
+
 def step_month(
     scenario: Scenario, p: RunParams, s: ArrayState, month: int, draws: MonthDraws
 ) -> tuple[ArrayState, dict[str, Any], Arr, Arr]:
@@ -313,8 +319,9 @@ def step_month(
     motivated = R.motivation(s.abandonment, s.entrapment, incentive, p) >= p.motivation_threshold
     cost = R.step_cost(grievance, us_c, p)
     feasible = R.feasible_steps(approval, floor, cost)
-    available = R.available_steps(s.taken, s.coop[:, 0:1], S.OWNED)
-    reversible = R.latest_reversible(s.taken, s.taken_month, S.OWNED)
+    owned = owned_steps(scenario)
+    available = R.available_steps(s.taken, s.coop[:, 0:1], owned)
+    reversible = R.latest_reversible(s.taken, s.taken_month, owned)
     since = month - s.last_own_step
     proposal = np.full((n, 2), R.NONE, dtype=np.int64)
     accept = np.zeros((n, 2, S.N_STEPS), dtype=bool)

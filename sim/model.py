@@ -26,7 +26,7 @@ from sim import rng as RNG
 from sim import rules as R
 from sim import steps as S
 from sim.agents import DemocracyAgent, PatronAgent
-from sim.batch import MONTHLY_VARS, RunParams, draw_month, schedule_at
+from sim.batch import MONTHLY_VARS, RunParams, draw_month, owned_steps, schedule_at
 from sim.params import PARAM_FIELDS, Scenario, month_label
 from sim.strategies import STRATEGY_NAMES
 
@@ -82,6 +82,10 @@ class AlignmentModel(mesa.Model):
         self.run_params = RunParams(spec.params, 1)
         self._keys = RNG.run_keys(seed, [self.replication])
         self.month = 0
+        self.owned = owned_steps(spec)
+        #: a player's pending move per state for the next step (see :meth:`set_choice`)
+        self.human_choice: dict[str, str] = {}
+        self._us_override: float | None = None
         p = self.run_params
 
         self.us = PatronAgent(self, "US", 1.0)
@@ -153,9 +157,10 @@ class AlignmentModel(mesa.Model):
         spec, p = self.spec, self.run_params
         draws = draw_month(self._keys, month, p)
         rok, jpn, us, china = self.rok, self.jpn, self.us, self.china
-        us.perceive(
-            schedule_at(spec, p, "us_coercion", month), schedule_at(spec, p, "us_commitment", month)
-        )
+        us_now = schedule_at(spec, p, "us_coercion", month)
+        if self._us_override is not None:
+            us_now, self._us_override = self._us_override, None
+        us.perceive(us_now, schedule_at(spec, p, "us_commitment", month))
         china.perceive(schedule_at(spec, p, "china_coercion", month), 0.0)
         us_c, commit = float(us.coercion), float(us.commitment)
         launches = draws.launches
@@ -291,6 +296,56 @@ class AlignmentModel(mesa.Model):
         self.datacollector.collect(self)
         if self.month >= spec.months:
             self.running = False
+
+    # ------------------------------------------------------------------------------ play mode
+    def set_choice(self, actor: str, move: str) -> None:
+        """Set a player's move for the next month: ``actor`` ROK or JPN, ``move`` a step name,
+        "reverse" or "none". The state's strategy is bypassed for that month only."""
+        if actor not in ("ROK", "JPN"):
+            raise ValueError(f"a player can move ROK or JPN, not {actor!r}")
+        if move not in ("none", "reverse") and move not in S.STEP_INDEX:
+            raise ValueError(f"unknown move {move!r}")
+        self.human_choice[actor] = move
+
+    def set_us_pressure(self, value: float) -> None:
+        """A player playing the US sets next month's US pressure (0..1)."""
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"US pressure must be in [0, 1], got {value}")
+        self._us_override = float(value)
+
+    def move_options(self, actor: str) -> list[dict[str, Any]]:
+        """Moves open to ``actor`` now, with the expected domestic approval cost of each.
+
+        Costs use this month's grievance and US pressure; news of next month (flashpoints,
+        shocks) can still change them.
+        """
+        agent = self.rok if actor == "ROK" else self.jpn
+        p = self.run_params
+        us_next = schedule_at(self.spec, p, "us_coercion", self.month + 1)
+        us_c = self._us_override if self._us_override is not None else us_next
+        cost = R.step_cost(_a(agent.grievance), us_c, p)[0, 0]
+        feasible = R.feasible_steps(
+            _a(agent.approval), np.array([agent.approval_floor]), cost[None, None]
+        )[0, 0]
+        available = R.available_steps(self.taken, _a(self.coop[0]), agent.owned)[0, 0]
+        opts: list[dict[str, Any]] = [
+            {"move": "none", "label": "No step this month", "cost": 0.0, "feasible": True}
+        ]
+        for k, step in enumerate(S.LADDER):
+            if available[k]:
+                opts.append({"move": step.name, "label": step.label, "cost": float(cost[k]),
+                             "feasible": bool(feasible[k]), "joint": step.owner == "joint"})  # fmt: skip
+        rev = R.latest_reversible(self.taken, self.taken_month, agent.owned)[0, 0]
+        if rev >= 0:
+            opts.append(
+                {
+                    "move": "reverse",
+                    "label": f"Reverse: {S.LADDER[rev].label}",
+                    "cost": 0.0,
+                    "feasible": True,
+                }
+            )
+        return opts
 
     def run(self) -> None:
         """Run to the horizon."""

@@ -370,6 +370,8 @@ class Scenario:
     #: key -> ((month, value), ...) in increasing month order; piecewise constant.
     schedules: tuple[tuple[str, tuple[tuple[int, float], ...]], ...] = ()
     events: tuple[Event, ...] = ()
+    #: steps removed from the ladder in this scenario (never on the table)
+    disabled_steps: tuple[str, ...] = ()
     months: int = 60
     start: str = "2022-08"
 
@@ -388,6 +390,34 @@ class Scenario:
         s = dict(self.strategies)
         s.update(roles)
         return dataclasses.replace(self, strategies=tuple(s.items()))
+
+
+def scenario_dict(scenario: Scenario) -> dict[str, Any]:
+    """A plain, JSON-ready dict of a resolved scenario (for display, manifests and hashing)."""
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "months": scenario.months,
+        "start": scenario.start,
+        "strategies": dict(scenario.strategies),
+        "params": dataclasses.asdict(scenario.params),
+        "schedules": {k: [list(p) for p in v] for k, v in scenario.schedules},
+        "events": [dataclasses.asdict(e) for e in scenario.events],
+        "disabled_steps": list(scenario.disabled_steps),
+    }
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """Stable hash (sha256, 16 hex digits) of everything that determines a run except its name,
+    description and seed."""
+    import hashlib
+    import json
+
+    d = scenario_dict(scenario)
+    d.pop("name")
+    d.pop("description")
+    text = json.dumps(d, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def scheduled_value(scenario: Scenario, key: str, month: int) -> float:

@@ -1,0 +1,1 @@
+"""Subcommands of the alignsim CLI, discovered automatically (see sim/cli.py)."""
