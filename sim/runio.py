@@ -1,0 +1,179 @@
+"""One run of a scenario, its readable summary, and its files (the edge behind `alignsim run`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.batch import FIRST_MOVER, MONTHLY_VARS
+from sim.errors import UserError
+from sim.model import AlignmentModel
+from sim.params import Scenario, month_label, scenario_dict, scenario_hash
+from sim.scenario import load_scenario
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    seed: int
+    replication: int
+    monthly: pd.DataFrame
+    summary: dict[str, Any]
+    steps: pd.DataFrame
+    events: pd.DataFrame
+
+    def provenance(self) -> dict[str, Any]:
+        """What reproduces this run."""
+        from sim.cli import _version
+
+        return {
+            "scenario": self.scenario.name,
+            "scenario_hash": scenario_hash(self.scenario),
+            "seed": self.seed,
+            "replication": self.replication,
+            "months": self.scenario.months,
+            "engine": "mesa",
+            "version": _version(),
+            "python": platform.python_version(),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "resolved_scenario": scenario_dict(self.scenario),
+        }
+
+    def text_summary(self) -> str:
+        """The short summary `alignsim run` prints."""
+        sc, s = self.scenario, self.summary
+        start = sc.start
+        lines = [
+            f"alignsim run: {sc.name} (seed {self.seed}, replication {self.replication}, "
+            f"{sc.months} months from {start})",
+            "A stylised research and teaching model, not a forecast.",
+            "",
+            f"Final trilateral cooperation index: {s['final_trilateral']:.3f} "
+            f"(peak {s['max_trilateral']:.3f})",
+        ]
+        inst = int(s["inst_month"])
+        if inst >= 0:
+            lines.append(
+                f"Institutionalised trilateral cooperation: month {inst} ({month_label(start, inst)})"
+            )
+        else:
+            lines.append("Institutionalised trilateral cooperation: not reached")
+        coll = int(s["collapse_month"])
+        if inst >= 0:
+            lines.append(
+                f"Later collapse: month {coll} ({month_label(start, coll)})"
+                if coll >= 0
+                else "Later collapse: none"
+            )
+        lines.append(f"First mover: {FIRST_MOVER[int(s['first_mover'])]}")
+        lines.append(
+            f"Final approval: ROK {s['final_approval_ROK']:.0%} (leaders in office: {s['leaders_ROK']}), "
+            f"JPN {s['final_approval_JPN']:.0%} (leaders: {s['leaders_JPN']})"
+        )
+        lines.append(
+            f"Final alignment (-1 China .. +1 US): ROK {s['final_alignment_ROK']:+.2f}, "
+            f"JPN {s['final_alignment_JPN']:+.2f}"
+        )
+        lines.append("")
+        if self.steps.empty:
+            lines.append("Steps taken: none")
+        else:
+            lines.append(f"Steps taken ({s['steps_ROK']} by ROK, {s['steps_JPN']} by JPN, joint steps counted "
+                         f"for both; reversals ROK {s['reversals_ROK']}, JPN {s['reversals_JPN']}):")  # fmt: skip
+            for row in self.steps.itertuples():
+                verb = "reversed" if row.action == "reverse" else "took"
+                lines.append(
+                    f"  month {row.month:>3} ({row.date})  {row.actor:<4} {verb}: {row.label}"
+                )
+        return "\n".join(lines)
+
+
+def run_scenario(
+    source: str | Path | Scenario, seed: int = 1, replication: int = 0, months: int | None = None
+) -> RunResult:
+    """Load (if needed) and run a scenario once with the Mesa model."""
+    sc = source if isinstance(source, Scenario) else load_scenario(source)
+    model = AlignmentModel(sc, rng=seed, replication=replication, months=months)
+    model.run()
+    monthly = model.datacollector.get_model_vars_dataframe()
+    monthly = monthly[["month", "date", *MONTHLY_VARS]].reset_index(drop=True)
+    steps = pd.DataFrame(
+        model.steps_log, columns=["month", "date", "actor", "step", "label", "action"]
+    )
+    events = pd.DataFrame(model.event_log, columns=["month", "date", "kind", "actor", "text"])
+    return RunResult(model.spec, seed, replication, monthly, model.summary(), steps, events)
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` only on success."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_table(df: pd.DataFrame, target: Path, fmt: str) -> Path:
+    path = target.with_suffix("." + fmt)
+    with atomic_path(path) as tmp:
+        if fmt == "parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, index=False, float_format="%.10g")
+    return path
+
+
+def write_run(result: RunResult, out: Path, fmt: str = "csv", plot: bool = False) -> list[Path]:
+    """Write the run's tables (and optionally its story figure) into ``out``, atomically per file."""
+    if out.exists() and not out.is_dir():
+        raise UserError(
+            "output path exists and is not a folder", file=out, expected="a folder path"
+        )
+    files = [
+        write_table(result.monthly, out / "monthly", fmt),
+        write_table(pd.DataFrame([result.summary]), out / "summary", fmt),
+        write_table(result.steps, out / "steps", "csv"),
+        write_table(result.events, out / "events", "csv"),
+    ]
+    with atomic_path(out / "run.json") as tmp:
+        tmp.write_text(json.dumps(result.provenance(), indent=2) + "\n")
+    files.append(out / "run.json")
+    if plot:
+        files.append(write_story(result, out / "story.png"))
+    return files
+
+
+def write_story(result: RunResult, target: Path) -> Path:
+    """The run's story figure (sim.plotting.plot_run_story) saved as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.cli import _version
+    from sim.plotting import plot_run_story
+
+    stamp = f"{result.scenario.name} | seed {result.seed} | 1 run | alignsim {_version()}"
+    fig = plot_run_story(
+        result.monthly, result.steps, result.events, title=result.scenario.name, stamp=stamp
+    )
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+    return target

@@ -1,0 +1,539 @@
+"""Scenario files (TOML) -> validated, resolved :class:`sim.params.Scenario` objects.
+
+A scenario file is data: it is parsed with ``tomllib`` and checked key by key against the
+parameter declarations in ``sim.params``; nothing in it is ever executed. Format (every key
+optional except where noted; ``scenarios/README.md`` documents every key and is generated from
+the declarations by ``alignsim schema --markdown``)::
+
+    name = "leader_crisis"                 # defaults to the file name
+    description = "One line shown by `alignsim scenarios`"
+    extends = "baseline_2022.toml"         # path relative to this file; keys here override it
+    months = 60                            # horizon, 1..600
+    start = "2022-08"                      # calendar month of month 0 (YYYY-MM)
+    disabled_steps = ["grand_bargain"]     # steps taken off the ladder
+
+    [strategies]                           # rok, jpn, rok_successor, jpn_successor
+    rok = "small_steps"
+
+    [params]                               # any declared parameter
+    rok_approval0 = 0.24
+
+    [schedules]                            # time-varying inputs: [[month, value], ...]
+    us_coercion = [[0, 0.4], [6, 0.6]]     # months strictly increasing
+
+    [[events]]                             # scheduled shocks
+    month = 28
+    kind = "leader_change"                 # see sim.params.EVENT_KINDS
+    actor = "ROK"
+    strategy = "hardline"
+    value = 0.45
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sim.errors import UserError, unknown_name
+from sim.params import (
+    EVENT_KINDS,
+    PARAM_FIELDS,
+    SCHEDULABLE,
+    Event,
+    Params,
+    Scenario,
+    out_of_range,
+    param_info,
+    param_table,
+)
+
+TOP_KEYS = {
+    "name": "Scenario name (defaults to the file name)",
+    "description": "One-line description",
+    "extends": "Path of a scenario file this one extends (relative to this file)",
+    "months": "Horizon in months (1..600)",
+    "start": "Calendar month of month 0, YYYY-MM",
+    "disabled_steps": "Steps taken off the ladder in this scenario (list of step names)",
+    "inherit_events": "Keep the extended scenario's events (default true)",
+    "strategies": "Table: leader strategies by role",
+    "params": "Table: numeric parameters",
+    "schedules": "Table: time-varying inputs as [[month, value], ...]",
+    "events": "Array of tables: scheduled shocks",
+}
+ROLES = {
+    "rok": "ROK",
+    "jpn": "JPN",
+    "rok_successor": "ROK_successor",
+    "jpn_successor": "JPN_successor",
+}
+EVENT_KEYS = ("month", "kind", "actor", "value", "strategy", "duration", "label")
+EVENT_VALUE_RANGE = {
+    "approval_shock": (-1.0, 1.0),
+    "leader_change": (0.0, 1.0),
+    "flashpoint": (0.0, 1.0),
+    "provocation": (0.0, 100.0),
+    "coercion_episode": (0.0, 1.0),
+}
+
+
+def scenarios_dir() -> Path:
+    """Where named scenarios live: $ALIGNSIM_SCENARIOS, ./scenarios, or the source tree's."""
+    env = os.environ.get("ALIGNSIM_SCENARIOS")
+    if env:
+        return Path(env)
+    here = Path.cwd() / "scenarios"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def find_scenario(name: str | Path) -> Path:
+    """Resolve a scenario argument: a path to a file, or a bare name in the scenarios folder."""
+    p = Path(name)
+    if p.suffix == ".toml" or p.exists() or len(p.parts) > 1:
+        if not p.is_file():
+            raise UserError("scenario file not found", file=p, expected="an existing .toml file")
+        return p
+    cand = scenarios_dir() / f"{name}.toml"
+    if cand.is_file():
+        return cand
+    names = [q.stem for q in sorted(scenarios_dir().glob("*.toml"))]
+    raise unknown_name("scenario", str(name), names)
+
+
+def list_scenarios() -> list[tuple[str, str, Path]]:
+    """(name, description, path) of every scenario file in the scenarios folder."""
+    out = []
+    for path in sorted(scenarios_dir().glob("*.toml")):
+        try:
+            sc = load_scenario(path)
+            out.append((sc.name, sc.description, path))
+        except UserError as e:
+            out.append((path.stem, f"(invalid: {e.message})", path))
+    return out
+
+
+def load_scenario(source: str | Path) -> Scenario:
+    """Load, merge (``extends``) and validate a scenario file into a resolved Scenario.
+
+    Raises:
+        UserError: with the file, key, expected and found values for any mistake.
+    """
+    path = find_scenario(source)
+    raw = _merged(path, ())
+    return _build(raw, path)
+
+
+# ---------------------------------------------------------------------------------------- parsing
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError("file not found", file=path) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"cannot read the file ({e})", file=path) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        raise UserError(
+            f"TOML syntax error: {e}", file=path, line=int(m.group(1)) if m else None
+        ) from None
+
+
+def _merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """The file's data with its ``extends`` chain merged in (child keys override)."""
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p.name) for p in (*chain, resolved))
+        raise UserError(f"circular 'extends': {cycle}", file=path, key="extends")
+    data = _read_toml(path)
+    for key in data:
+        if key not in TOP_KEYS:
+            raise unknown_name("top-level key", key, TOP_KEYS, file=path)
+    data["__file__"] = str(path)
+    parent_ref = data.get("extends")
+    if parent_ref is None:
+        return data
+    if not isinstance(parent_ref, str):
+        raise UserError("wrong type", file=path, key="extends", expected="a file path string",
+                        found=parent_ref)  # fmt: skip
+    parent_path = (
+        (path.parent / parent_ref) if not Path(parent_ref).is_absolute() else Path(parent_ref)
+    )
+    if not parent_path.is_file():
+        raise UserError(
+            f"extended scenario not found: {parent_path}",
+            file=path,
+            key="extends",
+            expected="an existing scenario file, relative to this file",
+            found=parent_ref,
+        )
+    parent = _merged(parent_path, (*chain, resolved))
+    return _merge(parent, data)
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    out = dict(parent)
+    for key, value in child.items():
+        if key in ("params", "strategies", "schedules") and isinstance(value, dict):
+            base = parent.get(key, {})
+            out[key] = {**(base if isinstance(base, dict) else {}), **value}
+        elif key == "events":
+            inherit = child.get("inherit_events", True)
+            base_events = parent.get("events", []) if inherit is True else []
+            out[key] = [*(base_events if isinstance(base_events, list) else []), *value] if isinstance(
+                value, list) else value  # fmt: skip
+        else:
+            out[key] = value
+    for k in ("name", "description"):
+        if k not in child:
+            out.pop(k, None)
+    return out
+
+
+# ----------------------------------------------------------------------------------- validation
+def _number(path: Path, key: str, value: Any, what: str = "a number") -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UserError("wrong type", file=path, key=key, expected=what, found=value)
+    return float(value)
+
+
+def _int(path: Path, key: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UserError("wrong type", file=path, key=key, expected=f"a whole number in [{lo}, {hi}]",
+                        found=value)  # fmt: skip
+    if not lo <= value <= hi:
+        raise UserError("value out of range", file=path, key=key, expected=f"a whole number in [{lo}, {hi}]",
+                        found=value)  # fmt: skip
+    return int(value)
+
+
+def _str(path: Path, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise UserError("wrong type", file=path, key=key, expected="a string", found=value)
+    return value
+
+
+def _table(path: Path, key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise UserError("wrong type", file=path, key=key, expected=f"a table [{key}]", found=value)
+    return value
+
+
+def check_param(path: Path | str, key: str, name: str, value: Any) -> float:
+    """Validate one parameter value against its declaration; return it as a float."""
+    p = Path(path)
+    if name not in PARAM_FIELDS:
+        raise unknown_name("parameter", name, PARAM_FIELDS, file=p, key=key)
+    info = param_info(name)
+    v = _number(p, key, value, f"a number in [{info['lo']}, {info['hi']}] ({info['unit']})")
+    why = out_of_range(name, v)
+    if why:
+        raise UserError("value out of range", file=p, key=key, expected=why, found=value)
+    return v
+
+
+def check_strategy(path: Path | str, key: str, value: Any) -> str:
+    from sim.strategies import STRATEGY_NAMES
+
+    name = _str(Path(path), key, value)
+    if name not in STRATEGY_NAMES:
+        raise unknown_name("strategy", name, STRATEGY_NAMES, file=path, key=key)
+    return name
+
+
+def _build(raw: dict[str, Any], path: Path) -> Scenario:
+    name = _str(path, "name", raw.get("name", path.stem))
+    description = _str(path, "description", raw.get("description", ""))
+    months = _int(path, "months", raw.get("months", 60), 1, 600)
+    start = _str(path, "start", raw.get("start", "2022-08"))
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
+        raise UserError(
+            "bad date", file=path, key="start", expected="YYYY-MM, e.g. 2022-08", found=start
+        )
+    if "inherit_events" in raw and not isinstance(raw["inherit_events"], bool):
+        raise UserError("wrong type", file=path, key="inherit_events", expected="true or false",
+                        found=raw["inherit_events"])  # fmt: skip
+
+    params: dict[str, float] = {}
+    for k, v in _table(path, "params", raw.get("params", {})).items():
+        val = check_param(path, f"params.{k}", k, v)
+        params[k] = int(val) if param_info(k)["integer"] else val
+    base = Params(**params)  # type: ignore[arg-type]
+
+    roles = dict(Scenario().strategies)
+    for k, v in _table(path, "strategies", raw.get("strategies", {})).items():
+        if k not in ROLES:
+            raise unknown_name("strategy role", k, ROLES, file=path, key=f"strategies.{k}")
+        roles[ROLES[k]] = check_strategy(path, f"strategies.{k}", v)
+
+    schedules = []
+    for k, v in _table(path, "schedules", raw.get("schedules", {})).items():
+        key = f"schedules.{k}"
+        if k not in SCHEDULABLE:
+            raise unknown_name("schedulable input", k, SCHEDULABLE, file=path, key=key)
+        if not isinstance(v, list) or not v:
+            raise UserError("wrong type", file=path, key=key, expected="a list of [month, value] pairs",
+                            found=v)  # fmt: skip
+        points: list[tuple[int, float]] = []
+        for i, pt in enumerate(v):
+            if not (isinstance(pt, list) and len(pt) == 2):
+                raise UserError("wrong type", file=path, key=f"{key}[{i}]", expected="a [month, value] pair",
+                                found=pt)  # fmt: skip
+            m = _int(path, f"{key}[{i}] month", pt[0], 0, 600)
+            val = check_param(path, f"{key}[{i}] value", k, pt[1])
+            if points and m <= points[-1][0]:
+                raise UserError(
+                    "schedule out of order",
+                    file=path,
+                    key=f"{key}[{i}]",
+                    expected=f"a month after {points[-1][0]} (months strictly increasing)",
+                    found=m,
+                )
+            points.append((m, val))
+        schedules.append((k, tuple(points)))
+
+    events = []
+    raw_events = raw.get("events", [])
+    if not isinstance(raw_events, list):
+        raise UserError("wrong type", file=path, key="events", expected="an array of tables [[events]]",
+                        found=raw_events)  # fmt: skip
+    for i, ev in enumerate(raw_events):
+        events.append(_event(path, i, ev, months))
+    events.sort(key=lambda e: e.month)
+
+    from sim.steps import STEP_NAMES
+
+    disabled = raw.get("disabled_steps", [])
+    if not isinstance(disabled, list):
+        raise UserError("wrong type", file=path, key="disabled_steps", expected="a list of step names",
+                        found=disabled)  # fmt: skip
+    for s in disabled:
+        if s not in STEP_NAMES:
+            raise unknown_name("step", str(s), STEP_NAMES, file=path, key="disabled_steps")
+
+    return Scenario(
+        name=name,
+        description=description,
+        params=base,
+        strategies=tuple(roles.items()),
+        schedules=tuple(schedules),
+        events=tuple(events),
+        disabled_steps=tuple(disabled),
+        months=months,
+        start=start,
+    )
+
+
+def _event(path: Path, i: int, ev: Any, months: int) -> Event:
+    key = f"events[{i}]"
+    if not isinstance(ev, dict):
+        raise UserError("wrong type", file=path, key=key, expected="a table [[events]]", found=ev)
+    for k in ev:
+        if k not in EVENT_KEYS:
+            raise unknown_name("event key", k, EVENT_KEYS, file=path, key=f"{key}.{k}")
+    if "month" not in ev or "kind" not in ev:
+        raise UserError("missing key", file=path, key=key, expected="both 'month' and 'kind'",
+                        found=sorted(ev))  # fmt: skip
+    month = _int(path, f"{key}.month", ev["month"], 1, months)
+    kind = _str(path, f"{key}.kind", ev["kind"])
+    if kind not in EVENT_KINDS:
+        raise unknown_name("event kind", kind, EVENT_KINDS, file=path, key=f"{key}.kind")
+    actor = _str(path, f"{key}.actor", ev.get("actor", ""))
+    if kind in ("approval_shock", "leader_change", "flashpoint") and actor not in ("ROK", "JPN"):
+        raise UserError(
+            "bad actor", file=path, key=f"{key}.actor", expected="ROK or JPN", found=actor or None
+        )
+    value = None
+    if "value" in ev:
+        lo, hi = EVENT_VALUE_RANGE[kind]
+        value = _number(path, f"{key}.value", ev["value"], f"a number in [{lo}, {hi}]")
+        if not lo <= value <= hi:
+            raise UserError("value out of range", file=path, key=f"{key}.value", expected=f"a number in [{lo}, {hi}]",
+                            found=ev["value"])  # fmt: skip
+    elif kind in ("approval_shock", "flashpoint", "provocation", "coercion_episode"):
+        raise UserError(
+            "missing key", file=path, key=f"{key}.value", expected=f"a value for a {kind}"
+        )
+    strategy = ""
+    if "strategy" in ev:
+        if kind != "leader_change":
+            raise UserError("key not allowed here", file=path, key=f"{key}.strategy",
+                            expected="'strategy' only on leader_change events", found=ev["strategy"])  # fmt: skip
+        strategy = check_strategy(path, f"{key}.strategy", ev["strategy"])
+    duration = 0
+    if "duration" in ev:
+        duration = _int(path, f"{key}.duration", ev["duration"], 1, 120)
+    elif kind == "coercion_episode":
+        duration = 1
+    label = _str(path, f"{key}.label", ev.get("label", ""))
+    return Event(month=month, kind=kind, actor=actor, value=value, strategy=strategy, duration=duration,
+                 label=label)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ derived documents
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of a scenario file, derived from the declarations."""
+    from sim.steps import STEP_NAMES
+    from sim.strategies import STRATEGY_NAMES
+
+    def num(name: str) -> dict[str, Any]:
+        i = param_info(name)
+        return {
+            "type": "integer" if i["integer"] else "number",
+            "minimum": i["lo"],
+            "maximum": i["hi"],
+            "default": i["default"],
+            "description": f"{i['meaning']} [{i['unit']}]. Source: {i['source']}",
+        }
+
+    strategy = {"type": "string", "enum": list(STRATEGY_NAMES)}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "alignsim scenario file",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "description": TOP_KEYS["name"]},
+            "description": {"type": "string", "description": TOP_KEYS["description"]},
+            "extends": {"type": "string", "description": TOP_KEYS["extends"]},
+            "months": {"type": "integer", "minimum": 1, "maximum": 600, "default": 60},
+            "start": {
+                "type": "string",
+                "pattern": r"^\d{4}-(0[1-9]|1[0-2])$",
+                "default": "2022-08",
+            },
+            "inherit_events": {"type": "boolean", "default": True},
+            "disabled_steps": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(STEP_NAMES)},
+            },
+            "strategies": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {r: strategy for r in ROLES},
+            },
+            "params": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {n: num(n) for n in PARAM_FIELDS},
+            },
+            "schedules": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    k: {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "array",
+                            "prefixItems": [{"type": "integer", "minimum": 0}, num(k)],
+                            "minItems": 2,
+                            "maxItems": 2,
+                        },
+                    }
+                    for k in SCHEDULABLE
+                },
+            },
+            "events": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["month", "kind"],
+                    "properties": {
+                        "month": {"type": "integer", "minimum": 1},
+                        "kind": {"type": "string", "enum": list(EVENT_KINDS)},
+                        "actor": {"type": "string", "enum": ["ROK", "JPN", ""]},
+                        "value": {"type": "number"},
+                        "strategy": strategy,
+                        "duration": {"type": "integer", "minimum": 1},
+                        "label": {"type": "string"},
+                    },
+                },
+            },
+        },
+    }
+
+
+def markdown_reference() -> str:
+    """The key reference of scenarios/README.md, derived from the declarations."""
+    from sim.steps import LADDER
+    from sim.strategies import STRATEGIES
+
+    lines = ["## Top-level keys", "", "| key | meaning |", "|---|---|"]
+    lines += [f"| `{k}` | {v} |" for k, v in TOP_KEYS.items()]
+    lines += ["", "## `[strategies]`", "", "Roles: " + ", ".join(f"`{r}`" for r in ROLES) + ".", "",
+              "| strategy | description |", "|---|---|"]  # fmt: skip
+    lines += [f"| `{s.name}` | {s.description} |" for s in STRATEGIES.values()]
+    lines += [
+        "",
+        "## `[params]`",
+        "",
+        "| key | default | range | unit | meaning | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    group = None
+    for row in param_table():
+        if row["group"] != group:
+            group = row["group"]
+            lines.append(f"| **{group}** | | | | | |")
+        lines.append(
+            f"| `{row['name']}` | {row['default']} | {row['lo']} .. {row['hi']} | {row['unit']} | "
+            f"{row['meaning']} | {row['source']} |"
+        )
+    lines += ["", "## `[schedules]`", "", "Time-varying inputs, each a list of `[month, value]` pairs with months "
+              "strictly increasing; the value holds from its month until the next point (before the first point "
+              "the `[params]` value holds): " + ", ".join(f"`{k}`" for k in SCHEDULABLE) + ".", "",
+              "## `[[events]]`", "", "Keys: " + ", ".join(f"`{k}`" for k in EVENT_KEYS) + ".", "",
+              "| kind | effect | `value` range |", "|---|---|---|"]  # fmt: skip
+    lines += [
+        f"| `{k}` | {v} | {EVENT_VALUE_RANGE[k][0]} .. {EVENT_VALUE_RANGE[k][1]} |"
+        for k, v in EVENT_KINDS.items()
+    ]
+    lines += ["", "## Steps (for `disabled_steps`)", "", "| step | owner | domestic cost | trust gain | reversible |",
+              "|---|---|---|---|---|"]  # fmt: skip
+    lines += [
+        f"| `{s.name}` | {s.owner} | {s.domestic_cost} | {s.trust_gain} | {s.reversible} |"
+        for s in LADDER
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def resolved_toml(sc: Scenario) -> str:
+    """The fully resolved scenario as TOML text (what `alignsim show` prints)."""
+    inv = {v: k for k, v in ROLES.items()}
+    out = [f'name = "{sc.name}"', f"description = {_q(sc.description)}", f"months = {sc.months}",
+           f'start = "{sc.start}"']  # fmt: skip
+    if sc.disabled_steps:
+        out.append("disabled_steps = [" + ", ".join(f'"{s}"' for s in sc.disabled_steps) + "]")
+    out += ["", "[strategies]"] + [f'{inv[r]} = "{s}"' for r, s in sc.strategies]
+    out += ["", "[params]"]
+    for f in dataclasses.fields(sc.params):
+        info = param_info(f.name)
+        v = getattr(sc.params, f.name)
+        out.append(f"{f.name} = {int(v) if info['integer'] else float(v)!r}  # {info['unit']}")
+    if sc.schedules:
+        out += ["", "[schedules]"] + [f"{k} = {[list(p) for p in pts]}" for k, pts in sc.schedules]
+    for e in sc.events:
+        out += ["", "[[events]]", f"month = {e.month}", f'kind = "{e.kind}"']
+        if e.actor:
+            out.append(f'actor = "{e.actor}"')
+        if e.value is not None:
+            out.append(f"value = {e.value!r}")
+        if e.strategy:
+            out.append(f'strategy = "{e.strategy}"')
+        if e.duration:
+            out.append(f"duration = {e.duration}")
+        if e.label:
+            out.append(f"label = {_q(e.label)}")
+    return "\n".join(out) + "\n"
+
+
+def _q(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
