@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv main test lint typecheck golden clean app assets
+.PHONY: venv main test lint typecheck golden docs clean app assets
 
 $(STAMP): pyproject.toml tools/find_python.sh
 	@set -e; py=$$(tools/find_python.sh); echo "Using $$py ($$($$py --version))"; \
@@ -32,6 +32,11 @@ lint: $(STAMP)
 
 golden: $(STAMP)
 	$(PY) tools/update_golden.py
+
+# Regenerate the documents derived from the parameter declarations.
+docs: $(STAMP)
+	$(PY) tools/gen_scenario_docs.py
+	@[ ! -f tools/gen_odd_params.py ] || $(PY) tools/gen_odd_params.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

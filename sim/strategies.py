@@ -107,7 +107,7 @@ class TitForTat(Strategy):
         options = v.available & v.feasible & S.SMALL
         opening = v.month <= 1
         reciprocate = (v.partner_last == MOVED) | opening
-        step = np.where(reciprocate & (v.motivated | ~opening), first_step(options), NONE)
+        step = np.where(reciprocate & (v.motivated | (not opening)), first_step(options), NONE)
         retaliate = (v.partner_last == REVERSED) & v.can_reverse
         proposal = np.where(retaliate, REVERSE, step)
         return Decision(proposal, options & reciprocate[:, None])
