@@ -17,7 +17,7 @@ venv: $(STAMP)
 
 # The main job: the main experiment, ending in figures.
 main: $(STAMP)
-	$(VENV)/bin/alignsim main
+	$(VENV)/bin/alignsim run baseline_2022 --seed 1 --plot --out results/baseline_2022
 
 # Every test: lint, format check, types, the suite (browser tests included where Chromium is).
 test: $(STAMP)
