@@ -1,1 +1,20 @@
-"""alignsim."""
+"""alignsim.
+
+Lazy exports (``import sim`` stays light): ``sim.load(STORE)`` reads a result store into pandas
+(see ``sim.store.load``); ``sim.run_one(params, seed)`` runs the model once as a plain function
+(see ``sim.experiment.run_one``).
+"""
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    if name == "load":
+        from sim.store import load
+
+        return load
+    if name == "run_one":
+        from sim.experiment import run_one
+
+        return run_one
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,0 +1,59 @@
+"""``alignsim batch``: run an experiment file into a result store (resumable, extendable)."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "batch"
+HELP = "run an experiment (sweep) into a result store; rerun to resume or extend"
+DESCRIPTION = (
+    "Run every design point x replication of an experiment file in chunks, in-process, in local "
+    "worker processes or on a Dask cluster, into a result store folder (Parquet + manifest.json). "
+    "Rerunning the same command finishes only missing chunks; a larger --replications runs only "
+    "the new replications. Ends with the headline table (alignsim summary) and the store path."
+)
+ORDER = 40
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", metavar="EXPERIMENT",
+                   help="experiment file (experiments/*.toml) or its name")  # fmt: skip
+    p.add_argument("--out", metavar="DIR", help="store folder (default: results/<experiment name>)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes (default: one per core; 1 = in this process)")  # fmt: skip
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="Dask scheduler tcp://HOST:PORT, or 'local' for a LocalCluster")  # fmt: skip
+    p.add_argument("--engine", choices=("array", "mesa"), default="array",
+                   help="array engine (fast, default) or the Mesa model (same results)")  # fmt: skip
+    p.add_argument("--chunk-size", type=int, metavar="N",
+                   help="runs per chunk (default 5000; memory grows with it)")  # fmt: skip
+    p.add_argument("--replications", type=int, metavar="N",
+                   help="replications per design point (default: the file's; more = extend)")  # fmt: skip
+    p.add_argument("--trajectories", action="store_true",
+                   help="also store every run's full monthly trajectory")  # fmt: skip
+    p.add_argument("--force", action="store_true",
+                   help="discard an existing store made by another experiment or code version")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress output (for logs)")
+    p.add_argument("--no-summary", action="store_true", help="do not print the headline table")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.experiment import run_experiment
+    from sim.store import format_headline, headline, load
+
+    store = run_experiment(
+        args.experiment,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        engine=args.engine,
+        chunk_size=args.chunk_size,
+        replications=args.replications,
+        trajectories=args.trajectories,
+        force=args.force,
+        quiet=args.quiet,
+    )
+    if not args.no_summary:
+        print(format_headline(headline(load(store))))
+    print(f"store: {store}")
+    return 0

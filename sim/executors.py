@@ -1,0 +1,311 @@
+"""Running chunks of runs: the chunk worker and one executor interface over three back ends.
+
+A chunk is a list of (design point, replication) pairs. :func:`run_chunk` simulates it (array
+engine or Mesa model) and returns its store files as Parquet bytes; the driver
+(``sim.experiment.run_experiment``) writes them atomically. Because every run is a pure function
+of (scenario, root seed, replication), the bytes do not depend on which chunk, worker, process or
+machine ran it.
+
+Executors (all expose ``submit(fn, task) -> concurrent.futures.Future``, ``workers``, ``name``
+and ``close()``):
+
+- :class:`InProcessExecutor`: runs each chunk in the calling process (``--workers 1``).
+- :class:`PoolExecutor`: local worker processes (``concurrent.futures.ProcessPoolExecutor``
+  with the "forkserver" start method where available, else "spawn").
+- :class:`DaskExecutor`: a Dask distributed cluster (``--scheduler tcp://HOST:PORT``), or a
+  ``LocalCluster`` bound to 127.0.0.1 (``--scheduler local``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.params import Scenario
+
+Arr = npt.NDArray[Any]
+
+
+@dataclass(frozen=True)
+class PointGroup:
+    """Design points that share one scenario structure (strategies, schedules, events); their
+    numeric factor values are passed per run through ``sim.batch.simulate(varying=...)``."""
+
+    scenario: Scenario
+    points: tuple[int, ...]  # sorted
+    varying: dict[str, tuple[float, ...]] = field(default_factory=dict)  # one value per point
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs to run one chunk (small, picklable)."""
+
+    chunk_id: int
+    design_hash: str
+    seed: int
+    months: int
+    engine: str
+    point: Arr  # (n,) int64, non-decreasing
+    replication: Arr  # (n,) int64
+    groups: tuple[PointGroup, ...]
+    factor_values: dict[str, dict[int, Any]]  # factor -> point -> value
+    run_outcomes: tuple[str, ...]
+    monthly_index: tuple[int, ...]  # indices in MONTHLY_VARS to aggregate
+    trajectories: bool
+
+
+@dataclass
+class ChunkOutput:
+    chunk_id: int
+    runs: bytes
+    hist: bytes | None
+    trajectories: bytes | None
+    seconds: float
+    engine: str
+    worker: str
+    max_rss_mb: float
+
+
+def _max_rss_mb() -> float:
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    except (ImportError, OSError):  # pragma: no cover - non-POSIX
+        return float("nan")
+
+
+def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Arr | None]:
+    """Run a chunk's runs; returns (summary, first_taken_month, first_taken_by, monthly)."""
+    from sim.batch import MONTHLY_VARS, simulate
+
+    n = task.point.shape[0]
+    need_monthly = bool(task.monthly_index) or task.trajectories
+    summary: dict[str, Arr] = {}
+    ftm = ftb = np.zeros((0, 0), dtype=np.int64)
+    monthly = np.empty((n, task.months + 1, len(MONTHLY_VARS))) if need_monthly else None
+    for g in task.groups:
+        gp = np.asarray(g.points, dtype=np.int64)
+        sel = np.flatnonzero(np.isin(task.point, gp))
+        if sel.size == 0:
+            continue
+        local = np.searchsorted(gp, task.point[sel])
+        reps = task.replication[sel]
+        if task.engine == "mesa":
+            summ, fm, fb, mon = _mesa_runs(task, g, local, reps, need_monthly)
+        else:
+            varying = {k: np.asarray(v, dtype=float)[local] for k, v in g.varying.items()}
+            res = simulate(g.scenario, task.seed, reps, months=task.months,
+                           varying=varying or None, keep_monthly=need_monthly)  # fmt: skip
+            summ, fm, fb, mon = res.summary, res.first_taken_month, res.first_taken_by, res.monthly
+        if not summary:
+            summary = {k: np.empty(n, dtype=v.dtype) for k, v in summ.items()}
+            ftm = np.empty((n, fm.shape[1]), dtype=np.int64)
+            ftb = np.empty((n, fb.shape[1]), dtype=np.int64)
+        for k, v in summ.items():
+            summary[k][sel] = v
+        ftm[sel] = fm
+        ftb[sel] = fb
+        if monthly is not None and mon is not None:
+            monthly[sel] = mon
+    return summary, ftm, ftb, monthly
+
+
+def _mesa_runs(
+    task: ChunkTask, g: PointGroup, local: Arr, reps: Arr, need_monthly: bool
+) -> tuple[dict[str, Arr], Arr, Arr, Arr | None]:
+    from sim.model import AlignmentModel
+
+    rows: list[dict[str, Any]] = []
+    fm, fb, mon = [], [], []
+    for i, r in zip(local, reps, strict=True):
+        changes = {k: v[int(i)] for k, v in g.varying.items()}
+        sc = g.scenario.with_params(**changes) if changes else g.scenario
+        model = AlignmentModel(sc, rng=task.seed, replication=int(r), months=task.months)
+        traj = [model.record().copy()] if need_monthly else []
+        for _ in range(task.months):
+            model.step()
+            if need_monthly:
+                traj.append(model.record().copy())
+        rows.append(model.summary())
+        fm.append(np.asarray(model.first_taken_month, dtype=np.int64))
+        fb.append(np.asarray(model.first_taken_by, dtype=np.int64))
+        if need_monthly:
+            mon.append(np.stack(traj))
+    summary = {k: np.asarray([row[k] for row in rows]) for k in rows[0]}
+    for k, v in summary.items():
+        if v.dtype.kind == "i":
+            summary[k] = v.astype(np.int64)
+        elif v.dtype.kind == "f":
+            summary[k] = v.astype(np.float64)
+    return summary, np.stack(fm), np.stack(fb), (np.stack(mon) if need_monthly else None)
+
+
+def run_chunk(task: ChunkTask) -> ChunkOutput:
+    """Simulate one chunk and encode its store files (runs, histograms, trajectories)."""
+    import pyarrow as pa
+
+    from sim.batch import MONTHLY_VARS
+    from sim.steps import STEP_NAMES
+    from sim.store import chunk_histogram, table_bytes
+
+    t0 = time.perf_counter()
+    delay = os.environ.get("ALIGNSIM_TEST_CHUNK_DELAY")  # test hook: slow chunks down
+    if delay:
+        time.sleep(float(delay))
+    summary, ftm, ftb, monthly = simulate_chunk(task)
+    n = task.point.shape[0]
+    cols: dict[str, Any] = {
+        "point": task.point.astype(np.int64),
+        "replication": task.replication.astype(np.int64),
+        "seed": np.full(n, task.seed, dtype=np.int64),
+    }
+    for fname, per_point in task.factor_values.items():
+        vals = [per_point[int(p)] for p in task.point]
+        cols[fname] = pa.array(vals)
+    for k in task.run_outcomes:
+        cols[k] = summary[k]
+    for j, step in enumerate(STEP_NAMES):
+        cols[f"first_month_{step}"] = ftm[:, j]
+    for j, step in enumerate(STEP_NAMES):
+        cols[f"first_by_{step}"] = ftb[:, j]
+    meta = {"alignsim.design_hash": task.design_hash, "alignsim.chunk": str(task.chunk_id)}
+    runs = table_bytes(pa.table(cols), meta)
+    hist = None
+    if task.monthly_index and monthly is not None:
+        h = chunk_histogram(task.point, monthly[:, :, list(task.monthly_index)],
+                            list(task.monthly_index))  # fmt: skip
+        hist = table_bytes(h, meta)
+    traj = None
+    if task.trajectories and monthly is not None:
+        m1 = task.months + 1
+        tcols: dict[str, Any] = {
+            "point": np.repeat(task.point, m1),
+            "replication": np.repeat(task.replication, m1),
+            "month": np.tile(np.arange(m1, dtype=np.int64), n),
+        }
+        for j, name in enumerate(MONTHLY_VARS):
+            tcols[name] = monthly[:, :, j].reshape(-1)
+        traj = table_bytes(pa.table(tcols), meta)
+    return ChunkOutput(
+        chunk_id=task.chunk_id,
+        runs=runs,
+        hist=hist,
+        trajectories=traj,
+        seconds=time.perf_counter() - t0,
+        engine=task.engine,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        max_rss_mb=_max_rss_mb(),
+    )
+
+
+# ------------------------------------------------------------------------------------ executors
+class InProcessExecutor:
+    """Runs each chunk in the calling process, when submitted."""
+
+    name = "in-process"
+    workers = 1
+
+    def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
+        f: Future[Any] = Future()
+        try:
+            f.set_result(fn(task))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller via the future
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            f.set_exception(e)
+        return f
+
+    def close(self) -> None:
+        pass
+
+
+class PoolExecutor:
+    """Local worker processes (ProcessPoolExecutor, forkserver/spawn: no fork of threads)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
+
+    def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
+        return self._pool.submit(fn, task)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """A Dask distributed cluster: ``tcp://HOST:PORT``, or ``local`` for a LocalCluster."""
+
+    name = "dask"
+
+    def __init__(self, address: str, workers: int) -> None:
+        import logging
+
+        from distributed import Client, LocalCluster
+
+        self._cluster = None
+        if address == "local":
+            self._cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(address, timeout=30)
+        info = self._client.scheduler_info()
+        self.workers = max(1, len(info.get("workers", {})))
+        self.address = self._client.scheduler.address if self._client.scheduler else address
+        self._executor = self._client.get_executor(pure=False)
+
+    def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
+        fut: Future[Any] = self._executor.submit(fn, task)
+        return fut
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False)
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+Executor = InProcessExecutor | PoolExecutor | DaskExecutor
+
+
+def make_executor(workers: int | None, scheduler: str | None) -> Executor:
+    """The executor for ``--workers`` and ``--scheduler`` (default: one process per core)."""
+    from sim.errors import UserError
+
+    if workers is not None and workers < 1:
+        raise UserError("bad worker count", key="--workers", expected="1 or more", found=workers)
+    n = workers or (os.cpu_count() or 1)
+    if scheduler:
+        if scheduler != "local" and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
+            raise UserError("bad scheduler address", key="--scheduler",
+                            expected="local, or tcp://HOST:PORT", found=scheduler)  # fmt: skip
+        try:
+            return DaskExecutor(scheduler, n)
+        except (OSError, TimeoutError) as e:
+            raise UserError(f"cannot reach the Dask scheduler ({e})", key="--scheduler",
+                            found=scheduler) from None  # fmt: skip
+    if n == 1:
+        return InProcessExecutor()
+    return PoolExecutor(n)

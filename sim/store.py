@@ -1,0 +1,494 @@
+"""The result store: one folder per batch (see docs/STORE.md for the full contract).
+
+Layout::
+
+    manifest.json        provenance, design points, chunk list with status and timings
+    design.parquet       one row per design point: point, factor columns, scenario_name/hash
+    runs/part-NNNNN.parquet         one row per run, one file per chunk
+    hist/part-NNNNN.parquet         per-chunk monthly histograms (internal, merged exactly)
+    monthly.parquet      per point x month x variable: n, mean, q05, q25, q50, q75, q95
+    trajectories/part-NNNNN.parquet only with --trajectories
+
+Monthly aggregates are computed without keeping trajectories: each chunk quantises every monthly
+value to a 40-bit integer on a fixed per-variable range and keeps, per (point, month, variable,
+bin of 2**11), the count, the minimum, the maximum and the sum of the quantised values. These
+merge exactly (integer sums, minima, maxima) in any order and for any chunking, so the aggregates
+are bit-identical whatever the chunk size, worker count or executor.
+
+Every file is written to a temporary name and renamed into place (``os.replace``), so a killed
+batch never leaves a half-written file under a final name.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.errors import UserError
+
+Arr = npt.NDArray[Any]
+STORE_FORMAT = 1
+QBITS = 40  # quantisation of monthly values
+BIN_BITS = 11  # 2048 bins per variable
+SHIFT = QBITS - BIN_BITS
+QMAX = (1 << QBITS) - 1
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+INTEGER_VARS = ("launches", "steps_ROK", "steps_JPN", "reversals_ROK", "reversals_JPN",
+                "leader_ROK", "leader_JPN", "institutionalised", "collapsed")  # fmt: skip
+
+
+def var_range(name: str) -> tuple[float, float]:
+    """Fixed range of a monthly variable for its histogram (values outside are clipped)."""
+    if name.startswith("alignment_"):
+        return (-1.0, 1.0)
+    if name in INTEGER_VARS:
+        return (0.0, 256.0)
+    return (0.0, 1.0)
+
+
+# ----------------------------------------------------------------------------------- file I/O
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and ``os.replace`` (atomic on POSIX)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_bytes(path, json.dumps(obj, indent=1, sort_keys=False).encode())
+
+
+def table_bytes(table: Any, metadata: dict[str, str] | None = None) -> bytes:
+    """A pyarrow Table as Parquet bytes (zstd), with optional key-value metadata."""
+    import pyarrow.parquet as pq
+
+    if metadata:
+        meta = dict(table.schema.metadata or {})
+        meta.update({k.encode(): v.encode() for k, v in metadata.items()})
+        table = table.replace_schema_metadata(meta)
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", row_group_size=262_144)
+    return buf.getvalue()
+
+
+def part_name(kind: str, chunk_id: int) -> str:
+    return f"{kind}/part-{chunk_id:05d}.parquet"
+
+
+def read_manifest(store: Path) -> dict[str, Any]:
+    path = Path(store) / "manifest.json"
+    if not Path(store).exists():
+        raise UserError("result store not found", file=store, expected="a folder made by "
+                        "`alignsim batch`")  # fmt: skip
+    if not path.is_file():
+        raise UserError(
+            "not a result store: manifest.json is missing",
+            file=store,
+            expected="a folder made by `alignsim batch` (with manifest.json)",
+            hint="run `alignsim batch EXPERIMENT --out DIR` to make one",
+        )
+    try:
+        m: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise UserError(f"unreadable manifest ({e})", file=path) from None
+    fmt = m.get("store_format")
+    if fmt != STORE_FORMAT:
+        raise UserError(
+            "store written by another version of alignsim",
+            file=path,
+            key="store_format",
+            expected=str(STORE_FORMAT),
+            found=fmt,
+            hint="re-run the experiment with this version (alignsim batch ... --force)",
+        )
+    return m
+
+
+# ------------------------------------------------------------------------- monthly histograms
+def chunk_histogram(points: Arr, monthly: Arr, var_index: Any) -> Any:
+    """Sparse histogram rows of one chunk's trajectories.
+
+    Args:
+        points: (n,) design point of each run, non-decreasing (runs grouped by point).
+        monthly: (n, M + 1, V) values of the kept variables.
+        var_index: index in ``MONTHLY_VARS`` of each kept variable (length V).
+
+    Returns:
+        A pyarrow Table: point, month, variable, bin, count, qmin, qmax, qsum.
+    """
+    import pyarrow as pa
+
+    from sim.batch import MONTHLY_VARS
+
+    n, m1, v = monthly.shape
+    names = [MONTHLY_VARS[i] for i in var_index]
+    lo = np.array([var_range(x)[0] for x in names])
+    hi = np.array([var_range(x)[1] for x in names])
+    uniq, local = np.unique(points, return_inverse=True)
+    q = np.rint((monthly - lo) / (hi - lo) * float(1 << QBITS))
+    q = np.clip(q, 0, QMAX).astype(np.int64)
+    cells = (local.reshape(-1, 1, 1) * m1 + np.arange(m1).reshape(1, -1, 1)) * v + np.arange(
+        v
+    ).reshape(1, 1, -1)
+    if int(cells.max(initial=0)) >= (1 << (62 - QBITS)):
+        raise ValueError("chunk too large for the histogram key; use a smaller chunk size")
+    key = np.sort(((cells << QBITS) | q).ravel())
+    group = key >> SHIFT
+    starts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+    ends = np.concatenate([starts[1:], [key.size]])
+    qv = key & QMAX
+    cell = group[starts] >> BIN_BITS
+    return pa.table(
+        {
+            "point": uniq[cell // (m1 * v)].astype(np.int64),
+            "month": ((cell // v) % m1).astype(np.int32),
+            "variable": np.asarray(var_index, dtype=np.int32)[cell % v],
+            "bin": (group[starts] & ((1 << BIN_BITS) - 1)).astype(np.int32),
+            "count": (ends - starts).astype(np.int64),
+            "qmin": qv[starts],
+            "qmax": qv[ends - 1],
+            "qsum": np.add.reduceat(qv, starts),
+        }
+    )
+
+
+def monthly_from_histograms(tables: list[Any], months: int) -> Any:
+    """Merge histogram rows (any chunking, any order) into the monthly aggregate table."""
+    import pyarrow as pa
+
+    from sim.batch import MONTHLY_VARS
+
+    if not tables:
+        return None
+    t = pa.concat_tables(tables)
+    point = t["point"].to_numpy()
+    month = t["month"].to_numpy().astype(np.int64)
+    var = t["variable"].to_numpy().astype(np.int64)
+    b = t["bin"].to_numpy().astype(np.int64)
+    m1, nv = months + 1, len(MONTHLY_VARS)
+    p0 = int(point.min())
+    cell = ((point - p0) * m1 + month) * nv + var
+    key = (cell << BIN_BITS) | b
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    count = t["count"].to_numpy()[order]
+    qmin = t["qmin"].to_numpy()[order]
+    qmax = t["qmax"].to_numpy()[order]
+    qsum = t["qsum"].to_numpy()[order]
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    count = np.add.reduceat(count, starts)
+    qmin = np.minimum.reduceat(qmin, starts)
+    qmax = np.maximum.reduceat(qmax, starts)
+    qsum = np.add.reduceat(qsum, starts)
+    key = key[starts]
+    cell = key >> BIN_BITS
+    cstarts = np.flatnonzero(np.concatenate([[True], cell[1:] != cell[:-1]]))
+    ucell = cell[cstarts]
+    n = np.add.reduceat(count, cstarts)
+    total_q = np.add.reduceat(qsum, cstarts)
+    var_of = ucell % nv
+    lo = np.array([var_range(x)[0] for x in MONTHLY_VARS])[var_of]
+    width = np.array([var_range(x)[1] - var_range(x)[0] for x in MONTHLY_VARS])[var_of]
+    scale = width / float(1 << QBITS)
+    out: dict[str, Any] = {
+        "point": (ucell // (m1 * nv) + p0).astype(np.int64),
+        "month": ((ucell // nv) % m1).astype(np.int64),
+        "variable": np.asarray(MONTHLY_VARS, dtype=object)[var_of],
+        "n": n.astype(np.int64),
+        "mean": lo + scale * (total_q.astype(np.float64) / n),
+    }
+    cum = np.cumsum(count)
+    before = cum[cstarts] - count[cstarts]  # runs in earlier cells
+
+    def order_stat(k: Arr) -> Arr:
+        g = before + k
+        row = np.searchsorted(cum, g, side="right")
+        r = g - (cum[row] - count[row])
+        c = count[row]
+        frac = np.where(c > 1, r / np.maximum(c - 1, 1), 0.0)
+        qv = qmin[row] + (qmax[row] - qmin[row]) * frac
+        return np.asarray(lo + scale * qv)
+
+    for qq in QUANTILES:
+        h = (n - 1) * qq
+        k0 = np.floor(h).astype(np.int64)
+        k1 = np.minimum(k0 + 1, n - 1)
+        v0, v1 = order_stat(k0), order_stat(k1)
+        out[f"q{round(qq * 100):02d}"] = v0 + (h - k0) * (v1 - v0)
+    return pa.table(out)
+
+
+def write_monthly(store: Path, manifest: dict[str, Any]) -> None:
+    """Merge every done chunk's histogram into ``monthly.parquet`` (bounded memory: by points)."""
+    import pyarrow.parquet as pq
+
+    chunks = [c for c in manifest["chunks"] if c.get("files", {}).get("hist")]
+    target = store / "monthly.parquet"
+    if not chunks:
+        if target.exists():
+            target.unlink()
+        return
+    months = int(manifest["months"])
+    n_points = len(manifest["points"])
+    nvars = max(1, len(manifest["outputs"]["monthly"]))
+    reps = max(int(b[1]) for b in manifest["blocks"])
+    per_point = (months + 1) * nvars * min(reps, 1 << BIN_BITS)
+    block = max(1, 3_000_000 // per_point)
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    writer = None
+    try:
+        for p0 in range(0, n_points, block):
+            p1 = min(n_points, p0 + block)
+            tables = []
+            for c in chunks:
+                if c["point_hi"] < p0 or c["point_lo"] >= p1:
+                    continue
+                tables.append(
+                    pq.read_table(
+                        store / c["files"]["hist"],
+                        filters=[("point", ">=", p0), ("point", "<", p1)],
+                    )
+                )
+            tables = [t for t in tables if t.num_rows]
+            merged = monthly_from_histograms(tables, months)
+            if merged is None:
+                continue
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, merged.schema, compression="zstd")
+            writer.write_table(merged)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is not None:
+        os.replace(tmp, target)
+
+
+# ------------------------------------------------------------------------------------- loading
+@dataclass
+class Store:
+    """A loaded result store (see :func:`load`)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    design: Any  # pandas.DataFrame
+    runs: Any
+    monthly: Any
+    trajectories: Any | None
+
+    def __repr__(self) -> str:
+        return (
+            f"Store({str(self.path)!r}, experiment={self.manifest.get('experiment_name')!r}, "
+            f"points={len(self.design)}, runs={len(self.runs)})"
+        )
+
+
+def load(store: str | Path, experiment: str | Path | None = None) -> Store:
+    """Load a result store into pandas.
+
+    ``sim.load(STORE)`` returns an object with ``.runs`` (one row per run, sorted by point and
+    replication), ``.monthly`` (per point x month x variable aggregates), ``.design`` (one row per
+    design point), ``.manifest`` (dict) and ``.trajectories`` (DataFrame, or None unless the batch
+    ran with ``--trajectories``).
+
+    Args:
+        store: the store folder.
+        experiment: optionally, the experiment file the store must have been made from.
+
+    Raises:
+        UserError: no manifest, a missing or foreign chunk, another store format or experiment.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(store)
+    m = read_manifest(path)
+    if experiment is not None:
+        from sim.experiment import load_experiment
+
+        exp = load_experiment(experiment)
+        if exp.design_hash() != m["experiment"]["design_hash"]:
+            raise UserError(
+                "the store was made from another experiment",
+                file=path,
+                key="experiment",
+                expected=f"a store of {experiment} (design {exp.design_hash()})",
+                found=f"{m['experiment']['path']} (design {m['experiment']['design_hash']})",
+            )
+    pending = [c["id"] for c in m["chunks"] if c["status"] != "done"]
+    if pending:
+        raise UserError(
+            f"incomplete store: {len(pending)} of {len(m['chunks'])} chunks not finished",
+            file=path,
+            expected="a finished batch",
+            found=f"pending chunks {pending[:5]}{'...' if len(pending) > 5 else ''}",
+            hint="re-run the same `alignsim batch` command to finish the missing chunks",
+        )
+    design_path = path / "design.parquet"
+    if not design_path.is_file():
+        raise UserError("design.parquet is missing", file=path, hint="re-run with --force")
+    design = pq.read_table(design_path).to_pandas()
+    store_id = m["experiment"]["design_hash"]
+
+    def read_parts(kind: str) -> list[Any]:
+        tables = []
+        for c in m["chunks"]:
+            rel = c.get("files", {}).get(kind)
+            if not rel:
+                if kind == "runs":
+                    rel = f"runs/part-{c['id']:05d}.parquet (not recorded)"
+                else:
+                    continue
+            f = path / rel
+            if not f.is_file():
+                raise UserError(
+                    f"missing chunk file {rel}",
+                    file=path,
+                    expected=f"chunk {c['id']} ({c['runs']} runs) on disk",
+                    found="no such file",
+                    hint="re-run the same `alignsim batch` command with --force to rebuild",
+                )
+            t = pq.read_table(f)
+            meta = t.schema.metadata or {}
+            got = meta.get(b"alignsim.design_hash", b"").decode()
+            if got != store_id:
+                raise UserError(
+                    f"chunk file {rel} belongs to another experiment",
+                    file=path,
+                    expected=f"design hash {store_id}",
+                    found=got or "no alignsim metadata",
+                )
+            tables.append(t.replace_schema_metadata(None))
+        return tables
+
+    runs_t = read_parts("runs")
+    runs = pa.concat_tables(runs_t).to_pandas() if runs_t else pd.DataFrame(columns=["point"])
+    if len(runs):
+        runs = runs.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
+    expected_rows = sum(int(c["runs"]) for c in m["chunks"])
+    if len(runs) != expected_rows:
+        raise UserError("run count does not match the manifest", file=path,
+                        expected=str(expected_rows), found=len(runs))  # fmt: skip
+    monthly_path = path / "monthly.parquet"
+    if monthly_path.is_file():
+        monthly = pq.read_table(monthly_path).to_pandas()
+    else:
+        monthly = pd.DataFrame(
+            columns=["point", "month", "variable", "n", "mean", "q05", "q25", "q50", "q75", "q95"]
+        )
+    traj = None
+    if m["outputs"].get("trajectories"):
+        tt = read_parts("trajectories")
+        traj = pa.concat_tables(tt).to_pandas() if tt else None
+        if traj is not None:
+            traj = traj.sort_values(["point", "replication", "month"], kind="stable")
+            traj = traj.reset_index(drop=True)
+    return Store(path, m, design, runs, monthly, traj)
+
+
+# ------------------------------------------------------------------------------ headline table
+def wilson(k: Arr, n: Arr, z: float = 1.959963984540054) -> tuple[Arr, Arr]:
+    """95% Wilson score interval for k successes in n trials (vectorised)."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return centre - half, centre + half
+
+
+def headline(st: Store, by_month: int = 24) -> Any:
+    """Per design point: P(institutionalised by ``by_month``) with a 95% Wilson interval, the
+    median month among runs that got there, and the collapse rate among institutionalised runs."""
+    import pandas as pd
+
+    runs = st.runs
+    factor_cols = [c for c in st.design.columns if c not in ("point", "scenario_name",
+                                                               "scenario_hash")]  # fmt: skip
+    inst = runs["inst_month"].to_numpy()
+    reached = (inst >= 1) & (inst <= by_month)
+    df = pd.DataFrame(
+        {
+            "point": runs["point"].to_numpy(),
+            "reached": reached,
+            "inst_month": np.where(reached, inst, np.nan),
+            "inst_any": inst >= 0,
+            "collapsed": (runs["collapse_month"].to_numpy() >= 0) & (inst >= 0),
+        }
+    )
+    g = df.groupby("point", sort=True)
+    out = pd.DataFrame(
+        {
+            "runs": g.size(),
+            "k": g["reached"].sum(),
+            "median_month": g["inst_month"].median(),
+            "n_inst": g["inst_any"].sum(),
+            "n_collapsed": g["collapsed"].sum(),
+        }
+    )
+    lo, hi = wilson(out["k"].to_numpy(), out["runs"].to_numpy())
+    out["p_inst"] = out["k"] / out["runs"]
+    out["ci_lo"], out["ci_hi"] = lo, hi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["collapse_rate"] = out["n_collapsed"] / out["n_inst"]
+    design = st.design.set_index("point")[factor_cols]
+    return design.join(out, how="inner").reset_index()
+
+
+def format_headline(table: Any, by_month: int = 24) -> str:
+    """The headline table as aligned text."""
+    factor_cols = [
+        c
+        for c in table.columns
+        if c
+        not in (
+            "point",
+            "runs",
+            "k",
+            "median_month",
+            "n_inst",
+            "n_collapsed",
+            "p_inst",
+            "ci_lo",
+            "ci_hi",
+            "collapse_rate",
+        )  # fmt: skip
+    ]
+    header = ["point", *factor_cols, "runs", f"P(inst by {by_month}) [95% CI]",
+              "median month", "collapse rate"]  # fmt: skip
+    rows = []
+    for r in table.itertuples(index=False):
+        d = r._asdict()
+        cells = [str(d["point"])]
+        for c in factor_cols:
+            v = d[c]
+            cells.append(f"{v:.4g}" if isinstance(v, float) else str(v))
+        cells.append(str(d["runs"]))
+        cells.append(f"{d['p_inst']:.3f} [{d['ci_lo']:.3f}, {d['ci_hi']:.3f}]")
+        med = d["median_month"]
+        cells.append("not reached" if med != med else f"{med:g}")
+        cr = d["collapse_rate"]
+        cells.append(
+            "n/a (none inst.)" if cr != cr else f"{cr:.3f} ({d['n_collapsed']}/{d['n_inst']})"
+        )
+        rows.append(cells)
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+              for i, h in enumerate(header)]  # fmt: skip
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    return "\n".join(lines)
