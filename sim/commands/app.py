@@ -1,0 +1,100 @@
+"""``alignsim app``: serve the interactive teaching app (Solara) on this machine, offline."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+NAME = "app"
+HELP = "serve the interactive teaching app in a browser (offline; 127.0.0.1 by default)"
+DESCRIPTION = (
+    "Serve the interactive app: explore a run, run an ensemble of 200 seeds, play a country. "
+    "Every front-end asset is served from a local cache filled at install time "
+    "(tools/fetch_assets.py); nothing is fetched at run time and telemetry is off. Each browser "
+    "session gets its own model. Open the printed address in a browser."
+)
+ORDER = 60
+
+#: (npm name, version) of every front-end package the app's page requests from Solara's CDN
+#: proxy (solara 1.64.1); tools/fetch_assets.py fills the cache with them at install time.
+ASSET_PACKAGES: tuple[tuple[str, str], ...] = (
+    ("@widgetti/solara-vuetify-app", "10.1.1"),
+    ("requirejs", "2.3.6"),
+    ("font-awesome", "4.5.0"),
+    ("@widgetti/vue-grid-layout", "2.3.13-alpha.2"),
+    ("mermaid", "10.8.0"),
+    ("katex", "0.16.9"),
+)
+
+#: Environment the server runs with: telemetry off, and a CDN address on this machine that
+#: answers nothing, so a cache miss fails at once instead of reaching the internet.
+OFFLINE_ENV = {
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/offline-no-cdn/",
+    "MPLBACKEND": "Agg",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1: this machine only; give 0.0.0.0 to serve a "
+        "classroom network)",
+    )
+
+
+def cache_dir() -> Path:
+    """Solara's CDN proxy cache folder (where the front-end assets must be)."""
+    from solara.server import settings
+
+    return Path(settings.assets.proxy_cache_dir)
+
+
+def missing_assets(cache: Path | None = None) -> list[str]:
+    """``name@version`` of each front-end package not in the cache."""
+    cache = cache or cache_dir()
+    return [
+        f"{n}@{v}" for n, v in ASSET_PACKAGES if not (cache / f"{n}@{v}" / "package.json").exists()
+    ]
+
+
+def server_command(host: str, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "solara", "run", "sim.app", "--host", host, "--port", str(port),
+        "--production", "--no-open", "--log-level", "warning",
+    ]  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.errors import UserError
+
+    for k, v in OFFLINE_ENV.items():
+        os.environ.setdefault(k, v)
+    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    try:
+        missing = missing_assets()
+    except ImportError:
+        raise UserError(
+            "the app needs the 'app' extra (solara)",
+            hint="pip install -e '.[app]' (or: make venv)",
+        ) from None
+    if missing:
+        raise UserError(
+            "the app's front-end assets are not installed, so the page would stay blank offline",
+            expected=f"in {cache_dir()}",
+            found=", ".join(missing),
+            hint="run `python tools/fetch_assets.py` (or `make venv`) once, with access to the "
+            "npm registry",
+        )
+    if not 0 <= args.port <= 65535:
+        raise UserError("the port must be in 0..65535", found=args.port)
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
+    print(f"alignsim app: serving on http://{shown}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    cmd = server_command(args.host, args.port)
+    # replace this process with the server, so stopping this process stops the server
+    os.execvpe(cmd[0], cmd, os.environ)  # noqa: S606
+    return 0  # pragma: no cover
