@@ -1,0 +1,67 @@
+"""alignsim validate: the hindcast of August 2022 to August 2023 scored against the record."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "validate"
+ORDER = 60
+HELP = (
+    "score the hindcast ensemble against the record (Aug 2022 - Aug 2023); write docs/VALIDATION.md"
+)
+DESCRIPTION = (
+    "Run the hindcast scenario (and scenarios/calibrated.toml when it exists) as an ensemble with "
+    "the array engine, score it against the record in data/history (first mover, order of steps, "
+    "month of institutionalised cooperation, approval at the dated polls, steps while ROK approval "
+    "stays in its band), run the theory checks, and write OUT/scores.{json,csv}, OUT/polls.csv, "
+    "OUT/steps.csv, OUT/hindcast.png and docs/VALIDATION.md."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runs", type=int, default=1000, help="runs per scenario (default 1000)")
+    p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+    p.add_argument(
+        "--out", default="results/validation", help="output folder (default results/validation)"
+    )
+    p.add_argument(
+        "--scenario",
+        default="hindcast_2022_2023",
+        help="hindcast scenario, file or name (default hindcast_2022_2023)",
+    )
+    p.add_argument(
+        "--no-calibrated", action="store_true", help="do not score scenarios/calibrated.toml"
+    )
+    p.add_argument("--no-theory", action="store_true", help="skip the theory checks")
+    p.add_argument("--no-docs", action="store_true", help="do not regenerate docs/VALIDATION.md")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sim.errors import UserError
+    from sim.validation import headline
+    from sim.validation_run import repo_root, run_validation
+
+    if not 1 <= args.runs <= 1_000_000:
+        raise UserError("value out of range", key="--runs", expected="a whole number in [1, 1000000]",
+                        found=args.runs)  # fmt: skip
+    if args.seed < 0:
+        raise UserError("value out of range", key="--seed", expected="a non-negative integer",
+                        found=args.seed)  # fmt: skip
+    cmd = f"alignsim validate --runs {args.runs} --seed {args.seed}"
+    scores = run_validation(
+        runs=args.runs,
+        seed=args.seed,
+        out=Path(args.out),
+        docs=None if args.no_docs else repo_root() / "docs",
+        scenario=args.scenario,
+        calibrated=None if args.no_calibrated else "calibrated",
+        theory=not args.no_theory,
+        command=cmd,
+    )
+    for name, s in scores.items():
+        print(f"\n== {name} ({s['meta'].get('scenario', '')}) ==")
+        for k, v in headline(s).items():
+            print(f"  {k:36s} {v if not isinstance(v, float) else round(v, 3)}")
+    return 0

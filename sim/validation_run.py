@@ -1,0 +1,147 @@
+"""The edge behind `alignsim validate`: run the hindcast ensembles, score, write files and docs.
+
+Writes into OUT: ``scores.json`` (everything), ``scores.csv`` (headline metric per scenario),
+``polls.csv`` and ``steps.csv`` (per poll / per step), ``hindcast.png`` (and
+``calibrated.png``); and regenerates ``docs/VALIDATION.md`` with its figure in ``docs/figures``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import history as H
+from sim import validation as V
+from sim.params import Scenario, scenario_hash
+
+
+def repo_root() -> Path:
+    """The source tree's root (where docs/, scenarios/ and data/ live)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def _version() -> str:
+    from sim.cli import _version as v
+
+    return v()
+
+
+def score_scenario(
+    scenario: Scenario, tgt: V.RecordTargets, seed: int, runs: int
+) -> tuple[dict[str, Any], V.Ensemble]:
+    ens = V.run_ensemble(scenario, seed, runs)
+    ens.meta.update(
+        {"scenario": scenario.name, "scenario_hash": scenario_hash(scenario), "seed": seed}
+    )
+    return V.score_all(ens, tgt), ens
+
+
+def write_tables(out: Path, named: dict[str, dict[str, Any]]) -> list[Path]:
+    """scores.json, scores.csv, polls.csv and steps.csv for each scored scenario."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = [out / "scores.json", out / "scores.csv", out / "polls.csv", out / "steps.csv"]
+    files[0].write_text(json.dumps(named, indent=2, default=str) + "\n")
+    rows = [
+        {"scenario": name, "metric": k, "value": v}
+        for name, s in named.items()
+        for k, v in V.headline(s).items()
+    ]
+    pd.DataFrame(rows).to_csv(files[1], index=False)
+    polls = [{"scenario": n, **r} for n, s in named.items() for r in s["approval"]["polls"]]
+    pd.DataFrame(polls).to_csv(files[2], index=False)
+    steps = [{"scenario": n, **r} for n, s in named.items() for r in s["step_order"]["steps"]]
+    pd.DataFrame(steps).to_csv(files[3], index=False)
+    return files
+
+
+def run_validation(
+    runs: int,
+    seed: int,
+    out: Path,
+    docs: Path | None,
+    scenario: str = "hindcast_2022_2023",
+    calibrated: str | None = "calibrated",
+    theory: bool = True,
+    command: str = "alignsim validate",
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run, score and write everything; returns the scores by scenario name."""
+    from sim.scenario import find_scenario, load_scenario
+    from sim.validation_plots import plot_hindcast
+    from sim.validation_report import render_validation
+
+    record = H.load_history()
+    tgt = V.record_targets(record)
+    hind = load_scenario(scenario)
+    log(f"hindcast: {runs} runs of {hind.name} ({hind.months} months), seed {seed}")
+    named: dict[str, dict[str, Any]] = {}
+    ensembles: dict[str, V.Ensemble] = {}
+    named["hindcast"], ensembles["hindcast"] = score_scenario(hind, tgt, seed, runs)
+    cal_sc = None
+    if calibrated:
+        try:
+            cal_path = find_scenario(calibrated)
+        except Exception:  # noqa: BLE001 - no calibrated scenario yet: validate the hindcast only
+            cal_path = None
+        if cal_path is not None:
+            cal_sc = load_scenario(cal_path)
+            log(f"calibrated: {runs} runs of {cal_sc.name}")
+            named["calibrated"], ensembles["calibrated"] = score_scenario(cal_sc, tgt, seed, runs)
+    files = write_tables(out, named)
+    stamp = f"alignsim {_version()} | seed {seed} | {runs} runs"
+    for name, ens in ensembles.items():
+        sc = hind if name == "hindcast" else cal_sc
+        assert sc is not None
+        fig = plot_hindcast(
+            ens,
+            tgt,
+            title=f"{name.capitalize()} ({sc.name}) against the record, Aug 2022 - Aug 2023",
+            stamp=f"{stamp} | scenario {sc.name} ({scenario_hash(sc)})",
+            months=min(ens.months, 24),
+        )
+        path = out / f"{name}.png"
+        fig.savefig(path, dpi=110)
+        files.append(path)
+    sections: list[dict[str, Any]] = []
+    if theory:
+        from sim.theory import run_theory_checks
+
+        sections = run_theory_checks(seed=seed, log=log)
+        (out / "theory.json").write_text(
+            json.dumps([s.get("data", {}) for s in sections], indent=2, default=str) + "\n"
+        )
+    if docs is not None:
+        figdir = docs / "figures"
+        figdir.mkdir(parents=True, exist_ok=True)
+        fig_names = {}
+        for name in ensembles:
+            target = figdir / f"validation_{name}.png"
+            target.write_bytes((out / f"{name}.png").read_bytes())
+            fig_names[name] = f"figures/validation_{name}.png"
+        for sec in sections:
+            for fig_name, fig in sec.get("figures", {}).items():
+                fig.savefig(figdir / fig_name, dpi=110)
+        context = {
+            "command": command,
+            "version": _version(),
+            "seed": seed,
+            "runs": runs,
+            "n_facts": len(record),
+            "n_polls": len(tgt.polls),
+            "n_steps": len(tgt.steps),
+            "start": tgt.start,
+            "hindcast_name": hind.name,
+            "hindcast_hash": scenario_hash(hind),
+            "calibrated_hash": scenario_hash(cal_sc) if cal_sc is not None else "",
+            "figure": fig_names["hindcast"],
+            "figures": fig_names,
+        }
+        md = render_validation(named["hindcast"], named.get("calibrated"), context, sections)
+        (docs / "VALIDATION.md").write_text(md)
+        files.append(docs / "VALIDATION.md")
+    log("wrote " + ", ".join(str(f) for f in files))
+    return named
