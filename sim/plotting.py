@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -99,6 +100,10 @@ def _stamp(fig: Figure, stamp: str) -> None:
         if t.get_gid() == "stamp":
             t.set_text(stamp)
             return
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        # keep a strip at the bottom free for the stamp (constrained layout ignores fig.texts)
+        engine.set(rect=(0.0, 0.025, 1.0, 0.975))
     fig.text(0.995, 0.005, stamp, ha="right", va="bottom", fontsize=6.5, color="#555555",
              gid="stamp")  # fmt: skip
 
@@ -228,3 +233,352 @@ def _month_axis(ax: Axes, m: pd.DataFrame) -> None:
     ax.set_xticks(ticks)
     ax.set_xticklabels([f"{t}\n{dates[t]}" for t in ticks], fontsize=8)
     ax.set_xlabel("month (calendar month below)")
+
+
+# ------------------------------------------------------------------------ outcome figures
+#: Labels for factors and monthly variables on axes.
+LABELS: dict[str, str] = {
+    "us_coercion": "US coercion (0-1)",
+    "china_coercion": "Chinese coercion",
+    "strategy": "strategy",
+    "trilateral": "Trilateral cooperation index",
+    "approval_ROK": "ROK leader approval",
+    "approval_JPN": "Japanese leader approval",
+    "alignment_ROK": "ROK alignment (-1 China .. +1 US)",
+    "alignment_JPN": "Japan alignment (-1 China .. +1 US)",
+    "coop_ROK_JPN": "ROK-Japan cooperation",
+    "coop_ROK_US": "ROK-US cooperation",
+    "coop_JPN_US": "Japan-US cooperation",
+}
+
+#: The fan chart's default panels.
+FAN_VARIABLES: tuple[str, ...] = (
+    "trilateral",
+    "approval_ROK",
+    "approval_JPN",
+    "alignment_ROK",
+    "alignment_JPN",
+    "coop_ROK_JPN",
+    "coop_ROK_US",
+    "coop_JPN_US",
+)
+
+
+def label(name: str) -> str:
+    """Readable label of a factor or variable."""
+    return LABELS.get(name, name.replace("_", " "))
+
+
+def _colour(level: Any, i: int) -> str:
+    if isinstance(level, str) and level in STRATEGY_COLOUR:
+        return STRATEGY_COLOUR[level]
+    cycle = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"]
+    return cycle[i % len(cycle)]
+
+
+def _levels(values: pd.Series) -> list[Any]:
+    from sim.analysis import _ordered_levels
+
+    return _ordered_levels(values)
+
+
+def _panel_figure(
+    n: int, ax: Axes | None, panel_size: tuple[float, float] = (4.2, 3.4), ncols: int | None = None
+) -> tuple[Figure, list[Axes]]:
+    """A figure with ``n`` panels (or the given single axes when n == 1)."""
+    if ax is not None:
+        if n != 1:
+            raise ValueError(f"this figure needs {n} panels; pass ax=None (or select one panel)")
+        fig = ax.get_figure()
+        assert isinstance(fig, Figure)
+        return fig, [ax]
+    ncols = ncols or min(n, 4)
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows + 0.4), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=False).ravel().tolist()
+    for extra in axes[n:]:
+        extra.set_visible(False)
+    return fig, axes[:n]
+
+
+def _finish(fig: Figure, title: str, stamp: str, own: bool) -> Figure:
+    if title and own:
+        fig.suptitle(title)
+    _stamp(fig, stamp)
+    return fig
+
+
+def plot_fan(
+    monthly: pd.DataFrame,
+    variable: str,
+    *,
+    labels: Mapping[int, str] | None = None,
+    title: str = "",
+    stamp: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """Fan chart of one monthly variable: median with 50% and 90% bands, one fan per design point.
+
+    Args:
+        monthly: monthly aggregates (``point``, ``month``, ``variable``, ``q05``, ``q25``,
+            ``q50``, ``q75``, ``q95``), already restricted to the design points to show.
+        variable: one of ``sim.batch.MONTHLY_VARS``.
+        labels: legend label per design point (default "point N").
+    """
+    from sim.analysis import _require
+
+    _require(monthly, ["point", "month", "variable", "q05", "q25", "q50", "q75", "q95"], "monthly")
+    fig, ax = _figure_and_axes(ax, (7.0, 4.2))
+    sel = monthly[monthly["variable"] == variable]
+    if sel.empty:
+        raise KeyError(f"no monthly aggregates for variable {variable!r}")
+    points = sorted(pd.unique(sel["point"]))
+    for i, point in enumerate(points):
+        m = sel[sel["point"] == point].sort_values("month")
+        name = (labels or {}).get(int(point), f"point {point}")
+        colour = _colour(name, i)
+        x = m["month"].to_numpy(dtype=float)
+        ax.fill_between(x, m["q05"].to_numpy(float), m["q95"].to_numpy(float), color=colour,
+                        alpha=0.12, lw=0, gid=f"band90:{point}")  # fmt: skip
+        ax.fill_between(x, m["q25"].to_numpy(float), m["q75"].to_numpy(float), color=colour,
+                        alpha=0.28, lw=0, gid=f"band50:{point}")  # fmt: skip
+        ax.plot(x, m["q50"].to_numpy(float), color=colour, lw=1.8, label=name,
+                gid=f"median:{point}")  # fmt: skip
+    ax.set_title(title or label(variable), fontsize=10)
+    ax.set_xlabel("month")
+    ax.grid(alpha=0.25)
+    if variable.startswith("alignment"):
+        ax.set_ylim(-1, 1)
+    elif variable in FAN_VARIABLES:
+        ax.set_ylim(0, 1)
+    _stamp(fig, stamp)
+    return fig
+
+
+def plot_fan_panels(
+    monthly: pd.DataFrame,
+    *,
+    variables: Sequence[str] = FAN_VARIABLES,
+    labels: Mapping[int, str] | None = None,
+    title: str = "",
+    stamp: str = "",
+) -> Figure:
+    """One fan chart panel per variable (trilateral index, approvals, alignments, cooperation
+    levels), the chosen design points overlaid; the legend says which is which."""
+    present = set(pd.unique(monthly["variable"]))
+    variables = [v for v in variables if v in present]
+    fig, axes = _panel_figure(len(variables), None, (3.6, 2.8))
+    for ax, var in zip(axes, variables, strict=True):
+        plot_fan(monthly, var, labels=labels, ax=ax)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 5), fontsize=8,
+               title="median, 50% and 90% bands", title_fontsize=8, frameon=False)  # fmt: skip
+    return _finish(fig, title, stamp, True)
+
+
+def plot_sweep(
+    runs: pd.DataFrame,
+    factor: str,
+    *,
+    month: int = 24,
+    by: str | None = "strategy",
+    panel: str | None = None,
+    event: str = "institutionalised",
+    title: str = "",
+    stamp: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """Probability of ``event`` by month ``month`` against one factor, one line per level of
+    ``by``, with 95% Wilson intervals (shaded and as error bars); one panel per level of
+    ``panel``. Other factors, if any, are pooled."""
+    from sim.analysis import event_by_month
+
+    keys = [c for c in (panel, by, factor) if c]
+    table = event_by_month(runs, month, keys, event)
+    panels = _levels(table[panel]) if panel else [None]
+    fig, axes = _panel_figure(len(panels), ax)
+    for a, pv in zip(axes, panels, strict=True):
+        sub = table if pv is None else table[table[panel] == pv]
+        groups = _levels(sub[by]) if by else [None]
+        for i, g in enumerate(groups):
+            t = sub if g is None else sub[sub[by] == g]
+            t = t.sort_values(factor)
+            x = t[factor].to_numpy(dtype=float)
+            p, lo, hi = (t[c].to_numpy(dtype=float) for c in ("p", "lo", "hi"))
+            colour = _colour(g, i)
+            tag = f"{pv}:{g}"
+            a.fill_between(x, lo, hi, color=colour, alpha=0.15, lw=0, gid=f"ci:{tag}")
+            a.plot(x, p, color=colour, lw=1.6, marker="o", ms=3,
+                   label=str(g) if g is not None else "all runs", gid=f"p:{tag}")  # fmt: skip
+            a.errorbar(x, p, yerr=[p - lo, hi - p], fmt="none", ecolor=colour, capsize=2,
+                       elinewidth=0.8, gid=f"bar:{tag}")  # fmt: skip
+        a.set_ylim(-0.02, 1.02)
+        a.set_xlabel(label(factor))
+        a.set_ylabel(f"P({event} by month {month})")
+        a.grid(alpha=0.25)
+        if pv is not None:
+            a.set_title(f"{label(panel or '')}: {pv}", fontsize=10)
+    axes[0].legend(fontsize=8, title=label(by) if by else None, title_fontsize=8)
+    return _finish(fig, title or f"P({event} by month {month}) vs {label(factor)} (95% Wilson)",
+                   stamp, ax is None)  # fmt: skip
+
+
+def plot_heatmap(
+    runs: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    month: int = 24,
+    panel: str | None = None,
+    event: str = "institutionalised",
+    title: str = "",
+    stamp: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """Heatmap of P(``event`` by month ``month``) over two factors (one panel per level of
+    ``panel``; other factors pooled). Cells are annotated when there are few of them."""
+    from sim.analysis import event_by_month
+
+    keys = [c for c in (panel, y, x) if c]
+    table = event_by_month(runs, month, keys, event)
+    panels = _levels(table[panel]) if panel else [None]
+    fig, axes = _panel_figure(len(panels), ax, (5.6, 3.6))
+    xs, ys = _levels(table[x]), _levels(table[y])
+    image = None
+    for a, pv in zip(axes, panels, strict=True):
+        sub = table if pv is None else table[table[panel] == pv]
+        grid = np.full((len(ys), len(xs)), np.nan)
+        for _, row in sub.iterrows():
+            grid[ys.index(row[y]), xs.index(row[x])] = row["p"]
+        image = a.imshow(grid, origin="lower", aspect="auto", vmin=0, vmax=1, cmap="viridis",
+                         interpolation="nearest")  # fmt: skip
+        image.set_gid(f"heat:{pv}")
+        a.set_xticks(range(len(xs)))
+        a.set_xticklabels([_fmt(v) for v in xs], rotation=90 if len(xs) > 8 else 0, fontsize=7)
+        a.set_yticks(range(len(ys)))
+        a.set_yticklabels([_fmt(v) for v in ys], fontsize=8)
+        a.set_xlabel(label(x))
+        a.set_ylabel(label(y))
+        if len(xs) * len(ys) <= 40:
+            for (i, j), v in np.ndenumerate(grid):
+                if np.isfinite(v):
+                    a.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                           color="white" if v < 0.6 else "black")  # fmt: skip
+        if pv is not None:
+            a.set_title(f"{label(panel or '')}: {pv}", fontsize=10)
+    if image is not None:
+        fig.colorbar(image, ax=axes, label=f"P({event} by month {month})", shrink=0.9)
+    return _finish(fig, title or f"P({event} by month {month})", stamp, ax is None)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, (int, float, np.number)) else str(v)
+
+
+def plot_survival(
+    runs: pd.DataFrame,
+    horizon: int | npt.ArrayLike,
+    *,
+    by: str | None = "strategy",
+    panel: str | None = None,
+    event: str = "institutionalised",
+    title: str = "",
+    stamp: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """Kaplan-Meier curves of the time to ``event`` per level of ``by``: the share of runs not
+    yet institutionalised by month t, with 95% (log-log) bands. Runs that never get there within
+    the horizon are censored at the horizon (ticks mark censorings), not dropped."""
+    from sim.analysis import survival_by
+
+    panels = _levels(runs[panel]) if panel else [None]
+    fig, axes = _panel_figure(len(panels), ax, (5.0, 3.6))
+    h = np.asarray(horizon)
+    for a, pv in zip(axes, panels, strict=True):
+        sel = np.ones(len(runs), bool) if pv is None else (runs[panel] == pv).to_numpy()
+        sub = runs.loc[sel]
+        hz = h if h.ndim == 0 else h[sel]
+        curves = survival_by(sub, hz, by, event)
+        for i, (g, c) in enumerate(curves.items()):
+            colour = _colour(g, i)
+            tag = f"{pv}:{g}"
+            a.fill_between(c.time, c.lo, c.hi, step="post", color=colour, alpha=0.15, lw=0,
+                           gid=f"km_ci:{tag}")  # fmt: skip
+            a.step(c.time, c.survival, where="post", color=colour, lw=1.7,
+                   label=f"{g} ({c.n_events}/{c.n} reached; median {_fmt_month(c.median())})",
+                   gid=f"km:{tag}")  # fmt: skip
+            cens = c.censored > 0
+            a.plot(c.time[cens], c.survival[cens], "|", color=colour, ms=9, mew=1.4,
+                   gid=f"km_censored:{tag}")  # fmt: skip
+        a.set_ylim(-0.02, 1.02)
+        a.set_xlabel("month")
+        a.set_ylabel(f"share not yet {event}")
+        a.grid(alpha=0.25)
+        a.legend(fontsize=7, loc="lower left")
+        if pv is not None:
+            a.set_title(f"{label(panel or '')}: {pv}", fontsize=10)
+    return _finish(
+        fig,
+        title or f"Time to {event} (Kaplan-Meier; | = censored at the horizon)",
+        stamp,
+        ax is None,
+    )
+
+
+def _fmt_month(m: float) -> str:
+    return "not reached" if not np.isfinite(m) else f"{m:g}"
+
+
+def plot_durability(
+    runs: pd.DataFrame,
+    *,
+    by: str = "strategy",
+    factor: str | None = None,
+    title: str = "",
+    stamp: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """Durability: the share of institutionalised runs that later collapse, with 95% Wilson
+    intervals, per level of ``by`` (bars), or against ``factor`` (one line per level of ``by``).
+    Bars are annotated with the counts behind them."""
+    from sim.analysis import durability
+
+    keys = [by] + ([factor] if factor else [])
+    table = durability(runs, keys)
+    fig, ax = _figure_and_axes(ax, (7.0, 4.2))
+    own = len(fig.axes) == 1
+    groups = _levels(table[by])
+    if factor is None:
+        t = table.set_index(by).loc[groups]
+        p, lo, hi = (t[c].to_numpy(dtype=float) for c in ("p", "lo", "hi"))
+        xs = np.arange(len(groups))
+        ax.bar(xs, np.nan_to_num(p), color=[_colour(g, i) for i, g in enumerate(groups)],
+               alpha=0.85, gid="durability:bars")  # fmt: skip
+        ax.errorbar(xs, p, yerr=[p - lo, hi - p], fmt="none", color="black", capsize=4,
+                    gid="durability:ci")  # fmt: skip
+        for i, (k, n) in enumerate(zip(t["n_collapsed"], t["n_institutionalised"], strict=True)):
+            txt = f"{int(k)}/{int(n)}" if n else "none\ninstitutionalised"
+            ax.text(i, (hi[i] if np.isfinite(hi[i]) else 0) + 0.02, txt, ha="center",
+                    va="bottom", fontsize=8)  # fmt: skip
+        ax.set_xticks(xs)
+        ax.set_xticklabels([str(g) for g in groups])
+        ax.set_xlabel(label(by))
+    else:
+        for i, g in enumerate(groups):
+            t = table[table[by] == g].sort_values(factor)
+            x = t[factor].to_numpy(dtype=float)
+            p, lo, hi = (t[c].to_numpy(dtype=float) for c in ("p", "lo", "hi"))
+            ax.plot(x, p, color=_colour(g, i), marker="o", ms=3, lw=1.5, label=str(g),
+                    gid=f"durability:{g}")  # fmt: skip
+            ax.errorbar(x, p, yerr=[p - lo, hi - p], fmt="none", ecolor=_colour(g, i), capsize=2,
+                        gid=f"durability_ci:{g}")  # fmt: skip
+        ax.set_xlabel(label(factor))
+        ax.legend(fontsize=8, title=label(by), title_fontsize=8)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("share of institutionalised runs that collapse")
+    ax.grid(alpha=0.25, axis="y")
+    if own:
+        ax.set_title(title or "Durability: institutionalised cooperation that later collapses",
+                     fontsize=10)  # fmt: skip
+    _stamp(fig, stamp)
+    return fig

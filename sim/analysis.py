@@ -1,0 +1,291 @@
+"""The statistics behind the figures, from the tidy tables of a result store.
+
+- :func:`wilson_interval`: binomial proportion intervals (Wilson 1927), which stay inside [0, 1]
+  and behave at 0 and n successes, unlike the normal approximation.
+- :func:`event_by_month`: per design point (or any grouping), the share of runs in which an event
+  (institutionalisation, collapse) happened by month m, with its Wilson interval.
+- :func:`kaplan_meier`: time to an event when many runs never reach it within the horizon. Those
+  runs are *censored* at the horizon (we know only that the event had not happened yet), not
+  dropped and not counted as failures (Kaplan & Meier 1958; Greenwood variance, log-log interval).
+- :func:`durability`: share of institutionalised runs that later collapse.
+- Sensitivity analysis (:func:`sobol_indices`, :func:`morris_indices`) and scenario discovery
+  (:func:`discover_boxes`) wrap well-kept libraries (SALib, scikit-learn) and are imported
+  lazily.
+
+Every function takes and returns pandas DataFrames; nothing here draws or writes files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+Arr = npt.NDArray[Any]
+
+#: z for a two-sided 95% interval.
+Z95 = 1.959963984540054
+
+#: Run outcomes recorded as "month it happened, -1 never".
+EVENT_COLUMNS = {"institutionalised": "inst_month", "collapsed": "collapse_month"}
+
+
+def wilson_interval(successes: npt.ArrayLike, n: npt.ArrayLike, z: float = Z95) -> tuple[Arr, Arr]:
+    """Wilson score interval for binomial proportions (vectorised).
+
+    Args:
+        successes: number of successes (array-like).
+        n: number of trials (same shape); where n == 0 the interval is (nan, nan).
+        z: normal quantile (1.96 for 95%).
+
+    Returns:
+        (lower, upper) arrays.
+    """
+    k = np.asarray(successes, dtype=float)
+    n_ = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n_
+        denom = 1.0 + z**2 / n_
+        centre = (p + z**2 / (2 * n_)) / denom
+        half = z * np.sqrt(p * (1 - p) / n_ + z**2 / (4 * n_**2)) / denom
+        lo = np.clip(centre - half, 0.0, 1.0)
+        hi = np.clip(centre + half, 0.0, 1.0)
+    lo = np.where(n_ > 0, lo, np.nan)
+    hi = np.where(n_ > 0, hi, np.nan)
+    # At k == 0 (k == n) the lower (upper) bound is exactly 0 (1); guard rounding.
+    lo = np.where(k == 0, 0.0, lo)
+    hi = np.where(k == n_, 1.0, hi)
+    return lo, hi
+
+
+def _event_column(event: str) -> str:
+    if event in EVENT_COLUMNS:
+        return EVENT_COLUMNS[event]
+    if event in EVENT_COLUMNS.values():
+        return event
+    raise ValueError(f"unknown event {event!r}; choose from {', '.join(EVENT_COLUMNS)}")
+
+
+def _require(table: pd.DataFrame, columns: Sequence[str], what: str = "runs") -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise KeyError(f"the {what} table lacks column(s): {', '.join(missing)}")
+
+
+def proportion_table(
+    table: pd.DataFrame, success: pd.Series | str, by: Sequence[str], z: float = Z95
+) -> pd.DataFrame:
+    """Share of rows where ``success`` holds, per group, with Wilson intervals.
+
+    Returns one row per group with the ``by`` columns, ``n``, ``k``, ``p``, ``lo``, ``hi``.
+    """
+    ok = table[success] if isinstance(success, str) else success
+    df = table[list(by)].copy()
+    df["_k"] = np.asarray(ok, dtype=bool).astype(np.int64)
+    if by:
+        g = df.groupby(list(by), sort=True, observed=True)["_k"].agg(["size", "sum"]).reset_index()
+    else:
+        g = pd.DataFrame({"size": [len(df)], "sum": [int(df["_k"].sum())]})
+    g = g.rename(columns={"size": "n", "sum": "k"})
+    g["p"] = g["k"] / g["n"]
+    lo, hi = wilson_interval(g["k"].to_numpy(), g["n"].to_numpy(), z)
+    g["lo"], g["hi"] = lo, hi
+    return g
+
+
+def event_by_month(
+    runs: pd.DataFrame, month: int, by: Sequence[str] = ("point",), event: str = "institutionalised"
+) -> pd.DataFrame:
+    """Probability that ``event`` happened by ``month`` (inclusive), per group, with 95% Wilson
+    intervals. Runs where it never happened (month -1) or happened later count as "not by m"."""
+    col = _event_column(event)
+    _require(runs, [col, *by])
+    t = runs[col].to_numpy()
+    return proportion_table(runs, pd.Series((t >= 0) & (t <= month), index=runs.index), by)
+
+
+@dataclass
+class SurvivalCurve:
+    """A Kaplan-Meier curve: S(t) = P(event has not happened by month t)."""
+
+    time: Arr  # distinct months, starting at 0
+    at_risk: Arr
+    events: Arr
+    censored: Arr
+    survival: Arr
+    lo: Arr
+    hi: Arr
+    n: int = 0
+    n_events: int = 0
+    n_censored: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "time": self.time,
+                "at_risk": self.at_risk,
+                "events": self.events,
+                "censored": self.censored,
+                "survival": self.survival,
+                "lo": self.lo,
+                "hi": self.hi,
+            }
+        )
+
+    def median(self) -> float:
+        """First month at which S(t) <= 0.5 (nan if the curve never gets there)."""
+        below = np.nonzero(self.survival <= 0.5)[0]
+        return float(self.time[below[0]]) if below.size else float("nan")
+
+
+def kaplan_meier(
+    durations: npt.ArrayLike, observed: npt.ArrayLike, z: float = Z95
+) -> SurvivalCurve:
+    """Kaplan-Meier estimate with Greenwood's variance and a log-log 95% interval.
+
+    Args:
+        durations: for each run, the month of the event, or the month it was censored at.
+        observed: True where the event happened, False where the run was censored (it left
+            observation at ``durations`` without the event).
+
+    A censored run stays in the risk set up to and including its censoring month: events at
+    month t are counted before censorings at t (the usual convention).
+    """
+    d = np.asarray(durations, dtype=float).reshape(-1)
+    e = np.asarray(observed, dtype=bool).reshape(-1)
+    if d.shape != e.shape:
+        raise ValueError("durations and observed must have the same length")
+    n = d.size
+    times = np.unique(np.concatenate([[0.0], d]))
+    events = np.array([np.sum(e & (d == t)) for t in times], dtype=np.int64)
+    cens = np.array([np.sum(~e & (d == t)) for t in times], dtype=np.int64)
+    left_before = np.concatenate([[0], np.cumsum(events + cens)[:-1]])
+    at_risk = n - left_before
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(at_risk > 0, 1.0 - events / at_risk, 1.0)
+        surv = np.cumprod(factor)
+        gw_terms = np.where(
+            (at_risk > 0) & (at_risk > events), events / (at_risk * (at_risk - events)), 0.0
+        )
+        gw = np.cumsum(gw_terms)
+        # log-log (complementary log-log) interval: stays in (0, 1)
+        log_s = np.log(surv)
+        se = np.sqrt(gw) / np.abs(log_s)
+        lo = surv ** np.exp(z * se)
+        hi = surv ** np.exp(-z * se)
+    lo = np.where((surv > 0) & (surv < 1) & np.isfinite(lo), lo, surv)
+    hi = np.where((surv > 0) & (surv < 1) & np.isfinite(hi), hi, surv)
+    return SurvivalCurve(
+        time=times,
+        at_risk=at_risk,
+        events=events,
+        censored=cens,
+        survival=surv,
+        lo=lo,
+        hi=hi,
+        n=n,
+        n_events=int(e.sum()),
+        n_censored=int((~e).sum()),
+    )
+
+
+def time_to_event(
+    runs: pd.DataFrame, horizon: int | npt.ArrayLike, event: str = "institutionalised"
+) -> tuple[Arr, Arr]:
+    """(durations, observed) of an event for each run; never = censored at the horizon."""
+    col = _event_column(event)
+    _require(runs, [col])
+    t = runs[col].to_numpy()
+    h = np.asarray(horizon, dtype=float)
+    observed = t >= 0
+    return np.where(observed, t, h).astype(float), observed
+
+
+def survival_by(
+    runs: pd.DataFrame,
+    horizon: int | npt.ArrayLike,
+    by: str | None = "strategy",
+    event: str = "institutionalised",
+) -> dict[Any, SurvivalCurve]:
+    """Kaplan-Meier curves of time to ``event`` per level of ``by`` (censored at the horizon)."""
+    d, e = time_to_event(runs, horizon, event)
+    if by is None:
+        return {"all": kaplan_meier(d, e)}
+    _require(runs, [by])
+    keys = runs[by].to_numpy()
+    return {k: kaplan_meier(d[keys == k], e[keys == k]) for k in _ordered_levels(runs[by])}
+
+
+def durability(runs: pd.DataFrame, by: Sequence[str] = ("strategy",)) -> pd.DataFrame:
+    """Per group: runs, institutionalised runs, and the share of institutionalised runs that
+    later collapsed (``p`` with Wilson ``lo``/``hi``); ``p_durable`` is the share of all runs
+    institutionalised and never collapsed."""
+    _require(runs, ["inst_month", "collapse_month", *by])
+    inst = runs["inst_month"].to_numpy() >= 0
+    coll = inst & (runs["collapse_month"].to_numpy() >= 0)
+    sub = runs.loc[inst]
+    out = proportion_table(sub, pd.Series(coll[inst], index=sub.index), by)
+    out = out.rename(columns={"n": "n_institutionalised", "k": "n_collapsed"})
+    all_ = proportion_table(runs, pd.Series(inst & ~coll, index=runs.index), by)
+    all_ = all_.rename(
+        columns={
+            "n": "n_runs",
+            "k": "n_durable",
+            "p": "p_durable",
+            "lo": "durable_lo",
+            "hi": "durable_hi",
+        }  # fmt: skip
+    )
+    if by:
+        return all_.merge(out, on=list(by), how="left").fillna(
+            {"n_institutionalised": 0, "n_collapsed": 0}
+        )
+    return pd.concat([all_, out], axis=1)
+
+
+def _ordered_levels(values: pd.Series) -> list[Any]:
+    """Levels of a factor: strategies in their canonical order, others sorted."""
+    from sim.strategies import STRATEGY_NAMES
+
+    levels = list(pd.unique(values))
+    order = {n: i for i, n in enumerate(STRATEGY_NAMES)}
+    if all(isinstance(v, str) for v in levels):
+        return sorted(levels, key=lambda v: (order.get(v, len(order)), v))
+    return sorted(levels)
+
+
+def headline_table(runs: pd.DataFrame, by: Sequence[str], month: int = 24) -> pd.DataFrame:
+    """The headline numbers per group: runs, P(institutionalised by month) with its interval,
+    P(ever within the horizon), median month of institutionalisation (among those that did),
+    share collapsed among institutionalised, final approvals."""
+    inst = event_by_month(runs, month, by)
+    ever = proportion_table(
+        runs, pd.Series(runs["inst_month"].to_numpy() >= 0, index=runs.index), by
+    )
+    dur = durability(runs, by)
+    keys = list(by)
+    g = runs.groupby(keys, observed=True, sort=True) if keys else None
+    out = inst.rename(columns={"p": f"p_inst_by_{month}", "lo": "lo", "hi": "hi"})
+    out = out.rename(columns={"lo": f"p_inst_by_{month}_lo", "hi": f"p_inst_by_{month}_hi"})
+    out = out.drop(columns=["k"]).rename(columns={"n": "runs"})
+    out["p_inst_ever"] = ever["p"].to_numpy()
+    out["p_collapse_given_inst"] = dur["p"].to_numpy()
+    out["p_durable"] = dur["p_durable"].to_numpy()
+    med = runs.loc[runs["inst_month"] >= 0]
+    if keys and g is not None:
+        m = med.groupby(keys, observed=True)["inst_month"].median().rename("median_inst_month")
+        out = out.merge(m.reset_index(), on=keys, how="left")
+        for c in ("final_approval_ROK", "final_approval_JPN"):
+            if c in runs.columns:
+                out = out.merge(g[c].mean().rename(f"mean_{c}").reset_index(), on=keys)
+    else:
+        out["median_inst_month"] = med["inst_month"].median()
+        for c in ("final_approval_ROK", "final_approval_JPN"):
+            if c in runs.columns:
+                out[f"mean_{c}"] = runs[c].mean()
+    return out
