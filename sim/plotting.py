@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
@@ -101,7 +102,7 @@ def _stamp(fig: Figure, stamp: str) -> None:
             t.set_text(stamp)
             return
     engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set"):
+    if isinstance(engine, ConstrainedLayoutEngine):
         # keep a strip at the bottom free for the stamp (constrained layout ignores fig.texts)
         engine.set(rect=(0.0, 0.025, 1.0, 0.975))
     fig.text(0.995, 0.005, stamp, ha="right", va="bottom", fontsize=6.5, color="#555555",
