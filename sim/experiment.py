@@ -314,11 +314,13 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
                    name)  # fmt: skip
     description = _str(path, "description", raw.get("description", ""))
     if "base" not in raw:
-        raise _err(path, "base", "missing key", 'base = "<scenario name or path>"', None)
+        raise _err(path, "base", "missing key", 'base = "<scenario name or path>"', "(missing)")
     base_ref = _str(path, "base", raw["base"])
     base = _scenario(path, "base", base_ref)
     if "replications" not in raw:
-        raise _err(path, "replications", "missing key", "a whole number of runs per point", None)
+        raise _err(
+            path, "replications", "missing key", "a whole number of runs per point", "(missing)"
+        )
     replications = _int(path, "replications", raw["replications"], 1, MAX_REPLICATIONS)
     months = _int(path, "months", raw.get("months", base.months), 1, 600)
     seed = _int(path, "seed", raw.get("seed", 0), 0, 2**63 - 1)
@@ -352,7 +354,9 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
         if method not in SAMPLERS:
             raise unknown_name("sampler method", method, SAMPLERS, file=path, key="sampler.method")
         if "samples" not in sampler_raw:
-            raise _err(path, "sampler.samples", "missing key", "samples = <number of points>", None)
+            raise _err(
+                path, "sampler.samples", "missing key", "samples = <number of points>", "(missing)"
+            )
         samples = _int(path, "sampler.samples", sampler_raw["samples"], 1, 1_000_000)
         if method == "sobol" and samples & (samples - 1):
             raise _err(path, "sampler.samples", "not a power of two",
