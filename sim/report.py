@@ -1,0 +1,477 @@
+"""From a result store to figures, a headline table, findings and a report (HTML and Markdown).
+
+:func:`store_figures` decides which figures fit a store (a sweep needs a gridded factor, a
+heatmap two, survival and durability curves a grouping such as the strategy) and draws them with
+``sim.plotting``; :func:`write_report` writes one self-contained HTML file (figures embedded as
+PNG, headline table, findings computed from the runs, provenance from the manifest, the
+experiment file's text) and a Markdown version with the figures beside it.
+
+Every number in a report comes from the store: nothing is typed by hand.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim import analysis as A
+from sim import plotting as P
+from sim.errors import UserError
+
+#: Figure kinds, in the order they are drawn and reported.
+KINDS: tuple[str, ...] = ("sweep", "heatmap", "survival", "durability", "fan")
+#: The month of the headline probability ("institutionalised by month 24").
+HEADLINE_MONTH = 24
+_NOT_FACTORS = ("point", "scenario_name", "scenario_hash")
+_REQUIRED_RUN_COLUMNS = ("point", "replication", "inst_month", "collapse_month")
+
+
+@dataclass
+class Layout:
+    """How a store's factors map onto the figures."""
+
+    factors: list[str]
+    sweep: str | None  # gridded numeric factor on the x axis
+    line: str | None  # one line / curve per level (the strategy, when varied)
+    panel: str | None  # one panel per level
+    pooled: list[str]  # factors averaged over
+    horizon: int
+
+
+def factor_columns(design: pd.DataFrame) -> list[str]:
+    """The factor columns of a design table."""
+    return [c for c in design.columns if c not in _NOT_FACTORS]
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(s)) and not pd.api.types.is_bool_dtype(s)
+
+
+def layout(store: Any) -> Layout:
+    """Choose the sweep factor, the line factor and the panel factor for a store's figures.
+
+    The line factor is ``strategy`` when it varies (else another categorical factor with few
+    levels); the sweep factor is the gridded numeric factor with the most levels (a factor is
+    gridded when its levels repeat across design points, as in a full factorial, not sampled);
+    the panel factor is a remaining factor with at most four levels; the rest are pooled.
+    """
+    design, runs = store.design, store.runs
+    check_tables(store)
+    factors = factor_columns(design)
+    varying = [f for f in factors if design[f].nunique() > 1]
+    n_points = len(design)
+    line = None
+    if "strategy" in varying:
+        line = "strategy"
+    else:
+        cats = [f for f in varying if not _is_numeric(design[f]) and design[f].nunique() <= 8]
+        line = cats[0] if cats else None
+    gridded = [
+        f
+        for f in varying
+        if f != line and _is_numeric(design[f]) and 2 < design[f].nunique() < n_points
+    ]
+    sweep = max(gridded, key=lambda f: design[f].nunique()) if gridded else None
+    rest = [f for f in varying if f not in (line, sweep)]
+    small = sorted((f for f in rest if design[f].nunique() <= 4), key=lambda f: design[f].nunique())
+    panel = small[0] if small else None
+    pooled = [f for f in rest if f != panel]
+    months = store.manifest.get("months")
+    if months is None and len(store.monthly):
+        months = int(store.monthly["month"].max())
+    if months is None:
+        months = int(max(runs["inst_month"].max(), runs["collapse_month"].max(), 0))
+    return Layout(factors, sweep, line, panel, pooled, int(months))
+
+
+def check_tables(store: Any) -> None:
+    """Raise a UserError naming what is missing when a store's tables cannot be plotted."""
+    path = getattr(store, "path", None)
+    if store.runs is None or len(store.runs) == 0:
+        raise UserError("the store has no runs", file=path, expected="a finished batch",
+                        hint="run `alignsim batch EXPERIMENT --out DIR` first")  # fmt: skip
+    missing = [c for c in _REQUIRED_RUN_COLUMNS if c not in store.runs.columns]
+    if missing:
+        raise UserError(
+            "the store's runs lack outcome columns the figures need",
+            file=path,
+            expected=", ".join(_REQUIRED_RUN_COLUMNS),
+            found=", ".join(missing) + " missing",
+            hint="keep them in the experiment's [outputs] runs list",
+        )
+    if "point" not in store.design.columns:
+        raise UserError("design.parquet has no 'point' column", file=path)
+    factors = factor_columns(store.design)
+    lacking = [f for f in factors if f not in store.runs.columns]
+    if lacking:
+        raise UserError("the runs table lacks factor column(s)", file=path,
+                        expected=", ".join(factors), found=", ".join(lacking) + " missing")  # fmt: skip
+
+
+def store_stamp(store: Any) -> str:
+    """Provenance stamp of a store: experiment name, root seed, runs, version that made it."""
+    m = store.manifest
+    version = (m.get("code") or {}).get("package_version") or m.get("package_version")
+    return P.stamp_text(
+        m.get("experiment_name", "experiment"), m.get("root_seed"), len(store.runs), version
+    )
+
+
+def _pooled_note(lay: Layout, design: pd.DataFrame) -> str:
+    if not lay.pooled:
+        return ""
+    parts = [f"{f} ({design[f].nunique()} levels)" for f in lay.pooled]
+    return "\npooled over " + ", ".join(parts)
+
+
+def reference_points(store: Any, lay: Layout) -> tuple[pd.DataFrame, str]:
+    """Design points for the fan chart: one per line level, every other factor at its middle
+    level (the sweep factor's median level, the first panel level). Returns (rows, description)."""
+    d = store.design
+    sel = d
+    fixed = []
+    for f in lay.factors:
+        if f == lay.line or d[f].nunique() <= 1:
+            continue
+        levels = A._ordered_levels(d[f])
+        ref = levels[(len(levels) - 1) // 2] if f != lay.panel else levels[0]
+        sel = sel[sel[f] == ref]
+        fixed.append(f"{f} = {P._fmt(ref)}")
+    return sel, ", ".join(fixed)
+
+
+def store_figures(
+    store: Any, kinds: Sequence[str] | None = None, month: int = HEADLINE_MONTH
+) -> dict[str, Figure]:
+    """Every figure of ``kinds`` (default all) that fits the store, by name.
+
+    Raises:
+        UserError: an unknown kind, or a store whose tables cannot be plotted.
+    """
+    unknown = [k for k in (kinds or ()) if k not in KINDS]
+    if unknown:
+        from sim.errors import unknown_name
+
+        raise unknown_name("figure kind", unknown[0], KINDS, key="--kind")
+    want = list(kinds or KINDS)
+    lay = layout(store)
+    runs, design = store.runs, store.design
+    stamp = store_stamp(store)
+    name = store.manifest.get("experiment_name", "experiment")
+    note = _pooled_note(lay, design)
+    figs: dict[str, Figure] = {}
+    if "sweep" in want and lay.sweep:
+        figs["sweep"] = P.plot_sweep(
+            runs, lay.sweep, month=month, by=lay.line, panel=lay.panel, stamp=stamp,
+            title=f"{name}: P(institutionalised by month {month}) vs {P.label(lay.sweep)} "
+                  f"(95% Wilson){note}")  # fmt: skip
+    if "heatmap" in want and lay.sweep and (lay.line or lay.panel):
+        y = lay.line or lay.panel
+        assert y is not None
+        panel = lay.panel if lay.line else None
+        figs["heatmap"] = P.plot_heatmap(
+            runs, lay.sweep, y, month=month, panel=panel, stamp=stamp,
+            title=f"{name}: P(institutionalised by month {month}){note}")  # fmt: skip
+    survival_note = _pooled_note(
+        Layout(lay.factors, None, lay.line, lay.panel, [f for f in (lay.sweep, *lay.pooled) if f],
+               lay.horizon), design)  # fmt: skip
+    if "survival" in want:
+        figs["survival"] = P.plot_survival(
+            runs, lay.horizon, by=lay.line, panel=lay.panel, stamp=stamp,
+            title=f"{name}: time to institutionalisation (Kaplan-Meier)\n| = censored at month "
+                  f"{lay.horizon}{survival_note.replace(chr(10), '; ')}")  # fmt: skip
+    if "durability" in want and lay.line:
+        figs["durability"] = P.plot_durability(
+            runs, by=lay.line, factor=lay.sweep, stamp=stamp,
+            title=f"{name}: share of institutionalised runs that later collapse (95% Wilson)"
+                  + (note if lay.sweep else survival_note))  # fmt: skip
+    if "fan" in want and len(store.monthly):
+        pts, fixed = reference_points(store, lay)
+        mon = store.monthly[store.monthly["point"].isin(pts["point"])]
+        if len(mon):
+            labels = {
+                int(r["point"]): (str(r[lay.line]) if lay.line else f"point {r['point']}")
+                for _, r in pts.iterrows()
+            }
+            figs["fan"] = P.plot_fan_panels(
+                mon, labels=labels, stamp=stamp,
+                title=f"{name}: monthly trajectories, median with 50% and 90% bands"
+                      + (f" ({fixed})" if fixed else ""))  # fmt: skip
+    return figs
+
+
+def save_figures(
+    figs: dict[str, Figure], out: Path, formats: Sequence[str] = ("png",), dpi: int = 130
+) -> list[Path]:
+    """Write each figure as ``out/<name>.<format>``; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, fig in figs.items():
+        for fmt in formats:
+            path = out / f"{name}.{fmt}"
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+            written.append(path)
+    return written
+
+
+def _metadata(fmt: str) -> dict[str, Any] | None:
+    # No creation dates in SVG/PDF: the same store gives byte-identical figures.
+    if fmt == "svg":
+        return {"Date": None}
+    if fmt == "pdf":
+        return {"CreationDate": None, "ModDate": None}
+    if fmt == "png":
+        return {"Software": None}
+    return None
+
+
+# ---------------------------------------------------------------------------- tables/findings
+def headline(store: Any, month: int = HEADLINE_MONTH) -> pd.DataFrame:
+    """Headline numbers per (panel, line) group, pooled over the sweep factor."""
+    lay = layout(store)
+    by = [f for f in (lay.panel, lay.line) if f]
+    return A.headline_table(store.runs, by, month)
+
+
+def findings(store: Any, month: int = HEADLINE_MONTH) -> list[str]:
+    """Sentences on the hypotheses of MODEL.md that the store speaks to, every number computed
+    from its runs. A hypothesis the store cannot test is said to be untested."""
+    runs = store.runs
+    lay = layout(store)
+    out: list[str] = []
+    strategies = set(runs["strategy"]) if "strategy" in runs.columns else set()
+    if {"small_steps", "grand_bargain"} <= strategies:
+        t = A.event_by_month(runs, month, ["strategy"]).set_index("strategy")
+        d = A.durability(runs, ["strategy"]).set_index("strategy")
+        ss, gb = t.loc["small_steps"], t.loc["grand_bargain"]
+        separated = ss["lo"] > gb["hi"] or gb["lo"] > ss["hi"]
+        verdict = (
+            "supports H1" if ss["lo"] > gb["hi"] else
+            ("contradicts H1" if gb["lo"] > ss["hi"] else "does not separate the two (H1 open)")
+        )  # fmt: skip
+        out.append(
+            f"H1: pooled over the design, small steps reach institutionalised cooperation by "
+            f"month {month} in {_pct(ss['p'])} of runs (95% CI {_pct(ss['lo'])}-{_pct(ss['hi'])}) "
+            f"against {_pct(gb['p'])} ({_pct(gb['lo'])}-{_pct(gb['hi'])}) for a grand bargain; "
+            f"of the institutionalised runs, {_pct(d.loc['small_steps', 'p'])} (small steps) and "
+            f"{_pct(d.loc['grand_bargain', 'p'])} (grand bargain) later collapse. "
+            f"{'This ' + verdict if separated else 'The intervals overlap: this ' + verdict}."
+        )
+    if lay.sweep == "us_coercion" and lay.line:
+        t = A.event_by_month(runs, month, [lay.line, "us_coercion"])
+        parts = []
+        nonmono = []
+        for g in A._ordered_levels(t[lay.line]):
+            s = t[t[lay.line] == g].sort_values("us_coercion")
+            p = s["p"].to_numpy()
+            if p.max() <= 0:
+                continue
+            i = int(np.argmax(p))
+            x = s["us_coercion"].to_numpy()
+            top = s.iloc[-1]
+            peak = s.iloc[i]
+            interior = (
+                0 < i < len(p) - 1 and top["hi"] < peak["lo"] and s.iloc[0]["hi"] < peak["lo"]
+            )
+            nonmono.append(interior)
+            parts.append(
+                f"{g}: peak {_pct(peak['p'])} at US coercion {x[i]:g}, {_pct(top['p'])} at {x[-1]:g}"
+            )
+        if parts:
+            n_yes = sum(nonmono)
+            out.append(
+                f"H2: P(institutionalised by month {month}) against US coercion (pooled over "
+                f"{', '.join(f for f in (lay.panel, *lay.pooled) if f) or 'nothing'}): "
+                + "; ".join(parts)
+                + f". For {n_yes} of {len(nonmono)} strategies that ever institutionalise, the "
+                f"curve peaks at a moderate level and falls at both ends with non-overlapping 95% "
+                f"intervals, {'supporting' if n_yes and n_yes == len(nonmono) else 'partly supporting' if n_yes else 'not supporting'} "
+                f"H2 for the probability of institutionalisation."
+            )
+    if "china_coercion" in runs.columns and runs["china_coercion"].nunique() > 1:
+        levels = A._ordered_levels(runs["china_coercion"])
+        lo_c, hi_c = levels[0], levels[-1]
+        parts = []
+        for col, what in (("final_alignment_ROK", "ROK alignment"),
+                          ("final_approval_ROK", "ROK approval")):  # fmt: skip
+            if col in runs.columns:
+                a = runs.loc[runs["china_coercion"] == lo_c, col].mean()
+                b = runs.loc[runs["china_coercion"] == hi_c, col].mean()
+                parts.append(f"mean final {what} {a:.2f} at Chinese coercion {P._fmt(lo_c)} and "
+                             f"{b:.2f} at {P._fmt(hi_c)}")  # fmt: skip
+        if parts and "final_alignment_ROK" in runs.columns:
+            share_us = float(
+                (runs.loc[runs["china_coercion"] == hi_c, "final_alignment_ROK"] > 0).mean()
+            )
+            out.append(
+                "H4: " + "; ".join(parts) + f". Under the higher Chinese coercion, "
+                f"{_pct(share_us)} of runs end with the ROK still on the US side (alignment > 0)"
+                + (
+                    ", consistent with H4 (costs rise, alignment not reversed)."
+                    if share_us > 0.5
+                    else ", against H4 (alignment reversed in most runs)."
+                )  # fmt: skip
+            )
+    h3 = {"us_commitment", "commitment_effect", "cha_symmetry_weight", "rok_abandonment0",
+          "jpn_abandonment0"} & set(lay.factors)  # fmt: skip
+    if not h3:
+        out.append("H3 (symmetry of abandonment fears, sign of the US-commitment effect) is not "
+                   "varied by this experiment and is not tested here.")  # fmt: skip
+    return out
+
+
+def _pct(x: Any) -> str:
+    x = float(x)
+    return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+# ----------------------------------------------------------------------------------- reports
+def _png_base64(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata=_metadata("png"))
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _provenance_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
+    code, env = m.get("code") or {}, m.get("environment") or {}
+    exp = m.get("experiment") or {}
+    rows = [
+        ("experiment", str(m.get("experiment_name", ""))),
+        ("experiment file", str(exp.get("path", ""))),
+        ("experiment sha256", str(exp.get("sha256", ""))),
+        ("design hash", str(exp.get("design_hash", ""))),
+        ("root seed", str(m.get("root_seed", ""))),
+        ("replications per point", str(m.get("replications", ""))),
+        ("months", str(m.get("months", ""))),
+        ("design points", str(len(m.get("points", [])))),
+        ("engine", str(m.get("engine", ""))),
+        ("alignsim version", str(code.get("package_version", ""))),
+        (
+            "git commit",
+            f"{code.get('git_commit', '')}{' (dirty)' if code.get('git_dirty') else ''}",
+        ),
+        ("model code hash", str(code.get("model_code_hash", ""))),
+        ("started", str(m.get("started", ""))),
+        ("finished", str(m.get("finished", ""))),
+    ]
+    rows += [(k, str(v)) for k, v in env.items()]
+    chunks = m.get("chunks") or []
+    secs = [c.get("seconds") for c in chunks if isinstance(c.get("seconds"), int | float)]
+    if secs:
+        rows.append(("chunks", f"{len(chunks)} ({sum(secs):.1f} s of compute in total)"))
+    return [(k, v) for k, v in rows if v not in ("", "None")]
+
+
+def _table_for_display(t: pd.DataFrame, month: int) -> pd.DataFrame:
+    d = t.copy()
+    p = f"p_inst_by_{month}"
+    d[f"P(inst. by {month}) [95% CI]"] = [
+        f"{_pct(a)} [{_pct(b)}-{_pct(c)}]"
+        for a, b, c in zip(d[p], d[f"{p}_lo"], d[f"{p}_hi"], strict=True)
+    ]
+    d["P(inst. ever)"] = d["p_inst_ever"].map(_pct)
+    d["collapse | inst."] = d["p_collapse_given_inst"].map(_pct)
+    d["durable"] = d["p_durable"].map(_pct)
+    d["median month"] = d["median_inst_month"].map(lambda v: "-" if pd.isna(v) else f"{v:g}")
+    keep = [c for c in d.columns if not c.startswith("p_") and c != "median_inst_month"]
+    for c in ("mean_final_approval_ROK", "mean_final_approval_JPN"):
+        if c in d.columns:
+            d[c] = d[c].map(lambda v: f"{v:.3f}")
+    return d[keep].rename(columns={"mean_final_approval_ROK": "final approval ROK",
+                                   "mean_final_approval_JPN": "final approval JPN"})  # fmt: skip
+
+
+def write_report(
+    store: Any,
+    out: Path,
+    *,
+    month: int = HEADLINE_MONTH,
+    figures: dict[str, Figure] | None = None,
+) -> tuple[Path, Path]:
+    """Write ``out/report.html`` (self-contained) and ``out/report.md`` (+ PNGs beside it)."""
+    out.mkdir(parents=True, exist_ok=True)
+    figs = figures if figures is not None else store_figures(store, month=month)
+    m = store.manifest
+    name = m.get("experiment_name", "experiment")
+    head = _table_for_display(headline(store, month), month)
+    lines = findings(store, month)
+    prov = _provenance_rows(m)
+    exp_text = (m.get("experiment") or {}).get("text", "")
+    description = (m.get("experiment") or {}).get("description", "")
+    stamp = store_stamp(store)
+
+    # ---- HTML
+    h: list[str] = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>alignsim report: {html.escape(name)}</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;"
+        "padding:0 1em;color:#222}table{border-collapse:collapse;font-size:0.85em}"
+        "td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f3f3f3}"
+        "td:first-child,th:first-child{text-align:left}img{max-width:100%}"
+        "pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:0.85em}"
+        ".note{color:#555;font-size:0.9em}</style></head><body>",
+        f"<h1>alignsim report: {html.escape(name)}</h1>",
+        f"<p>{html.escape(description)}</p>" if description else "",
+        f"<p class='note'>{html.escape(stamp)}. A stylised research and teaching model, not a "
+        "forecast. Every number below is computed from the runs in the store.</p>",
+        "<h2>Findings</h2><ul>",
+        *[f"<li>{html.escape(s)}</li>" for s in lines],
+        "</ul>",
+        f"<h2>Headline table</h2><p class='note'>Per group, pooled over the other factors; "
+        f"95% Wilson intervals. 'collapse | inst.' is the share of institutionalised runs that "
+        f"later collapse.</p>{head.to_html(index=False, border=0, escape=True)}",
+        "<h2>Figures</h2>",
+    ]
+    for fname, fig in figs.items():
+        h.append(f"<h3>{html.escape(fname)}</h3><img alt='{html.escape(fname)}' "
+                 f"src='data:image/png;base64,{_png_base64(fig)}'>")  # fmt: skip
+    h += ["<h2>Provenance</h2><table>"]
+    h += [f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in prov]
+    h += ["</table>", "<h2>Experiment file</h2>", f"<pre>{html.escape(exp_text)}</pre>"]
+    h += ["<details><summary>Manifest (JSON, without per-point scenarios)</summary><pre>",
+          html.escape(json.dumps(_slim_manifest(m), indent=1)), "</pre></details>"]  # fmt: skip
+    h += ["</body></html>"]
+    html_path = out / "report.html"
+    html_path.write_text("\n".join(x for x in h if x), encoding="utf-8")
+
+    # ---- Markdown
+    fig_dir = out / "figures"
+    save_figures(figs, fig_dir, ("png",))
+    md = [f"# alignsim report: {name}", ""]
+    if description:
+        md += [description, ""]
+    md += [f"_{stamp}. A stylised research and teaching model, not a forecast. Every number "
+           "below is computed from the runs in the store._", "", "## Findings", ""]  # fmt: skip
+    md += [f"- {s}" for s in lines] + ["", "## Headline table", "", _markdown_table(head), ""]
+    md += ["## Figures", ""]
+    md += [f"![{f}](figures/{f}.png)" + "\n" for f in figs]
+    md += ["## Provenance", "", "| key | value |", "| --- | --- |"]
+    md += [f"| {k} | {v.replace('|', '/')} |" for k, v in prov]
+    md += ["", "## Experiment file", "", "```toml", exp_text.rstrip(), "```", ""]
+    md_path = out / "report.md"
+    md_path.write_text("\n".join(md), encoding="utf-8")
+    return html_path, md_path
+
+
+def _slim_manifest(m: dict[str, Any]) -> dict[str, Any]:
+    slim = {k: v for k, v in m.items() if k not in ("points", "experiment")}
+    slim["points"] = f"{len(m.get('points', []))} design points (resolved scenarios omitted)"
+    return slim
+
+
+def _markdown_table(t: pd.DataFrame) -> str:
+    cols = [str(c) for c in t.columns]
+    rows = ["| " + " | ".join(cols) + " |", "|" + "|".join(" --- " for _ in cols) + "|"]
+    for _, r in t.iterrows():
+        rows.append("| " + " | ".join(P._fmt(v) for v in r.to_list()) + " |")
+    return "\n".join(rows)

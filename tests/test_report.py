@@ -1,0 +1,137 @@
+"""alignsim plot / report on a small real store, and clear messages for malformed stores."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.experiment import run_experiment
+
+EXPERIMENT = """\
+name = "tiny_sweep"
+description = "A tiny sweep for tests"
+base = "baseline_2022"
+replications = 6
+months = 30
+seed = 11
+
+[factors]
+us_coercion = { range = [0.0, 1.0], levels = 3 }
+strategy = ["small_steps", "grand_bargain"]
+china_coercion = [0.15, 0.6]
+"""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("store")
+    exp = d / "tiny_sweep.toml"
+    exp.write_text(EXPERIMENT)
+    return run_experiment(exp, d / "store", workers=1, quiet=True)
+
+
+def test_plot_writes_every_kind_in_every_format(store: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "figs"
+    rc = main(["plot", str(store), "--out", str(out), "--format", "png", "--format", "svg",
+               "--format", "pdf"])  # fmt: skip
+    assert rc == 0
+    names = {p.name for p in out.iterdir()}
+    for kind in ("sweep", "heatmap", "survival", "durability", "fan"):
+        for fmt in ("png", "svg", "pdf"):
+            assert f"{kind}.{fmt}" in names
+    svg = (out / "sweep.svg").read_text()
+    assert "tiny_sweep" in svg and "seed 11" in svg and "24 runs" not in svg
+
+
+def test_store_figures_layout(store: Path) -> None:
+    from sim import load
+    from sim.report import layout, store_figures
+
+    st = load(store)
+    lay = layout(st)
+    assert (lay.sweep, lay.line, lay.panel, lay.pooled) == (
+        "us_coercion", "strategy", "china_coercion", [])  # fmt: skip
+    assert lay.horizon == 30
+    figs = store_figures(st, ["sweep"])
+    assert list(figs) == ["sweep"]
+
+
+def test_report_html_is_self_contained_with_provenance(store: Path, tmp_path: Path) -> None:
+    rc = main(["report", str(store), "--out", str(tmp_path / "rep")])
+    assert rc == 0
+    html = (tmp_path / "rep" / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 5
+    assert "src='http" not in html and 'src="http' not in html
+    assert "[factors]" in html  # the experiment file's text
+    assert "design hash" in html and "root seed" in html
+    assert "H1:" in html and "H3" in html
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "![sweep](figures/sweep.png)" in md and (tmp_path / "rep/figures/sweep.png").is_file()
+    assert "| strategy |" in md or "strategy" in md.split("## Headline table")[1]
+
+
+def test_findings_numbers_come_from_the_runs(store: Path) -> None:
+    from sim import analysis as A
+    from sim import load
+    from sim.report import findings
+
+    st = load(store)
+    t = A.event_by_month(st.runs, 24, ["strategy"]).set_index("strategy")
+    h1 = next(s for s in findings(st) if s.startswith("H1"))
+    assert f"{100 * t.loc['small_steps', 'p']:.1f}%" in h1
+    assert f"{100 * t.loc['grand_bargain', 'p']:.1f}%" in h1
+
+
+def _copy(store: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "copy"
+    shutil.copytree(store, dst)
+    return dst
+
+
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_missing_manifest_is_a_clear_error(store: Path, tmp_path: Path, capsys, command) -> None:
+    s = _copy(store, tmp_path)
+    (s / "manifest.json").unlink()
+    assert main([command, str(s)]) == 2
+    err = capsys.readouterr().err
+    assert "manifest.json is missing" in err and "Traceback" not in err
+
+
+def test_missing_chunk_is_a_clear_error(store: Path, tmp_path: Path, capsys) -> None:
+    s = _copy(store, tmp_path)
+    next((s / "runs").glob("part-*.parquet")).unlink()
+    assert main(["plot", str(s)]) == 2
+    err = capsys.readouterr().err
+    assert "missing chunk" in err and "Traceback" not in err
+
+
+def test_store_of_another_version_is_a_clear_error(store: Path, tmp_path: Path, capsys) -> None:
+    s = _copy(store, tmp_path)
+    m = json.loads((s / "manifest.json").read_text())
+    m["store_format"] = 999
+    (s / "manifest.json").write_text(json.dumps(m))
+    assert main(["report", str(s)]) == 2
+    err = capsys.readouterr().err
+    assert "another version" in err and "Traceback" not in err
+
+
+def test_not_a_store_and_bad_kind(tmp_path: Path, store: Path, capsys) -> None:
+    assert main(["plot", str(tmp_path / "nowhere")]) == 2
+    assert "not found" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["plot", str(store), "--kind", "pie"])
+
+
+def test_runs_without_outcome_columns_is_a_clear_error(store: Path) -> None:
+    from sim import load
+    from sim.errors import UserError
+    from sim.report import store_figures
+
+    st = load(store)
+    st.runs = st.runs.drop(columns=["inst_month"])
+    with pytest.raises(UserError, match="outcome columns"):
+        store_figures(st)
