@@ -1,0 +1,99 @@
+"""alignsim calibrate: fit the free parameters to the record (ABC), write scenarios/calibrated.toml."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "calibrate"
+ORDER = 61
+HELP = "fit the parameters the record informs (ABC rejection); write scenarios/calibrated.toml"
+DESCRIPTION = (
+    "Approximate Bayesian computation (rejection) of the free parameters listed in "
+    "sim/calibration.py against the record of August 2022 to August 2023 (never later). Writes "
+    "scenarios/calibrated.toml (extends the hindcast), docs/CALIBRATION.md and "
+    "OUT/posterior.csv, OUT/accepted.csv."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--particles", type=int, default=50_000, help="prior draws (default 50000)")
+    p.add_argument(
+        "--accept", type=float, default=0.01, help="share of draws accepted (default 0.01)"
+    )
+    p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+    p.add_argument(
+        "--scenario",
+        default="hindcast_2022_2023",
+        help="scenario to calibrate (default hindcast_2022_2023)",
+    )
+    p.add_argument(
+        "--cutoff",
+        default=None,
+        help="last date of the record used (default and latest allowed: 2023-08-31)",
+    )
+    p.add_argument(
+        "--out", default="results/calibration", help="output folder (default results/calibration)"
+    )
+    p.add_argument(
+        "--check-runs",
+        type=int,
+        default=1000,
+        help="runs of the calibrated scenario for the fit check (default 1000; 0 skips it)",
+    )
+    p.add_argument(
+        "--no-write",
+        action="store_true",
+        help="do not write scenarios/calibrated.toml and docs/CALIBRATION.md",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sim import calibration as C
+    from sim import validation as V
+    from sim.cli import _version
+    from sim.errors import UserError
+    from sim.history import load_history
+    from sim.scenario import find_scenario, load_scenario
+    from sim.validation_run import repo_root
+
+    if args.seed < 0:
+        raise UserError("value out of range", key="--seed", expected="a non-negative integer",
+                        found=args.seed)  # fmt: skip
+    path = find_scenario(args.scenario)
+    sc = load_scenario(path)
+    print(f"calibrating {sc.name}: {args.particles} particles, accept {args.accept}")
+    res = C.calibrate(
+        sc, particles=args.particles, accept=args.accept, seed=args.seed, cutoff=args.cutoff
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    res.posterior.to_csv(out / "posterior.csv", index=False)
+    res.draws[res.draws["accepted"]].to_csv(out / "accepted.csv", index=False)
+    cmd = (
+        f"alignsim calibrate --particles {args.particles} --accept {args.accept} --seed {args.seed}"
+    )
+    print(res.posterior[["parameter", "posterior_median", "posterior_q05", "posterior_q95",
+                         "identifiability"]].to_string(index=False))  # fmt: skip
+    if args.no_write:
+        return 0
+    scen_dir = repo_root() / "scenarios"
+    target = scen_dir / "calibrated.toml"
+    extends = path.resolve().relative_to(scen_dir.resolve()).as_posix() if path.resolve().is_relative_to(scen_dir.resolve()) else str(path.resolve())  # fmt: skip
+    target.write_text(C.calibrated_toml(res, extends, cmd))
+    fit = None
+    if args.check_runs > 0:
+        cal = load_scenario(target)
+        tgt = V.record_targets(load_history(cutoff=res.settings["cutoff"]))
+        ens = V.run_ensemble(cal, args.seed, args.check_runs)
+        fit = {
+            "runs": args.check_runs,
+            "seed": args.seed,
+            "headline": V.headline(V.score_all(ens, tgt)),
+        }
+    docs = repo_root() / "docs"
+    docs.mkdir(exist_ok=True)
+    (docs / "CALIBRATION.md").write_text(C.calibration_markdown(res, cmd, _version(), fit))
+    print(f"wrote {target}, {docs / 'CALIBRATION.md'}, {out}/posterior.csv, {out}/accepted.csv")
+    return 0
