@@ -407,7 +407,9 @@ def wilson(k: Arr, n: Arr, z: float = 1.959963984540054) -> tuple[Arr, Arr]:
         denom = 1 + z * z / n
         centre = (p + z * z / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return centre - half, centre + half
+    lo = np.where(k <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(k >= n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return lo, hi
 
 
 def headline(st: Store, by_month: int = 24) -> Any:
