@@ -1,0 +1,99 @@
+"""Regenerate the parameter tables of docs/ODD.md from the declarations in ``sim.params``.
+
+    .venv/bin/python tools/gen_odd_params.py          # rewrite the marked section
+    .venv/bin/python tools/gen_odd_params.py --check  # exit 1 if the section is stale
+
+Only the text between ``<!-- params:start -->`` and ``<!-- params:end -->`` is replaced;
+``tests/test_docs_generated.py`` fails when it differs from what this script would write.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ODD = ROOT / "docs" / "ODD.md"
+START = "<!-- params:start -->"
+END = "<!-- params:end -->"
+
+GROUP_TITLES = {
+    "initial": "Initial conditions (August 2022)",
+    "economy": "Economic dependence",
+    "leaders": "Leaders and domestic politics (Putnam 1988)",
+    "patrons": "Patrons: pressure, reward and coercion (Drezner 1998, 2003)",
+    "exogenous": "Exogenous processes",
+    "fears": "Fears (Snyder 1984; Cha 1999)",
+    "cooperation": "Cooperation and institutions",
+}
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _number(value: float, integer: bool) -> str:
+    return str(int(value)) if integer else f"{value:g}"
+
+
+def params_section() -> str:
+    """The generated Markdown between the markers (without the markers)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from sim.params import param_table
+
+    rows = param_table()
+    lines = [
+        "",
+        "*Generated from `sim.params` by `tools/gen_odd_params.py`; do not edit by hand.*",
+        f"{len(rows)} parameters. Per-democracy parameters come in pairs (`rok_...`, `jpn_...`); "
+        "`us_coercion`, `china_coercion` and `us_commitment` may also be given as schedules.",
+    ]
+    groups: list[str] = []
+    for row in rows:
+        if row["group"] not in groups:
+            groups.append(row["group"])
+    for group in groups:
+        lines += [
+            "",
+            f"#### {GROUP_TITLES.get(group, group)}",
+            "",
+            "| Parameter | Meaning | Unit / scale | Default | Range | Source or rationale |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in (r for r in rows if r["group"] == group):
+            integer = bool(r["integer"])
+            lo, hi = _number(r["lo"], integer), _number(r["hi"], integer)
+            lines.append(
+                f"| `{r['name']}` | {_cell(r['meaning'])} | {_cell(r['unit'])} "
+                f"| {_number(r['default'], integer)} | [{lo}, {hi}] | {_cell(r['source'])} |"
+            )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def regenerate(text: str) -> str:
+    """``text`` with its marked section replaced by the generated tables."""
+    if START not in text or END not in text:
+        raise SystemExit(f"{ODD}: markers {START} and {END} not found")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{params_section()}\n{END}{tail}"
+
+
+def main(argv: list[str]) -> int:
+    text = ODD.read_text(encoding="utf-8")
+    new = regenerate(text)
+    if "--check" in argv:
+        if new != text:
+            print(f"{ODD.relative_to(ROOT)} is stale: run tools/gen_odd_params.py")
+            return 1
+        return 0
+    if new != text:
+        ODD.write_text(new, encoding="utf-8")
+        print(f"updated {ODD.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
