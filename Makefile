@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LINT_PATHS := $(wildcard sim tests tools benchmarks)
 
 .PHONY: venv main test lint typecheck golden docs clean app assets
 
@@ -21,14 +22,14 @@ main: $(STAMP)
 
 # Every test: lint, format check, types, the suite (browser tests included where Chromium is).
 test: $(STAMP)
-	$(VENV)/bin/ruff check sim tests tools benchmarks
-	$(VENV)/bin/ruff format --check sim tests tools benchmarks
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 --cov=sim --cov-report=term:skip-covered
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim tests tools benchmarks
-	$(VENV)/bin/ruff format sim tests tools benchmarks
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format $(LINT_PATHS)
 
 golden: $(STAMP)
 	$(PY) tools/update_golden.py
