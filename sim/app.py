@@ -261,8 +261,9 @@ def Page() -> None:
     pending, set_pending = solara.use_state(Settings())
     applied, set_applied = solara.use_state(Settings())
     error, set_error = solara.use_state("")
-    tick, set_tick = solara.use_state(0)
     group, set_group = solara.use_state("initial")
+    # bumped by Reset, so Reset rebuilds the model even when no setting changed
+    generation, set_generation = solara.use_state(0)
 
     def make() -> AlignmentModel | None:
         try:
@@ -272,7 +273,7 @@ def Page() -> None:
             return None
 
     # one model per browser session, rebuilt only when the applied settings change
-    model = solara.use_memo(make, dependencies=[applied])
+    model = solara.use_memo(make, dependencies=[applied, generation])
     base = solara.use_memo(lambda: _safe_spec(pending.scenario), dependencies=[pending.scenario])
     overrides = dict(pending.overrides)
 
@@ -283,23 +284,14 @@ def Page() -> None:
 
     def reset() -> None:
         set_error("")
-        # a fresh Settings object rebuilds the model even when nothing changed
-        set_applied(dataclasses.replace(pending))
-        set_tick(0)
+        set_applied(pending)
+        set_generation(generation + 1)
 
     def set_scenario(name: str) -> None:
         new = dataclasses.replace(pending, scenario=name, overrides=())
         set_pending(new)
-        set_applied(dataclasses.replace(new))
-
-    def step(n: int) -> None:
-        if model is None:
-            return
-        for _ in range(n):
-            if not model.running:
-                break
-            model.step()
-        set_tick(tick + n)
+        set_applied(new)
+        set_generation(generation + 1)
 
     solara.Title("alignsim")
     with solara.AppBar():
@@ -338,7 +330,7 @@ def Page() -> None:
         solara.Error(error)
     with solara.lab.Tabs():
         with solara.lab.Tab("Explore"):
-            ExploreTab(model, applied, step, reset, tick)
+            ExploreTab(model, applied, reset)
         with solara.lab.Tab("Ensemble"):
             EnsembleTab(applied)
         with solara.lab.Tab("Play a country"):
@@ -362,8 +354,19 @@ def _safe_spec(name: str) -> Scenario:
 
 
 @solara.component
-def ExploreTab(model: AlignmentModel | None, settings: Settings, step: Any, reset: Any,
-               tick: int) -> None:  # fmt: skip
+def ExploreTab(model: AlignmentModel | None, settings: Settings, reset: Any) -> None:
+    # the month counter lives here, so stepping re-renders this tab only, not the sidebar
+    tick, set_tick = solara.use_state(0)
+
+    def step(n: int) -> None:
+        if model is None:
+            return
+        for _ in range(n):
+            if not model.running:
+                break
+            model.step()
+        set_tick(tick + n)
+
     with solara.Row():
         solara.Button("Step", on_click=lambda: step(1), color="primary", classes=["btn-step"])
         solara.Button("Run 12 months", on_click=lambda: step(12), classes=["btn-run12"])
@@ -471,9 +474,12 @@ def PlayTab(settings: Settings) -> None:
                             label="Download the decision log (CSV)", mime_type="text/csv")  # fmt: skip
     if game.log:
         solara.Markdown("#### Decision log")
-        solara.Preformatted(
-            "\n".join(f"{r['date']}  {r['label']:<50} -> {r['what_happened']}" for r in game.log)
-        )
+        with solara.Div(classes=["play-log"]):
+            solara.Preformatted(
+                "\n".join(
+                    f"{r['date']}  {r['label']:<50} -> {r['what_happened']}" for r in game.log
+                )
+            )
 
 
 ABOUT = """
