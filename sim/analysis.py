@@ -289,3 +289,188 @@ def headline_table(runs: pd.DataFrame, by: Sequence[str], month: int = 24) -> pd
             if c in runs.columns:
                 out[f"mean_{c}"] = runs[c].mean()
     return out
+
+
+# ------------------------------------------------------------------------ sensitivity analysis
+#: Outcomes of the sensitivity analysis: name -> description.
+SENSITIVITY_OUTCOMES: dict[str, str] = {
+    "p_inst_by_24": "P(institutionalised by month 24)",
+    "time_to_inst": "months to institutionalisation (never = horizon)",
+    "final_approval_ROK": "ROK leader's final approval",
+}
+
+
+def point_outcomes(runs: pd.DataFrame, horizon: int, month: int = 24) -> pd.DataFrame:
+    """Per design point, the means over replications of the sensitivity outcomes.
+
+    ``time_to_inst`` is the restricted mean time to institutionalisation: a run that never gets
+    there within the horizon counts as the horizon (censored, so this is a lower bound of the
+    true mean). The stochastic model's noise is averaged out over replications, so Sobol and
+    Morris indices describe the expected outcome as a function of the factors.
+    """
+    _require(runs, ["point", "inst_month", "final_approval_ROK"])
+    t = runs["inst_month"].to_numpy()
+    df = pd.DataFrame(
+        {
+            "point": runs["point"].to_numpy(),
+            f"p_inst_by_{month}": (t >= 0) & (t <= month),
+            "time_to_inst": np.where(t >= 0, t, horizon).astype(float),
+            "final_approval_ROK": runs["final_approval_ROK"].to_numpy(dtype=float),
+        }
+    )
+    return df.groupby("point", sort=True).mean().reset_index()
+
+
+def salib_problem(names: Sequence[str], bounds: Sequence[tuple[float, float]]) -> dict[str, Any]:
+    """A SALib problem dict."""
+    return {
+        "num_vars": len(names),
+        "names": list(names),
+        "bounds": [[float(a), float(b)] for a, b in bounds],
+    }
+
+
+def sobol_indices(
+    problem: dict[str, Any], y: npt.ArrayLike, *, second_order: bool, seed: int
+) -> pd.DataFrame:
+    """First-order (S1) and total (ST) Sobol indices with 95% bootstrap intervals (SALib).
+
+    ``y`` must be in the order of SALib's Sobol/Saltelli sample for ``problem``. Returns rows
+    factor, index (S1/ST), value, conf (half-width of the 95% interval), lo, hi.
+    """
+    from SALib.analyze import sobol
+
+    res = sobol.analyze(problem, np.asarray(y, dtype=float), calc_second_order=second_order,
+                        conf_level=0.95, seed=seed, print_to_console=False)  # fmt: skip
+    rows = []
+    for i, name in enumerate(problem["names"]):
+        for idx in ("S1", "ST"):
+            v, c = float(res[idx][i]), float(res[f"{idx}_conf"][i])
+            rows.append({"factor": name, "index": idx, "value": v, "conf": c, "lo": v - c,
+                         "hi": v + c})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def morris_indices(
+    problem: dict[str, Any], x: npt.ArrayLike, y: npt.ArrayLike, *, num_levels: int, seed: int
+) -> pd.DataFrame:
+    """Morris elementary-effects screening (SALib): mu* (mean absolute effect) with its 95%
+    bootstrap interval, and sigma (spread: interactions or non-linearity)."""
+    from SALib.analyze import morris
+
+    res = morris.analyze(problem, np.asarray(x, dtype=float), np.asarray(y, dtype=float),
+                         num_levels=num_levels, conf_level=0.95, seed=seed,
+                         print_to_console=False)  # fmt: skip
+    rows = []
+    for i, name in enumerate(problem["names"]):
+        v, c = float(res["mu_star"][i]), float(res["mu_star_conf"][i])
+        rows.append({"factor": name, "index": "mu_star", "value": v, "conf": c, "lo": v - c,
+                     "hi": v + c})  # fmt: skip
+        rows.append({"factor": name, "index": "sigma", "value": float(res["sigma"][i]),
+                     "conf": np.nan, "lo": np.nan, "hi": np.nan})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------- scenario discovery
+@dataclass
+class Box:
+    """A region of factor space: numeric limits [lo, hi] and allowed categorical levels."""
+
+    limits: dict[str, tuple[float, float]]
+    levels: dict[str, list[Any]]
+    n: int  # design points in the box
+    n_interest: int  # of which cases of interest
+    coverage: float  # share of all cases of interest that fall in the box
+    density: float  # share of the box's points that are cases of interest
+
+    def describe(self) -> str:
+        parts = [f"{k} in [{lo:.3g}, {hi:.3g}]" for k, (lo, hi) in self.limits.items()]
+        parts += [f"{k} in {{{', '.join(map(str, v))}}}" for k, v in self.levels.items()]
+        return " and ".join(parts) if parts else "(whole space)"
+
+    def contains(self, x: pd.DataFrame) -> Arr:
+        ok = np.ones(len(x), dtype=bool)
+        for k, (lo, hi) in self.limits.items():
+            v = x[k].to_numpy(dtype=float)
+            ok &= (v >= lo) & (v <= hi)
+        for k, allowed in self.levels.items():
+            ok &= x[k].isin(allowed).to_numpy()
+        return ok
+
+
+def discover_boxes(
+    x: pd.DataFrame,
+    interest: npt.ArrayLike,
+    *,
+    max_depth: int = 3,
+    min_leaf: float = 0.05,
+    seed: int = 0,
+) -> list[Box]:
+    """Scenario discovery with a classification tree (CART, scikit-learn): the leaves where the
+    cases of interest are the majority, as boxes with their coverage and density (the measures
+    PRIM reports; Bryant & Lempert 2010 compare CART and PRIM for this task).
+
+    Args:
+        x: one row per case (design point), one column per factor; categorical factors (strings)
+            are one-hot encoded for the tree and reported as sets of levels.
+        interest: True for the cases of interest (e.g. durable cooperation in most runs).
+        max_depth: depth of the tree (boxes have at most this many restrictions).
+        min_leaf: smallest leaf, as a share of the cases.
+        seed: the tree's random_state (ties between equally good splits).
+
+    Returns:
+        Boxes sorted by density, then coverage (best first).
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    y = np.asarray(interest, dtype=bool)
+    if len(x) != len(y):
+        raise ValueError("x and interest differ in length")
+    numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c])]
+    categorical = [c for c in x.columns if c not in numeric]
+    enc = x[numeric].astype(float).copy()
+    onehot: dict[str, tuple[str, Any]] = {}
+    for c in categorical:
+        for level in _ordered_levels(x[c]):
+            col = f"{c}={level}"
+            enc[col] = (x[c] == level).astype(float)
+            onehot[col] = (c, level)
+    total = int(y.sum())
+    if total == 0 or total == len(y):
+        return []
+    tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=max(1, int(min_leaf * len(y))),
+                                  random_state=seed).fit(enc.to_numpy(), y)  # fmt: skip
+    t = tree.tree_
+    names = list(enc.columns)
+    boxes: list[Box] = []
+
+    def walk(
+        node: int, limits: dict[str, tuple[float, float]], levels: dict[str, list[Any]]
+    ) -> None:
+        if t.children_left[node] == -1:
+            box = Box(dict(limits), {k: list(v) for k, v in levels.items()}, 0, 0, 0.0, 0.0)
+            inside = box.contains(x)
+            box.n = int(inside.sum())
+            box.n_interest = int((inside & y).sum())
+            if box.n and box.n_interest / box.n > 0.5:
+                box.coverage = box.n_interest / total
+                box.density = box.n_interest / box.n
+                boxes.append(box)
+            return
+        col, thr = names[t.feature[node]], float(t.threshold[node])
+        if col in onehot:
+            c, level = onehot[col]
+            allowed = levels.get(c, _ordered_levels(x[c]))
+            walk(
+                int(t.children_left[node]),
+                limits,
+                {**levels, c: [v for v in allowed if v != level]},
+            )
+            walk(int(t.children_right[node]), limits, {**levels, c: [level]})
+        else:
+            lo, hi = limits.get(col, (float(x[col].min()), float(x[col].max())))
+            walk(int(t.children_left[node]), {**limits, col: (lo, min(hi, thr))}, levels)
+            walk(int(t.children_right[node]), {**limits, col: (max(lo, thr), hi)}, levels)
+
+    walk(0, {}, {})
+    return sorted(boxes, key=lambda b: (-b.density, -b.coverage))

@@ -583,3 +583,125 @@ def plot_durability(
                      fontsize=10)  # fmt: skip
     _stamp(fig, stamp)
     return fig
+
+
+def plot_sensitivity(
+    table: pd.DataFrame,
+    *,
+    indices: Sequence[str] = ("S1", "ST"),
+    outcome_labels: Mapping[str, str] | None = None,
+    title: str = "",
+    stamp: str = "",
+) -> Figure:
+    """Bar chart of sensitivity indices with their 95% intervals: one panel per outcome (and per
+    group, e.g. strategy, when the table has a ``group`` column), one bar per factor and index.
+
+    Args:
+        table: rows with outcome, factor, index, value, lo, hi (and optional group), as
+            ``sim.analysis.sobol_indices`` / ``morris_indices`` return them plus ``outcome``.
+        indices: which indices to draw side by side (S1 and ST, or mu_star).
+    """
+    from sim.analysis import _require
+
+    _require(table, ["outcome", "factor", "index", "value", "lo", "hi"], "sensitivity")
+    t = table[table["index"].isin(indices)]
+    groups = list(pd.unique(t["group"])) if "group" in t.columns else [None]
+    outcomes = list(pd.unique(t["outcome"]))
+    fig = Figure(figsize=(4.2 * len(outcomes), 3.0 * len(groups) + 0.6), layout="constrained")
+    axes = fig.subplots(len(groups), len(outcomes), squeeze=False)
+    width = 0.8 / len(indices)
+    hatch = {"S1": "", "ST": "//", "mu_star": ""}
+    for r, g in enumerate(groups):
+        for c, o in enumerate(outcomes):
+            ax = axes[r][c]
+            sub = t[t["outcome"] == o] if g is None else t[(t["outcome"] == o) & (t["group"] == g)]
+            factors = list(pd.unique(sub["factor"]))
+            xs = np.arange(len(factors))
+            for k, idx in enumerate(indices):
+                s = sub[sub["index"] == idx].set_index("factor").reindex(factors)
+                v = s["value"].to_numpy(dtype=float)
+                lo, hi = s["lo"].to_numpy(dtype=float), s["hi"].to_numpy(dtype=float)
+                pos = xs + (k - (len(indices) - 1) / 2) * width
+                ax.bar(pos, v, width, color=_colour(None, k), hatch=hatch.get(idx, ""),
+                       edgecolor="white", label=idx, gid=f"sens:{g}:{o}:{idx}")  # fmt: skip
+                ax.errorbar(pos, v, yerr=[v - lo, hi - v], fmt="none", color="black",
+                            capsize=3, lw=0.9, gid=f"sens_ci:{g}:{o}:{idx}")  # fmt: skip
+            ax.set_xticks(xs)
+            ax.set_xticklabels(factors, rotation=20, fontsize=8)
+            ax.axhline(0, color="#999999", lw=0.6)
+            ax.grid(alpha=0.25, axis="y")
+            name = (outcome_labels or {}).get(o, o)
+            ax.set_title(name if g is None else f"{g}: {name}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel("index (95% CI)")
+    axes[0][0].legend(fontsize=8)
+    return _finish(fig, title, stamp, True)
+
+
+def plot_boxes(
+    boxes: Sequence[Any],
+    ranges: Mapping[str, tuple[float, float]],
+    levels: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    title: str = "",
+    stamp: str = "",
+) -> Figure:
+    """Scenario-discovery boxes (``sim.analysis.Box``): left, each box's limits per factor as a
+    bar over the factor's full range (categorical factors: the allowed levels); right, coverage
+    against density of every box, labelled by its rank.
+
+    Args:
+        boxes: boxes, best first.
+        ranges: the full (lo, hi) of each numeric factor.
+        levels: every level of each categorical factor.
+    """
+    levels = levels or {}
+    factors = list(ranges) + list(levels)
+    fig = Figure(figsize=(11.0, 0.55 * max(len(factors), 3) * max(1, len(boxes)) ** 0.5 + 2.2),
+                 layout="constrained")  # fmt: skip
+    left, right = fig.subplots(1, 2, width_ratios=(2.2, 1))
+    n = max(len(boxes), 1)
+    height = 0.8 / n
+    for b, box in enumerate(boxes):
+        colour = _colour(None, b)
+        for i, f in enumerate(factors):
+            y = i + (b - (n - 1) / 2) * height
+            if f in ranges:
+                lo, hi = ranges[f]
+                blo, bhi = box.limits.get(f, (lo, hi))
+                span = (hi - lo) or 1.0
+                a, z = (blo - lo) / span, (bhi - lo) / span
+            else:
+                allowed = box.levels.get(f, list(levels[f]))
+                k = len(levels[f])
+                idx = [list(levels[f]).index(v) for v in allowed]
+                a, z = min(idx) / k, (max(idx) + 1) / k
+            restricted = f in box.limits or f in box.levels
+            left.barh(y, z - a, left=a, height=height * 0.9, color=colour,
+                      alpha=0.9 if restricted else 0.25, gid=f"box:{b}:{f}",
+                      label=f"box {b + 1}" if i == 0 else None)  # fmt: skip
+    left.set_yticks(range(len(factors)))
+    ticklabels = []
+    for f in factors:
+        if f in ranges:
+            ticklabels.append(f"{f}\n[{ranges[f][0]:g}, {ranges[f][1]:g}]")
+        else:
+            ticklabels.append(f"{f}\n{{{', '.join(map(str, levels[f]))}}}")
+    left.set_yticklabels(ticklabels, fontsize=8)
+    left.set_xlim(0, 1)
+    left.set_xlabel("box limits as a share of each factor's range (faint: unrestricted)")
+    left.invert_yaxis()
+    if boxes:
+        left.legend(fontsize=8, loc="lower right")
+    cov = [b.coverage for b in boxes]
+    den = [b.density for b in boxes]
+    right.scatter(cov, den, color=[_colour(None, i) for i in range(len(boxes))], s=40,
+                  gid="box_tradeoff", zorder=3)  # fmt: skip
+    for i, (c, d) in enumerate(zip(cov, den, strict=True)):
+        right.annotate(str(i + 1), (c, d), textcoords="offset points", xytext=(4, 3), fontsize=8)
+    right.set_xlim(0, 1.02)
+    right.set_ylim(0, 1.02)
+    right.set_xlabel("coverage (share of cases of interest in the box)")
+    right.set_ylabel("density (share of the box that is of interest)")
+    right.grid(alpha=0.25)
+    return _finish(fig, title, stamp, True)
