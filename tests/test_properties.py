@@ -84,7 +84,7 @@ def test_recorded_values_stay_in_range(scenario: Scenario, seed: int, rep: int) 
     assert np.all(s["institutionalised"] | ~s["collapsed"])
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(scenario=scenarios(), seed=st.integers(0, 2**32), rep=st.integers(0, 1000))
 def test_same_coordinates_give_identical_runs(scenario: Scenario, seed: int, rep: int) -> None:
     first = AlignmentModel(scenario, rng=seed, replication=rep)
