@@ -7,11 +7,12 @@ LINT_PATHS := $(wildcard sim tests tools benchmarks)
 
 .PHONY: venv main test lint typecheck golden docs clean app assets
 
-$(STAMP): pyproject.toml tools/find_python.sh
+$(STAMP): pyproject.toml tools/find_python.sh tools/fetch_assets.py
 	@set -e; py=$$(tools/find_python.sh); echo "Using $$py ($$($$py --version))"; \
 	[ -x $(PY) ] || $$py -m venv $(VENV); \
 	$(PY) -m pip install -q --upgrade pip; \
 	$(PY) -m pip install -q -e '.[batch,analysis,app,dev]'; \
+	$(PY) tools/fetch_assets.py; \
 	touch $(STAMP)
 
 venv: $(STAMP)

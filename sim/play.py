@@ -166,7 +166,8 @@ class Game:
         n_steps, n_events = len(self.model.steps_log), len(self.model.event_log)
         self.model.step()
         happened = [
-            f"{s['actor']} {s['action']}s {s['label']}" for s in self.model.steps_log[n_steps:]
+            f"{s['actor']} {s['action']}{'' if s['actor'] == 'both' else 's'} {s['label']}"
+            for s in self.model.steps_log[n_steps:]
         ]
         happened += [e["text"] for e in self.model.event_log[n_events:]]
         row = {
@@ -257,27 +258,17 @@ def _round(x: float | None) -> float | str:
 
 
 def available_scenarios() -> list[tuple[str, str]]:
-    """(name, description) of the named scenarios, or just the built-in defaults when the
-    scenario files are not available."""
-    try:
-        from sim.scenario import list_scenarios  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return [("default", "Built-in defaults (August 2022 baseline values)")]
-    out = [(str(n), str(d)) for n, d, *_ in list_scenarios()]
-    return out or [("default", "Built-in defaults (August 2022 baseline values)")]
+    """(name, description) of the built-in defaults and of every named scenario file."""
+    from sim.scenario import list_scenarios
+
+    default = ("default", "Built-in defaults (August 2022 baseline values)")
+    return [default, *((str(n), str(d)) for n, d, *_ in list_scenarios())]
 
 
 def resolve_scenario(name: str | None) -> Scenario:
     """A scenario by name or path; ``None`` or "default" gives the built-in defaults."""
     if name in (None, "", "default"):
         return Scenario()
-    try:
-        from sim.scenario import load_scenario  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        from sim.errors import UserError
+    from sim.scenario import load_scenario
 
-        raise UserError(
-            f"scenario {name!r}: scenario files are not available in this version",
-            hint="use the default scenario",
-        ) from None
-    return load_scenario(name)  # type: ignore[no-any-return,unused-ignore]
+    return load_scenario(name)
