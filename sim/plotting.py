@@ -684,7 +684,7 @@ def plot_boxes(
     ticklabels = []
     for f in factors:
         if f in ranges:
-            ticklabels.append(f"{f}\n[{ranges[f][0]:g}, {ranges[f][1]:g}]")
+            ticklabels.append(f"{f}\n[{ranges[f][0]:.3g}, {ranges[f][1]:.3g}]")
         else:
             ticklabels.append(f"{f}\n{{{', '.join(map(str, levels[f]))}}}")
     left.set_yticklabels(ticklabels, fontsize=8)
@@ -701,7 +701,7 @@ def plot_boxes(
         right.annotate(str(i + 1), (c, d), textcoords="offset points", xytext=(4, 3), fontsize=8)
     right.set_xlim(0, 1.02)
     right.set_ylim(0, 1.02)
-    right.set_xlabel("coverage (share of cases of interest in the box)")
-    right.set_ylabel("density (share of the box that is of interest)")
+    right.set_xlabel("coverage (share of all cases of interest)")
+    right.set_ylabel("density (share of the box of interest)")
     right.grid(alpha=0.25)
     return _finish(fig, title, stamp, True)
