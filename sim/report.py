@@ -211,14 +211,18 @@ def store_figures(
 
 
 def save_figures(
-    figs: dict[str, Figure], out: Path, formats: Sequence[str] = ("png",), dpi: int = 130
+    figs: dict[str, Figure],
+    out: Path,
+    formats: Sequence[str] = ("png",),
+    dpi: int = 130,
+    prefix: str = "",
 ) -> list[Path]:
-    """Write each figure as ``out/<name>.<format>``; returns the paths written."""
+    """Write each figure as ``out/<prefix><name>.<format>``; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, fig in figs.items():
         for fmt in formats:
-            path = out / f"{name}.{fmt}"
+            path = out / f"{prefix}{name}.{fmt}"
             fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt))
             written.append(path)
     return written
@@ -288,6 +292,15 @@ def findings(store: Any, month: int = HEADLINE_MONTH) -> list[str]:
                 f"{g}: peak {_pct(peak['p'])} at US coercion {x[i]:g}, {_pct(top['p'])} at {x[-1]:g}"
             )
         if parts:
+            dur = A.durability(runs, ["us_coercion"]).sort_values("us_coercion")
+            top_c = dur.iloc[-1]
+            fragile = (
+                f" Among institutionalised runs, {_pct(top_c['p'])} collapse later at US "
+                f"coercion {top_c['us_coercion']:g} against {_pct(A.durability(runs, [])['p'].iloc[0])} "
+                f"over the whole sweep: heavy pressure "
+                + ("does" if top_c["lo"] > A.durability(runs, [])["p"].iloc[0] else "does not")
+                + " make the cooperation that forms more fragile."
+            )
             n_yes = sum(nonmono)
             out.append(
                 f"H2: P(institutionalised by month {month}) against US coercion (pooled over "
@@ -296,7 +309,7 @@ def findings(store: Any, month: int = HEADLINE_MONTH) -> list[str]:
                 + f". For {n_yes} of {len(nonmono)} strategies that ever institutionalise, the "
                 f"curve peaks at a moderate level and falls at both ends with non-overlapping 95% "
                 f"intervals, {'supporting' if n_yes and n_yes == len(nonmono) else 'partly supporting' if n_yes else 'not supporting'} "
-                f"H2 for the probability of institutionalisation."
+                f"H2 for the probability of institutionalisation." + fragile
             )
     if "china_coercion" in runs.columns and runs["china_coercion"].nunique() > 1:
         levels = A._ordered_levels(runs["china_coercion"])
@@ -380,7 +393,7 @@ def _table_for_display(t: pd.DataFrame, month: int) -> pd.DataFrame:
         for a, b, c in zip(d[p], d[f"{p}_lo"], d[f"{p}_hi"], strict=True)
     ]
     d["P(inst. ever)"] = d["p_inst_ever"].map(_pct)
-    d["collapse | inst."] = d["p_collapse_given_inst"].map(_pct)
+    d["collapse given inst."] = d["p_collapse_given_inst"].map(_pct)
     d["durable"] = d["p_durable"].map(_pct)
     d["median month"] = d["median_inst_month"].map(lambda v: "-" if pd.isna(v) else f"{v:g}")
     keep = [c for c in d.columns if not c.startswith("p_") and c != "median_inst_month"]
@@ -428,7 +441,7 @@ def write_report(
         *[f"<li>{html.escape(s)}</li>" for s in lines],
         "</ul>",
         f"<h2>Headline table</h2><p class='note'>Per group, pooled over the other factors; "
-        f"95% Wilson intervals. 'collapse | inst.' is the share of institutionalised runs that "
+        f"95% Wilson intervals. 'collapse given inst.' is the share of institutionalised runs that "
         f"later collapse.</p>{head.to_html(index=False, border=0, escape=True)}",
         "<h2>Figures</h2>",
     ]

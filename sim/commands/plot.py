@@ -29,6 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="png, svg or pdf; repeatable (default png)")  # fmt: skip
     p.add_argument("--by-month", type=int, default=24, metavar="M",
                    help="month of the institutionalisation probability (default 24)")  # fmt: skip
+    p.add_argument("--prefix", default="", metavar="TEXT",
+                   help="prefix of the file names, e.g. 'coercion_sweep_' (default none)")  # fmt: skip
     p.add_argument("--dpi", type=int, default=130, help="resolution of PNG files (default 130)")
 
 
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("no figure fits this store", file=args.store,
                         expected="a store with runs and varied factors")  # fmt: skip
     out = Path(args.out) if args.out else Path(args.store) / "figures"
-    for path in save_figures(figs, out, args.format or ["png"], dpi=args.dpi):
+    for path in save_figures(figs, out, args.format or ["png"], dpi=args.dpi, prefix=args.prefix):
         print(path)
     skipped = [k for k in (args.kind or []) if k not in figs]
     if skipped:
