@@ -332,6 +332,23 @@ def out_of_range(name: str, value: float) -> str | None:
     return None
 
 
+#: Constraints between parameters: (description, predicate on Params).
+CONSTRAINTS: tuple[tuple[str, str, str], ...] = (
+    ("collapse_threshold", "institution_threshold", "collapse_threshold < institution_threshold"),
+)
+
+
+def constraint_violations(params: Params) -> list[tuple[str, str]]:
+    """(key, what is expected) for each violated constraint between parameters."""
+    out = []
+    for lower, upper, text in CONSTRAINTS:
+        if not getattr(params, lower) < getattr(params, upper):
+            out.append(
+                (lower, f"{text} (here {getattr(params, lower)} and {getattr(params, upper)})")
+            )
+    return out
+
+
 EVENT_KINDS = {
     "approval_shock": "Add `value` (may be negative) to `actor`'s approval",
     "leader_change": "Replace `actor`'s leader: new `strategy` (optional) and approval `value` (optional)",

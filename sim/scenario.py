@@ -46,6 +46,7 @@ from sim.params import (
     Event,
     Params,
     Scenario,
+    constraint_violations,
     out_of_range,
     param_info,
     param_table,
@@ -265,6 +266,9 @@ def _build(raw: dict[str, Any], path: Path) -> Scenario:
         val = check_param(path, f"params.{k}", k, v)
         params[k] = int(val) if param_info(k)["integer"] else val
     base = Params(**params)  # type: ignore[arg-type]
+    for key, expected in constraint_violations(base):
+        raise UserError("parameters contradict each other", file=path, key=f"params.{key}", expected=expected,
+                        found=getattr(base, key))  # fmt: skip
 
     roles = dict(Scenario().strategies)
     for k, v in _table(path, "strategies", raw.get("strategies", {})).items():

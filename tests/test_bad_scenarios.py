@@ -120,6 +120,11 @@ CASES = [
         ["extended scenario not found", "nowhere.toml"],
     ),
     ("extends_wrong_type", "extends = 5\n", ["extends", "wrong type"]),
+    (
+        "thresholds_contradict",
+        "[params]\ncollapse_threshold = 0.7\n",
+        ["contradict", "collapse_threshold < institution_threshold"],
+    ),
 ]
 
 
