@@ -188,8 +188,8 @@ def key_seoul(ex: dict[str, Any]) -> str:
         lines.append(f"| {o['move']} | {o['cost']:.3f} | {'yes' if o['feasible'] else 'no'} |")
     lines += [
         "",
-        f"Approval {g.approval():.3f}; floor {spec.params.rok_approval_floor:.2f}: a step is "
-        "affordable when approval minus its cost stays above the floor.",
+        f"Approval {g.approval():.3f}; approval floor {spec.params.rok_approval_floor:.2f}. "
+        "Affordability comes from the model (`sim.rules.feasible_steps`), not from this key.",
         "",
         "## Reference players (same seed)",
         "",
