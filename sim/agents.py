@@ -31,7 +31,7 @@ def _a(x: float) -> Arr:
 def human_decision(choice: str, view: LeaderView) -> Decision:
     """A player's move: a step name, "reverse" or "none"; a player joins any joint step the
     partner proposes that is on the table and affordable."""
-    accept = view.available & view.feasible
+    accept = view.available & view.affordable
     if choice == "none":
         proposal = R.NONE
     elif choice == "reverse":
@@ -131,6 +131,7 @@ class DemocracyAgent(StateAgent):
         # this month's perception and decision inputs
         self._cost: Arr = np.zeros((1, 1, S.N_STEPS))
         self._feasible: Arr = np.zeros((1, 1, S.N_STEPS), dtype=bool)
+        self._affordable: Arr = np.zeros((1, 1, S.N_STEPS), dtype=bool)
         self._available: Arr = np.zeros((1, 1, S.N_STEPS), dtype=bool)
         self._reversible: Arr = np.full((1, 1), -1)
 
@@ -148,7 +149,14 @@ class DemocracyAgent(StateAgent):
         )
 
     # -- decide -----------------------------------------------------------------------------------
-    def decide(self, month: int, incentive: Arr, us_coercion: float, partner_last: int) -> Decision:
+    def decide(
+        self,
+        month: int,
+        incentive: Arr,
+        us_coercion: float,
+        partner_last: int,
+        partner_last_step: int,
+    ) -> Decision:
         """Choose a step under political capital (Putnam) and fears (Snyder/Cha)."""
         m = self.model
         p = m.run_params
@@ -157,7 +165,11 @@ class DemocracyAgent(StateAgent):
             >= p.motivation_threshold
         )
         self._cost = R.step_cost(_a(self.grievance), us_coercion, p)
+        margin = R.initiative_margin(_a(month - partner_last_step), p)
         self._feasible = R.feasible_steps(
+            _a(self.approval), np.array([self.approval_floor]), self._cost, margin
+        )
+        self._affordable = R.feasible_steps(
             _a(self.approval), np.array([self.approval_floor]), self._cost
         )
         self._available = R.available_steps(m.taken, _a(m.coop[0]), self.owned)
@@ -165,6 +177,7 @@ class DemocracyAgent(StateAgent):
         view = LeaderView(
             month=month,
             feasible=self._feasible[:, 0],
+            affordable=self._affordable[:, 0],
             available=self._available[:, 0],
             motivated=motivated[:, 0],
             partner_last=np.array([partner_last]),

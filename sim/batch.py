@@ -318,7 +318,9 @@ def step_month(
     )
     motivated = R.motivation(s.abandonment, s.entrapment, incentive, p) >= p.motivation_threshold
     cost = R.step_cost(grievance, us_c, p)
-    feasible = R.feasible_steps(approval, floor, cost)
+    margin = R.initiative_margin(month - s.last_own_step[:, ::-1], p)
+    feasible = R.feasible_steps(approval, floor, cost, margin)
+    affordable = R.feasible_steps(approval, floor, cost)
     owned = owned_steps(scenario)
     available = R.available_steps(s.taken, s.coop[:, 0:1], owned)
     reversible = R.latest_reversible(s.taken, s.taken_month, owned)
@@ -329,6 +331,7 @@ def step_month(
         view = LeaderView(
             month=month,
             feasible=feasible[:, d],
+            affordable=affordable[:, d],
             available=available[:, d],
             motivated=motivated[:, d],
             partner_last=s.last_action[:, 1 - d],
@@ -344,7 +347,7 @@ def step_month(
 
     # 3. resolution
     paid, executed, reversed_by = R.resolve_actions(
-        proposal, accept, feasible, available, reversible
+        proposal, accept, feasible, affordable, available, reversible
     )
     reversed_any = reversed_by[:, 0] | reversed_by[:, 1]
 

@@ -207,18 +207,25 @@ class AlignmentModel(mesa.Model):
             p,
         )
         decisions = [
-            a.decide(month, incentive, us_c, self.democracies[1 - a.index].last_action)
+            a.decide(
+                month,
+                incentive,
+                us_c,
+                self.democracies[1 - a.index].last_action,
+                self.democracies[1 - a.index].last_own_step,
+            )
             for a in self.democracies
         ]
         proposal = np.array([[dec.proposal[0] for dec in decisions]])
         accept = np.stack([dec.accept for dec in decisions], axis=1)
         feasible = np.concatenate([a._feasible for a in self.democracies], axis=1)
+        affordable = np.concatenate([a._affordable for a in self.democracies], axis=1)
         available = np.concatenate([a._available for a in self.democracies], axis=1)
         reversible = np.concatenate([a._reversible for a in self.democracies], axis=1)
 
         # 3. resolution
         paid, executed, reversed_by = R.resolve_actions(
-            proposal, accept, feasible, available, reversible
+            proposal, accept, feasible, affordable, available, reversible
         )
         reversed_any = reversed_by[:, 0] | reversed_by[:, 1]
 
@@ -324,8 +331,10 @@ class AlignmentModel(mesa.Model):
         us_next = schedule_at(self.spec, p, "us_coercion", self.month + 1)
         us_c = self._us_override if self._us_override is not None else us_next
         cost = R.step_cost(_a(agent.grievance), us_c, p)[0, 0]
+        partner = self.jpn if actor == "ROK" else self.rok
+        margin = R.initiative_margin(_a(self.month + 1 - partner.last_own_step), p)
         feasible = R.feasible_steps(
-            _a(agent.approval), np.array([agent.approval_floor]), cost[None, None]
+            _a(agent.approval), np.array([agent.approval_floor]), cost[None, None], margin
         )[0, 0]
         available = R.available_steps(self.taken, _a(self.coop[0]), agent.owned)[0, 0]
         opts: list[dict[str, Any]] = [

@@ -163,6 +163,12 @@ class Params:
     motivation_threshold: float = _p(
         0.50, -1.0, 1.0, "motivation", "Least motivation (fears + incentive) at which a leader initiates a step",
         "Snyder 1984 / Cha 1999: leaders move when abandonment fear outweighs entrapment", "leaders")  # fmt: skip
+    initiative_margin: float = _p(
+        0.10, 0.0, 0.5, "approval", "Extra approval above the floor a leader needs to move first (no partner step within the window)",
+        "Putnam 1988; EAI commentary: Kishida, with a strong majority, can move first; Yoon at 24% cannot", "leaders")  # fmt: skip
+    reciprocity_window: float = _p(
+        2, 1, 12, "months", "A partner's step this recent lets a leader reciprocate without the initiative margin",
+        "Record: the ROK reciprocated Japan's visa step within three weeks (Oct-Nov 2022)", "leaders", integer=True)  # fmt: skip
     small_step_interval: float = _p(
         1, 1, 24, "months", "Least months between two of a small-steps leader's own steps",
         "EAI commentary: 'small but persistent steps'", "leaders", integer=True)  # fmt: skip

@@ -26,10 +26,11 @@ from matplotlib.figure import Figure
 
 from sim import analysis as A
 from sim import plotting as P
-from sim.errors import UserError
 
 #: Figure kinds, in the order they are drawn and reported.
-KINDS: tuple[str, ...] = ("sweep", "heatmap", "survival", "durability", "fan")
+from sim.commands.plot import KINDS  # noqa: E402  (kept light for `alignsim --help`)
+from sim.errors import UserError
+
 #: The month of the headline probability ("institutionalised by month 24").
 HEADLINE_MONTH = 24
 _NOT_FACTORS = ("point", "scenario_name", "scenario_hash")

@@ -184,13 +184,24 @@ def step_cost(grievance: Arr, us_coercion: Arr | float, p: Any) -> Arr:
     return scale[..., None] * S.COST
 
 
-def feasible_steps(approval: Arr, floor: Arr, cost: Arr) -> Arr:
-    """Steps a leader can afford: approval after the cost stays at or above the floor.
+def initiative_margin(months_since_partner_step: Arr, p: Any) -> Arr:
+    """Extra capital a leader needs to move without cover from the partner.
+
+    Putnam (1988): a concession that answers the partner's visible step is easier to ratify at
+    home than one offered first. EAI commentary: Kishida, with a strong majority, can move first;
+    Yoon at 24% cannot. Zero when the partner stepped within ``reciprocity_window`` months.
+    """
+    return np.where(months_since_partner_step <= p.reciprocity_window, 0.0, p.initiative_margin)
+
+
+def feasible_steps(approval: Arr, floor: Arr, cost: Arr, margin: Arr | float = 0.0) -> Arr:
+    """Steps a leader can afford: approval after the cost stays at or above the floor
+    (plus the initiative margin when the leader would be moving first).
 
     Putnam (1988): low political capital narrows the win-set; a leader below the floor can take
     no costly step.
     """
-    return (approval[..., None] - cost) >= floor[..., None]
+    return (approval[..., None] - cost) >= (floor + margin)[..., None]
 
 
 def available_steps(taken: Arr, coop_rok_jpn: Arr, owned: Arr) -> Arr:
@@ -212,19 +223,21 @@ def latest_reversible(taken: Arr, taken_month: Arr, owned: Arr) -> Arr:
 
 
 def resolve_actions(
-    proposal: Arr, accept: Arr, feasible: Arr, available: Arr, reversible: Arr
+    proposal: Arr, accept: Arr, feasible: Arr, affordable: Arr, available: Arr, reversible: Arr
 ) -> tuple[Arr, Arr, Arr]:
     """Turn both leaders' choices into what happens this month.
 
     Own steps happen if feasible. A joint step happens only if both leaders agree (one proposes,
-    the other proposes it too or accepts it) and both can afford it: two-level games need both
-    ratifications (Putnam 1988). At most one joint step a month; ROK's proposal is considered
+    the other proposes it too or accepts it), the proposer can afford to lead and the partner can
+    afford to answer: two-level games need both ratifications (Putnam 1988). At most one joint step a month; ROK's proposal is considered
     first. A reversal withdraws the leader's most recent reversible step.
 
     Args:
         proposal: (R, 2) step index, NONE or REVERSE for (ROK, JPN).
         accept: (R, 2, K) steps each leader would join if the partner proposes them.
-        feasible, available: (R, 2, K) from the rules above.
+        feasible: (R, 2, K) steps each leader can afford to take first (with the initiative margin).
+        affordable: (R, 2, K) steps each leader can afford in answer to the partner (floor only).
+        available: (R, 2, K) steps on the table.
         reversible: (R, 2) from :func:`latest_reversible`.
 
     Returns:
@@ -244,7 +257,7 @@ def resolve_actions(
         valid = (prop >= 0) & available[r, d, k] & feasible[r, d, k]
         is_joint = S.JOINT[k]
         own = valid & ~is_joint
-        partner_agrees = (accept[r, o, k] | (proposal[:, o] == prop)) & feasible[r, o, k]
+        partner_agrees = (accept[r, o, k] | (proposal[:, o] == prop)) & affordable[r, o, k]
         joint = valid & is_joint & partner_agrees & available[r, o, k] & ~joint_done
         paid[r, d, k] |= own | joint
         paid[r, o, k] |= joint

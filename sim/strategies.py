@@ -29,7 +29,8 @@ class LeaderView:
     """What a leader sees when deciding (arrays with leading axis runs, R)."""
 
     month: int
-    feasible: Arr  # (R, K) steps the leader can afford
+    feasible: Arr  # (R, K) steps the leader can afford to take first (floor + initiative margin)
+    affordable: Arr  # (R, K) steps it can afford in answer to the partner (floor only)
     available: Arr  # (R, K) steps on the table (not taken, owned, trust sufficient)
     motivated: Arr  # (R,) motivation >= threshold
     partner_last: Arr  # (R,) DID_NOTHING / MOVED / REVERSED last month
@@ -74,7 +75,7 @@ class SmallSteps(Strategy):
         options = v.available & v.feasible & S.SMALL
         ready = v.motivated & (v.months_since_own_step >= v.min_interval)
         proposal = np.where(ready, first_step(options), NONE)
-        return Decision(proposal, options)
+        return Decision(proposal, v.available & v.affordable & S.SMALL)
 
 
 class GrandBargain(Strategy):
@@ -87,10 +88,9 @@ class GrandBargain(Strategy):
 
     def decide(self, v: LeaderView) -> Decision:
         gb = S.STEP_INDEX["grand_bargain"]
-        ok = v.available[:, gb] & v.feasible[:, gb]
-        proposal = np.where(ok & v.motivated, gb, NONE)
+        proposal = np.where(v.available[:, gb] & v.feasible[:, gb] & v.motivated, gb, NONE)
         accept = np.zeros_like(v.feasible)
-        accept[:, gb] = ok
+        accept[:, gb] = v.available[:, gb] & v.affordable[:, gb]
         return Decision(proposal, accept)
 
 
@@ -99,8 +99,9 @@ class TitForTat(Strategy):
     label = "Tit-for-tat reciprocity"
     description = (
         "Open with a small step in the first month if motivated; then mirror the partner's last month: "
-        "a step for a step, a reversal for a reversal, nothing for nothing. Joins a joint step "
-        "only when the partner moved last month (or in the first month)."
+        "a step for a step, a reversal for a reversal, nothing for nothing. Joins a joint step the "
+        "partner proposes unless the partner reversed a step last month (accepting is itself "
+        "reciprocity)."
     )
 
     def decide(self, v: LeaderView) -> Decision:
@@ -110,7 +111,8 @@ class TitForTat(Strategy):
         step = np.where(reciprocate & (v.motivated | (not opening)), first_step(options), NONE)
         retaliate = (v.partner_last == REVERSED) & v.can_reverse
         proposal = np.where(retaliate, REVERSE, step)
-        return Decision(proposal, options & reciprocate[:, None])
+        answer = v.available & v.affordable & S.SMALL
+        return Decision(proposal, answer & (v.partner_last != REVERSED)[:, None])
 
 
 class StatusQuo(Strategy):

@@ -315,7 +315,7 @@ def resolve(proposal: tuple[int, int], accept: Any = False, feasible: Any = True
     fea = np.zeros((1, 2, K), dtype=bool)
     fea[:] = feasible
     available = np.broadcast_to(S.OWNED, (1, 2, K))
-    return R.resolve_actions(np.array([proposal]), acc, fea, available, np.array([rev]))
+    return R.resolve_actions(np.array([proposal]), acc, fea, fea, available, np.array([rev]))
 
 
 def test_own_steps_happen_when_feasible() -> None:

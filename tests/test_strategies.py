@@ -97,6 +97,7 @@ def view(
     return LeaderView(
         month=month,
         feasible=steps(feasible),
+        affordable=steps(feasible),
         available=steps(available),
         motivated=np.array([motivated]),
         partner_last=np.array([partner_last]),
@@ -159,14 +160,18 @@ def test_tit_for_tat_does_not_open_without_motivation() -> None:
     assert rok == "NNN"
 
 
-def test_tit_for_tat_opens_when_motivated_and_joins_only_after_partner_moved() -> None:
+def test_tit_for_tat_opens_when_motivated_and_joins_unless_the_partner_reversed() -> None:
     proposal, accept = decide("tit_for_tat", view(month=1, motivated=True))
     assert proposal == 0  # the first step of the ladder
-    _, accept = decide("tit_for_tat", view(month=5, partner_last=DID_NOTHING))
-    assert not accept.any()
+    # after a quiet month it proposes nothing itself but answers a partner's joint proposal
+    proposal, accept = decide("tit_for_tat", view(month=5, partner_last=DID_NOTHING))
+    assert proposal == NONE
+    assert accept.tolist() == S.SMALL.tolist()
     proposal, accept = decide("tit_for_tat", view(month=5, partner_last=MOVED))
     assert proposal == 0
     assert accept.tolist() == S.SMALL.tolist()
+    _, accept = decide("tit_for_tat", view(month=5, partner_last=REVERSED))
+    assert not accept.any()
 
 
 def test_tit_for_tat_retaliates_only_with_something_to_reverse() -> None:
@@ -298,7 +303,8 @@ def views(draw: st.DrawFn) -> LeaderView:
     vec = hnp.arrays(bool, (runs,))
     return LeaderView(
         month=draw(st.integers(1, 60)),
-        feasible=draw(flags),
+        feasible=(feasible := draw(flags)),
+        affordable=feasible | draw(flags),
         available=draw(flags),
         motivated=draw(vec),
         partner_last=draw(hnp.arrays(np.int64, (runs,), elements=st.sampled_from([0, 1, 2]))),
@@ -324,7 +330,7 @@ def test_every_strategy_proposes_and_accepts_only_what_is_on_the_table_and_affor
             assert v.feasible[r, p] and v.available[r, p]
         if p == REVERSE:
             assert v.can_reverse[r]
-    assert not (d.accept & ~(v.feasible & v.available)).any()
+    assert not (d.accept & ~(v.affordable & v.available)).any()
 
 
 @settings(max_examples=60, deadline=None)
@@ -336,6 +342,7 @@ def test_a_strategy_decides_each_run_as_if_alone(v: LeaderView, name: str) -> No
         one = LeaderView(
             month=v.month,
             feasible=v.feasible[r : r + 1],
+            affordable=v.affordable[r : r + 1],
             available=v.available[r : r + 1],
             motivated=v.motivated[r : r + 1],
             partner_last=v.partner_last[r : r + 1],

@@ -16,11 +16,11 @@ DESCRIPTION = (
 )
 ORDER = 42
 FORMATS = ("png", "svg", "pdf")
+#: Figure kinds of a store, in the order they are written (sim.report draws them).
+KINDS: tuple[str, ...] = ("sweep", "heatmap", "survival", "durability", "fan")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from sim.report import KINDS
-
     p.add_argument("store", metavar="STORE", help="result store folder (from alignsim batch)")
     p.add_argument("--kind", action="append", choices=KINDS, metavar="KIND",
                    help=f"figure kind, repeatable (default: all that fit): {', '.join(KINDS)}")  # fmt: skip
