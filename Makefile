@@ -17,6 +17,13 @@ $(STAMP): pyproject.toml tools/find_python.sh tools/fetch_assets.py
 
 venv: $(STAMP)
 
+# The teaching app (offline; front-end assets are fetched at install time).
+app: $(STAMP)
+	$(VENV)/bin/alignsim app
+
+assets: $(STAMP)
+	$(PY) tools/fetch_assets.py
+
 # The main job: the main experiment, ending in figures.
 main: $(STAMP)
 	$(VENV)/bin/alignsim run baseline_2022 --seed 1 --plot --out results/baseline_2022
