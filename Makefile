@@ -26,7 +26,12 @@ assets: $(STAMP)
 
 # The main job: the main experiment, ending in figures.
 main: $(STAMP)
-	$(VENV)/bin/alignsim run baseline_2022 --seed 1 --plot --out results/baseline_2022
+	$(VENV)/bin/alignsim batch experiments/coercion_sweep.toml --out results/coercion_sweep --no-summary
+	$(VENV)/bin/alignsim plot results/coercion_sweep --out docs/figures --prefix coercion_sweep_ --format png
+	$(VENV)/bin/alignsim report results/coercion_sweep
+	$(PY) tools/update_readme_results.py results/coercion_sweep
+	$(VENV)/bin/alignsim summary results/coercion_sweep
+	@echo "store: results/coercion_sweep (report: results/coercion_sweep/report/report.html)"
 
 # Every test: lint, format check, types, the suite (browser tests included where Chromium is).
 test: $(STAMP)

@@ -427,6 +427,14 @@ def hypotheses(sweep: Any, cha_section: dict[str, Any], by_month: int = 24) -> d
             "data": {"check": "hypotheses", **data}}  # fmt: skip
 
 
+def _same_model(st: Any) -> bool:
+    """True when a store was made by the model code of this checkout (else it is stale)."""
+    from sim.experiment import code_version
+
+    made_by = st.manifest.get("code", {}).get("model_code_hash")
+    return bool(made_by == code_version()["model_code_hash"])
+
+
 def _store(name: str, results: Path, log: Callable[[str], None], replications: int | None) -> Any:
     import sim
     from sim.errors import UserError
@@ -435,7 +443,10 @@ def _store(name: str, results: Path, log: Callable[[str], None], replications: i
     exp_path = find_experiment(name)
     out = results / name
     try:
-        return sim.load(out, experiment=exp_path)
+        st = sim.load(out, experiment=exp_path)
+        if _same_model(st):
+            return st
+        log(f"{out} was made by other model code: running it again")
     except UserError:
         pass
     log(f"running experiment {name} into {out}")
@@ -471,9 +482,12 @@ def run_theory_checks(
             continue
         try:
             sw = sim.load(cand)
-            break
         except UserError:
             continue
+        if _same_model(sw):
+            break
+        log(f"{cand} was made by other model code: not used")
+        sw = None
     if sw is None:
         sw = _store_reduced(results, log, sweep_replications)
     sections.append(hypotheses(sw, cha_sec))
@@ -488,7 +502,7 @@ def _store_reduced(results: Path, log: Callable[[str], None], replications: int)
     out = results / "coercion_sweep_validate"
     try:
         st = sim.load(out)
-        if int(st.runs.groupby("point").size().min()) >= replications:
+        if _same_model(st) and int(st.runs.groupby("point").size().min()) >= replications:
             return st
     except UserError:
         pass
