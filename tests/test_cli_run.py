@@ -106,3 +106,44 @@ def test_help_is_fast_and_lazy():
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "sim.cli", "--help"], capture_output=True, check=True)
     assert time.perf_counter() - t < 5  # generous; the benchmark measures the real figure
+
+
+def test_set_overrides_parameters_and_strategies(tmp_path, capsys):
+    out = tmp_path / "set"
+    args = ["run", str(BASE), "--months", "24", "--out", str(out)]
+    assert main([*args, "--set", "us_coercion=0.95", "--set", "rok_strategy=status_quo"]) == 0
+    capsys.readouterr()
+    prov = json.loads((out / "run.json").read_text())
+    assert prov["resolved_scenario"]["params"]["us_coercion"] == 0.95
+    assert prov["resolved_scenario"]["strategies"]["ROK"] == "status_quo"
+    monthly = pd.read_csv(out / "monthly.csv")
+    assert (monthly["us_coercion"].iloc[1:] == 0.95).all()
+    assert monthly["steps_ROK"].sum() >= 0
+    steps = pd.read_csv(out / "steps.csv")
+    assert not (steps["actor"] == "ROK").any(), "a status-quo ROK takes no own step"
+
+
+def test_set_rejects_bad_overrides(capsys):
+    cases = {
+        "us_coersion=0.9": "did you mean 'us_coercion'",
+        "us_coercion=2": "out of range",
+        "us_coercion": "KEY=VALUE",
+        "rok_strategy=nice": "unknown strategy 'nice'",
+        "collapse_threshold=0.9": "contradict",
+        "rok_term_end_month=5.5": "whole number",
+    }
+    for item, needle in cases.items():
+        assert main(["run", str(BASE), "--set", item]) == 2, item
+        err = capsys.readouterr().err
+        assert needle in err and "Traceback" not in err, (item, err)
+
+
+def test_run_help_lists_parameters_from_the_declarations(capsys):
+    from sim.cli import build_parser
+    from sim.params import PARAM_FIELDS
+
+    text = (
+        next(a for a in build_parser()._actions if a.dest == "command").choices["run"].format_help()
+    )
+    for name in PARAM_FIELDS:
+        assert f"  {name} = " in text, name

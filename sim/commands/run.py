@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 NAME = "run"
 ORDER = 10
@@ -33,6 +34,80 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--plot", action="store_true", help="also write the run's story as OUT/story.png"
     )
     p.add_argument("--quiet", action="store_true", help="print only the output folder")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter or strategy for this run, repeatable; see the parameters below",
+    )
+    p.epilog = _parameter_help()
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def _parameter_help() -> str:
+    """--set keys, derived from the parameter declarations (sim.params imports no heavy library)."""
+    from sim.params import param_table
+
+    lines = [
+        "parameters for --set (range, unit; `alignsim schema --params` for meanings and sources):"
+    ]
+    lines.append("  rok_strategy, jpn_strategy, rok_successor, jpn_successor: a strategy name")
+    for row in param_table():
+        lines.append(
+            f"  {row['name']} = {row['default']}  [{row['lo']}, {row['hi']}] {row['unit']}"
+        )
+    return "\n".join(lines)
+
+
+def parse_sets(items: list[str]) -> tuple[dict[str, float], dict[str, str]]:
+    """KEY=VALUE overrides, validated against the declarations: (params, strategy roles)."""
+    from sim.errors import UserError
+    from sim.scenario import ROLES, check_param, check_strategy
+
+    params: dict[str, float] = {}
+    roles: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep:
+            raise UserError("malformed override", key="--set", expected="KEY=VALUE", found=item)
+        role = key.removesuffix("_strategy")
+        if role in ROLES:
+            roles[ROLES[role]] = check_strategy("--set", f"--set {key}", value.strip())
+            continue
+        try:
+            number: float | str = float(value)
+        except ValueError:
+            number = value
+        params[key] = check_param("--set", f"--set {key}", key, number)
+    return params, roles
+
+
+def with_overrides(source: str, sets: list[str]) -> Any:
+    """The scenario with --set overrides applied and validated."""
+    import dataclasses
+
+    from sim.errors import UserError
+    from sim.params import constraint_violations, param_info
+    from sim.scenario import load_scenario
+
+    params, roles = parse_sets(sets)
+    scenario = load_scenario(source)
+    if params:
+        ints = {k: int(v) if param_info(k)["integer"] else v for k, v in params.items()}
+        scenario = scenario.with_params(**ints)
+        for key, expected in constraint_violations(scenario.params):
+            raise UserError("parameters contradict each other", key=f"--set {key}", expected=expected,
+                            found=getattr(scenario.params, key))  # fmt: skip
+    if roles:
+        scenario = scenario.with_strategies(**roles)
+    if params or roles:
+        note = ", ".join(sets)
+        scenario = dataclasses.replace(
+            scenario, description=f"{scenario.description} (--set {note})"
+        )
+    return scenario
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,8 +123,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             "value out of range", key="--seed", expected="a non-negative integer", found=args.seed
         )
+    scenario = with_overrides(args.scenario, args.set)
     result = run_scenario(
-        args.scenario, seed=args.seed, replication=args.replication, months=args.months
+        scenario, seed=args.seed, replication=args.replication, months=args.months
     )
     out = (
         Path(args.out)
