@@ -398,20 +398,6 @@ def load(store: str | Path, experiment: str | Path | None = None) -> Store:
 
 
 # ------------------------------------------------------------------------------ headline table
-def wilson(k: Arr, n: Arr, z: float = 1.959963984540054) -> tuple[Arr, Arr]:
-    """95% Wilson score interval for k successes in n trials (vectorised)."""
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denom = 1 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    lo = np.where(k <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
-    hi = np.where(k >= n, 1.0, np.clip(centre + half, 0.0, 1.0))
-    return lo, hi
-
-
 def headline(st: Store, by_month: int = 24) -> Any:
     """Per design point: P(institutionalised by ``by_month``) with a 95% Wilson interval, the
     median month among runs that got there, and the collapse rate among institutionalised runs."""
@@ -441,7 +427,9 @@ def headline(st: Store, by_month: int = 24) -> Any:
             "n_collapsed": g["collapsed"].sum(),
         }
     )
-    lo, hi = wilson(out["k"].to_numpy(), out["runs"].to_numpy())
+    from sim.analysis import wilson_interval
+
+    lo, hi = wilson_interval(out["k"].to_numpy(), out["runs"].to_numpy())
     out["p_inst"] = out["k"] / out["runs"]
     out["ci_lo"], out["ci_hi"] = lo, hi
     with np.errstate(invalid="ignore", divide="ignore"):
