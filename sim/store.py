@@ -34,9 +34,9 @@ import numpy.typing as npt
 from sim.errors import UserError
 
 Arr = npt.NDArray[Any]
-STORE_FORMAT = 1
+STORE_FORMAT = 2  # 2: 512-bin histograms (format 1 had 2048; the two must never be merged)
 QBITS = 40  # quantisation of monthly values
-BIN_BITS = 11  # 2048 bins per variable
+BIN_BITS = 9  # 512 bins per variable
 SHIFT = QBITS - BIN_BITS
 QMAX = (1 << QBITS) - 1
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)

@@ -21,6 +21,7 @@ from sim.batch import MONTHLY_VARS, simulate
 from sim.errors import UserError
 from sim.experiment import load_experiment, run_experiment
 from sim.steps import STEP_NAMES
+from sim.store import BIN_BITS
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = """
@@ -139,8 +140,9 @@ def test_monthly_aggregates_match_trajectories(reference: Path) -> None:
     m, t = st.monthly, st.trajectories
     assert set(m["variable"]) == set(MONTHLY_VARS)
     assert len(m) == 4 * 19 * len(MONTHLY_VARS)
-    for var, tol in (("trilateral", 1 / 2048), ("launches", 0.0), ("approval_ROK", 1 / 2048),
-                     ("alignment_JPN", 2 / 2048), ("steps_ROK", 0.0)):  # fmt: skip
+    bin_width = 1 / (1 << BIN_BITS)  # of a variable's range
+    for var, tol in (("trilateral", bin_width), ("launches", 0.0), ("approval_ROK", bin_width),
+                     ("alignment_JPN", 2 * bin_width), ("steps_ROK", 0.0)):  # fmt: skip
         for point in (0, 3):
             for month in (0, 9, 18):
                 x = t[(t.point == point) & (t.month == month)][var].to_numpy()
