@@ -377,11 +377,12 @@ def step_month(
     new_aband = R.fear_after_month(s.abandonment, a_target, p)
     new_entrap = R.fear_after_month(s.entrapment, e_target, p)
 
-    gain = R.weighted_step_sum(executed, S.GAIN)[:, None]
-    loss = p.reversal_trust_penalty * R.weighted_step_sum(reversed_any, S.GAIN)[:, None]
-    tri_gain = R.weighted_step_sum(executed, S.GAIN * S.TRILATERAL)[:, None]
+    trust = R.step_trust(p)
+    gain = R.weighted_step_sum(executed, trust)[:, None]
+    loss = p.reversal_trust_penalty * R.weighted_step_sum(reversed_any, trust)[:, None]
+    tri_gain = R.weighted_step_sum(executed, trust * S.TRILATERAL)[:, None]
     taken = (s.taken | executed) & ~reversed_any
-    locked = R.weighted_step_sum(taken, S.GAIN * ~S.REVERSIBLE)[:, None]
+    locked = R.weighted_step_sum(taken, trust * ~S.REVERSIBLE)[:, None]
     anchor = R.cooperation_anchor(locked, p)
     flash_hit = R.weighted_step_sum(flash * grievance, np.ones(2))[:, None]
     coop_rj = R.rok_jpn_cooperation_after_month(

@@ -67,6 +67,7 @@ FREE: tuple[Free, ...] = (
     Free("incentive_coop_rate", 0.0, 0.05, "trust built without steps: pace of the ladder"),
     Free("coop_decay", 0.0, 0.15, "trust lost without lock-in: pace of the ladder"),
     Free("small_step_interval", 1, 4, "months between own steps: pace of the ladder", True),
+    Free("trust_gain_scale", 0.4, 1.5, "trust each step brings: pace of trust, institution month"),
 )
 
 STATISTICS = (

@@ -238,9 +238,10 @@ class AlignmentModel(mesa.Model):
         reciprocated = ((moved[:, 0:1] | moved[:, 1:2]) & recent[:, 0:1] & recent[:, 1:2]).astype(
             float
         )
-        gain = R.weighted_step_sum(executed, S.GAIN)[:, None]
-        loss = p.reversal_trust_penalty * R.weighted_step_sum(reversed_any, S.GAIN)[:, None]
-        tri_gain = R.weighted_step_sum(executed, S.GAIN * S.TRILATERAL)[:, None]
+        trust = R.step_trust(p)
+        gain = R.weighted_step_sum(executed, trust)[:, None]
+        loss = p.reversal_trust_penalty * R.weighted_step_sum(reversed_any, trust)[:, None]
+        tri_gain = R.weighted_step_sum(executed, trust * S.TRILATERAL)[:, None]
         for d, a in enumerate(self.democracies):
             a.act(
                 month,
@@ -254,7 +255,7 @@ class AlignmentModel(mesa.Model):
                 gain,
             )
         taken = (self.taken | executed) & ~reversed_any
-        locked = R.weighted_step_sum(taken, S.GAIN * ~S.REVERSIBLE)[:, None]
+        locked = R.weighted_step_sum(taken, trust * ~S.REVERSIBLE)[:, None]
         anchor = R.cooperation_anchor(locked, p)
         griev = np.array([[rok.grievance, jpn.grievance]])
         flash_hit = R.weighted_step_sum(flash * griev, np.ones(2))[:, None]

@@ -282,6 +282,9 @@ class Params:
     incentive_coop_rate: float = _p(
         0.01, 0.0, 0.5, "cooperation per month", "ROK-Japan cooperation drift per unit of incentive",
         "Rationale", "cooperation")  # fmt: skip
+    trust_gain_scale: float = _p(
+        1.0, 0.2, 2.0, "multiplier", "Scales the trust every step brings (and a reversal takes away): the pace of trust",
+        "Rationale: the ladder's gains are stylised; the record's pace informs them (calibration)", "cooperation")  # fmt: skip
     coop_decay: float = _p(
         0.04, 0.0, 1.0, "per month", "Share of the gap between cooperation and its institutional anchor lost per month",
         "Rationale: trust not locked in by institutions erodes", "cooperation")  # fmt: skip

@@ -354,6 +354,14 @@ def us_cooperation_after_month(coop_us: Arr, grade: Arr, trilateral_gain: Arr, p
     )
 
 
+def step_trust(p: Any) -> Arr:
+    """Trust each step brings, (K,) or (R, K): the ladder's gains times ``trust_gain_scale``.
+
+    The ladder's gains are stylised; their overall scale is the pace of trust the record informs.
+    """
+    return S.GAIN * np.asarray(p.trust_gain_scale)
+
+
 def cooperation_anchor(locked_trust: Arr, p: Any) -> Arr:
     """The level ROK-Japan cooperation decays toward: raised by irreversible steps.
 
