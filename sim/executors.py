@@ -228,8 +228,32 @@ class InProcessExecutor:
         pass
 
 
+def _exit_with_driver(driver_pid: int) -> None:
+    """Worker initializer: end this worker as soon as the driver process is gone.
+
+    A driver killed with SIGKILL cannot shut its pool down; without this its workers would go on
+    computing chunks nobody will write. A daemon thread checks the driver once a second.
+    """
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(driver_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - the pid exists under another user
+                pass
+
+    threading.Thread(target=watch, name="alignsim-driver-watch", daemon=True).start()
+
+
 class PoolExecutor:
-    """Local worker processes (ProcessPoolExecutor, forkserver/spawn: no fork of threads)."""
+    """Local worker processes (ProcessPoolExecutor, forkserver/spawn: no fork of threads).
+    Workers exit on their own when the driver dies (see :func:`_exit_with_driver`)."""
 
     name = "processes"
 
@@ -239,7 +263,14 @@ class PoolExecutor:
 
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
+        import os
+
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context(method),
+            initializer=_exit_with_driver,
+            initargs=(os.getpid(),),
+        )
 
     def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
         return self._pool.submit(fn, task)

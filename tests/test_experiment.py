@@ -331,3 +331,27 @@ def test_run_one_rejects_unknown_names() -> None:
         sim.run_one({"us_coersion": 0.5}, seed=1)
     with pytest.raises(UserError, match="out of range"):
         sim.run_one({"us_coercion": 1.5}, seed=1)
+
+
+def test_killed_multiprocess_batch_leaves_no_worker_running(tmp_path: Path) -> None:
+    import psutil
+
+    exp = write_exp(tmp_path)
+    out = tmp_path / "killed2"
+    cmd = [sys.executable, "-m", "sim.cli", "batch", str(exp), "--out", str(out), "--workers",
+           "2", "--chunk-size", "3", "--quiet", "--no-summary"]  # fmt: skip
+    env = {**os.environ, "ALIGNSIM_TEST_CHUNK_DELAY": "0.5"}
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    driver = psutil.Process(proc.pid)
+    deadline = time.time() + 120
+    workers: list[psutil.Process] = []
+    while time.time() < deadline and len(workers) < 2:
+        workers = [c for c in driver.children(recursive=True) if "forkserver" in " ".join(c.cmdline())
+                   or "spawn" in " ".join(c.cmdline())]  # fmt: skip
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the batch must have started its worker processes"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=15)
+    assert not alive, f"workers still running after the driver was killed: {alive}"
