@@ -26,7 +26,10 @@ assets: $(STAMP)
 
 # The main job: the main experiment, ending in figures.
 main: $(STAMP)
-	$(VENV)/bin/alignsim batch experiments/coercion_sweep.toml --out results/coercion_sweep --no-summary
+	@# resume an interrupted run; start afresh if the store was made by other code or another file
+	$(VENV)/bin/alignsim batch experiments/coercion_sweep.toml --out results/coercion_sweep --no-summary || \
+	  { echo "main: rebuilding results/coercion_sweep from scratch"; \
+	    $(VENV)/bin/alignsim batch experiments/coercion_sweep.toml --out results/coercion_sweep --no-summary --force; }
 	$(VENV)/bin/alignsim plot results/coercion_sweep --out docs/figures --prefix coercion_sweep_ --format png
 	$(VENV)/bin/alignsim report results/coercion_sweep
 	$(PY) tools/update_readme_results.py results/coercion_sweep
