@@ -31,7 +31,6 @@ from sim.params import PARAM_FIELDS, Scenario, month_label
 from sim.strategies import STRATEGY_NAMES
 
 Arr = npt.NDArray[Any]
-INPUT_KEYS = ("us_coercion", "china_coercion", "us_commitment")
 
 
 class AlignmentModel(mesa.Model):

@@ -446,17 +446,6 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def scheduled_value(scenario: Scenario, key: str, month: int) -> float:
-    """Value of a schedulable parameter at ``month``: last schedule point at or before it."""
-    value = float(getattr(scenario.params, key))
-    for m, v in scenario.schedule(key):
-        if m <= month:
-            value = v
-        else:
-            break
-    return value
-
-
 def month_label(start: str, month: int) -> str:
     """Calendar label (YYYY-MM) of a model month."""
     y, m = (int(x) for x in start.split("-"))
