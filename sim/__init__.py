@@ -8,6 +8,16 @@ Lazy exports (``import sim`` stays light): ``sim.load(STORE)`` reads a result st
 from typing import Any
 
 
+def package_version() -> str:
+    """The installed alignsim version (``0+unknown`` when run from a bare source tree)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("alignsim")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
     if name == "load":
         from sim.store import load

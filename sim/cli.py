@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from sim import package_version
 from sim.errors import UserError
 
 
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
             "rivalry (ROK, Japan, US, China). A research and teaching model, not a forecast."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"alignsim {_version()}")
+    parser.add_argument("--version", action="version", version=f"alignsim {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for mod in _command_modules():
         p = sub.add_parser(
@@ -45,15 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
     return parser
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("alignsim")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0+unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

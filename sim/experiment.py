@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim import package_version
 from sim.errors import UserError, unknown_name
 from sim.params import PARAM_FIELDS, SCHEDULABLE, Scenario, param_info, scenario_hash
 
@@ -576,17 +577,13 @@ STORE_ENTRIES = ("manifest.json", "design.parquet", "monthly.parquet", "runs", "
 def code_version() -> dict[str, Any]:
     """Package version, a hash of the model's core source files, and the git commit."""
     import subprocess
-    from importlib.metadata import PackageNotFoundError, version
 
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for name in CORE_FILES:
         h.update(name.encode())
         h.update((here / name).read_bytes())
-    try:
-        pkg = version("alignsim")
-    except PackageNotFoundError:  # pragma: no cover
-        pkg = "0+unknown"
+    pkg = package_version()
     commit, dirty = None, None
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,

@@ -26,6 +26,8 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
+from sim import package_version
+
 #: Event kinds marked on a run's time axis, with their colour and line style.
 EVENT_STYLE: dict[str, tuple[str, str]] = {
     "flashpoint": ("#d62728", ":"),
@@ -58,16 +60,6 @@ STORY_LINES: dict[str, tuple[str, str, str]] = {
 
 #: Rows (in axes fraction) of the step markers at the bottom of the story plot.
 _STEP_ROW = {"ROK": 0.03, "JPN": 0.07, "both": 0.11}
-
-
-def package_version() -> str:
-    """The installed alignsim version (``0+unknown`` from a bare source tree)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("alignsim")
-    except PackageNotFoundError:  # pragma: no cover
-        return "0+unknown"
 
 
 def stamp_text(

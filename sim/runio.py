@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import package_version
 from sim.batch import FIRST_MOVER, MONTHLY_VARS
 from sim.errors import UserError
 from sim.model import AlignmentModel
@@ -34,8 +35,6 @@ class RunResult:
 
     def provenance(self) -> dict[str, Any]:
         """What reproduces this run."""
-        from sim.cli import _version
-
         return {
             "scenario": self.scenario.name,
             "scenario_hash": scenario_hash(self.scenario),
@@ -43,7 +42,7 @@ class RunResult:
             "replication": self.replication,
             "months": self.scenario.months,
             "engine": "mesa",
-            "version": _version(),
+            "version": package_version(),
             "python": platform.python_version(),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "resolved_scenario": scenario_dict(self.scenario),
@@ -166,10 +165,9 @@ def write_story(result: RunResult, target: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.cli import _version
     from sim.plotting import plot_run_story
 
-    stamp = f"{result.scenario.name} | seed {result.seed} | 1 run | alignsim {_version()}"
+    stamp = f"{result.scenario.name} | seed {result.seed} | 1 run | alignsim {package_version()}"
     fig = plot_run_story(
         result.monthly, result.steps, result.events, title=result.scenario.name, stamp=stamp
     )

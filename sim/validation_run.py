@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from sim import history as H
+from sim import package_version
 from sim import validation as V
 from sim.params import Scenario, scenario_hash
 
@@ -22,12 +23,6 @@ from sim.params import Scenario, scenario_hash
 def repo_root() -> Path:
     """The source tree's root (where docs/, scenarios/ and data/ live)."""
     return Path(__file__).resolve().parents[1]
-
-
-def _version() -> str:
-    from sim.cli import _version as v
-
-    return v()
 
 
 def score_scenario(
@@ -92,7 +87,7 @@ def run_validation(
             log(f"calibrated: {runs} runs of {cal_sc.name}")
             named["calibrated"], ensembles["calibrated"] = score_scenario(cal_sc, tgt, seed, runs)
     files = write_tables(out, named)
-    stamp = f"alignsim {_version()} | seed {seed} | {runs} runs"
+    stamp = f"alignsim {package_version()} | seed {seed} | {runs} runs"
     for name, ens in ensembles.items():
         sc = hind if name == "hindcast" else cal_sc
         assert sc is not None
@@ -127,7 +122,7 @@ def run_validation(
                 fig.savefig(figdir / fig_name, dpi=110)
         context = {
             "command": command,
-            "version": _version(),
+            "version": package_version(),
             "seed": seed,
             "runs": runs,
             "n_facts": len(record),

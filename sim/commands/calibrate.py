@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sim import calibration as C
+    from sim import package_version
     from sim import validation as V
-    from sim.cli import _version
     from sim.errors import UserError
     from sim.history import load_history
     from sim.scenario import find_scenario, load_scenario
@@ -94,6 +94,6 @@ def run(args: argparse.Namespace) -> int:
         }
     docs = repo_root() / "docs"
     docs.mkdir(exist_ok=True)
-    (docs / "CALIBRATION.md").write_text(C.calibration_markdown(res, cmd, _version(), fit))
+    (docs / "CALIBRATION.md").write_text(C.calibration_markdown(res, cmd, package_version(), fit))
     print(f"wrote {target}, {docs / 'CALIBRATION.md'}, {out}/posterior.csv, {out}/accepted.csv")
     return 0
