@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +17,7 @@ from sim.errors import UserError
 from sim.model import AlignmentModel
 from sim.params import Scenario, month_label, scenario_dict, scenario_hash
 from sim.scenario import load_scenario
+from sim.store import atomic_path
 
 
 @dataclass
@@ -111,21 +108,6 @@ def run_scenario(
     )
     events = pd.DataFrame(model.event_log, columns=["month", "date", "kind", "actor", "text"])
     return RunResult(model.spec, seed, replication, monthly, model.summary(), steps, events)
-
-
-@contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` only on success."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
 
 
 def write_table(df: pd.DataFrame, target: Path, fmt: str) -> Path:
