@@ -506,12 +506,27 @@ def simulate(
     )
 
 
-def summarise(s: ArrayState, tri_max: Arr) -> dict[str, Arr]:
+@dataclass(frozen=True)
+class FinalState:
+    """The part of a final state that :func:`summarise` reads (the Mesa model builds one)."""
+
+    coop: Arr  # (R, 3)
+    approval: Arr  # (R, 2)
+    alignment: Arr  # (R, 2)
+    leader: Arr  # (R, 2)
+    first_taken_month: Arr  # (R, K)
+    inst_month: Arr  # (R, 1)
+    collapse_month: Arr  # (R, 1)
+    n_steps: Arr  # (R, 2)
+    n_reversals: Arr  # (R, 2)
+
+
+def summarise(s: ArrayState | FinalState, tri_max: Arr) -> dict[str, Arr]:
     """Per-run outcome summary from the final state."""
     tri = R.trilateral_index(s.coop)[:, 0]
     inst = s.inst_month[:, 0]
     coll = s.collapse_month[:, 0]
-    own = np.array([s.owner in ("ROK", "JPN") for s in S.LADDER])
+    own = np.array([step.owner in ("ROK", "JPN") for step in S.LADDER])
     ftm = np.where(own, s.first_taken_month, -1)
     first_rok = _min_pos(np.where(S.OWNED[0] & own, ftm, -1))
     first_jpn = _min_pos(np.where(S.OWNED[1] & own, ftm, -1))

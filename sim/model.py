@@ -401,31 +401,15 @@ class AlignmentModel(mesa.Model):
 
     def summary(self) -> dict[str, Any]:
         """Per-run outcome summary, the same fields as ``sim.batch.summarise``."""
-        from sim.batch import ArrayState, summarise
+        from sim.batch import FinalState, summarise
 
         rok, jpn = self.rok, self.jpn
-        s = ArrayState(
-            alignment=np.array([[rok.alignment, jpn.alignment]]),
-            approval=np.array([[rok.approval, jpn.approval]]),
-            abandonment=np.array([[rok.abandonment, jpn.abandonment]]),
-            entrapment=np.array([[rok.entrapment, jpn.entrapment]]),
-            grievance=np.array([[rok.grievance, jpn.grievance]]),
-            threat=np.array([[rok.threat, jpn.threat]]),
-            china_pressure=np.array([[rok.china_pressure, jpn.china_pressure]]),
+        s = FinalState(
             coop=self.coop.reshape(1, 3),
-            strategy=np.zeros((1, 2), dtype=np.int64),
+            approval=np.array([[rok.approval, jpn.approval]]),
+            alignment=np.array([[rok.alignment, jpn.alignment]]),
             leader=np.array([[rok.leader, jpn.leader]]),
-            taken=self.taken,
-            taken_month=self.taken_month,
             first_taken_month=self.first_taken_month.reshape(1, -1),
-            first_taken_by=self.first_taken_by.reshape(1, -1),
-            last_action=np.zeros((1, 2), dtype=np.int64),
-            last_own_step=np.zeros((1, 2), dtype=np.int64),
-            episode_left=np.zeros((1, 1), dtype=np.int64),
-            episode_size=np.zeros((1, 1)),
-            jpn_low_months=np.zeros((1, 1), dtype=np.int64),
-            above=self._above,
-            below=self._below,
             inst_month=np.array([[self.inst_month]]),
             collapse_month=np.array([[self.collapse_month]]),
             n_steps=np.array([[rok.n_steps, jpn.n_steps]]),
