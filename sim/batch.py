@@ -16,7 +16,7 @@ the random numbers, so design points share them (common random numbers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -99,9 +99,6 @@ class RunParams:
             axis=1,
         )
 
-    def scalar_or_col(self, name: str) -> Any:
-        return self._values[name]
-
 
 def schedule_at(scenario: Scenario, p: RunParams, key: str, month: int) -> Any:
     """Value of a schedulable input at ``month``: the schedule's last point, else the parameter."""
@@ -141,8 +138,8 @@ class ArrayState:
     below: Arr
     inst_month: Arr  # (R, 1) int
     collapse_month: Arr
-    n_steps: Arr = field(default_factory=lambda: np.zeros(0))  # (R, 2) int
-    n_reversals: Arr = field(default_factory=lambda: np.zeros(0))  # (R, 2) int
+    n_steps: Arr  # (R, 2) int
+    n_reversals: Arr  # (R, 2) int
 
 
 def initial_state(scenario: Scenario, p: RunParams) -> ArrayState:
