@@ -484,12 +484,15 @@ def _sample(exp: Experiment, sampled: Sequence[Factor]) -> list[dict[str, Any]]:
 
 
 def _point_scenario(exp: Experiment, row: dict[str, Any]) -> Scenario:
+    from sim.scenario import check_constraints
+
     sc = exp.base
     if SCENARIO_FACTOR in row:
         sc = _scenario(exp.path, "factors.scenario", row[SCENARIO_FACTOR])
     params = {k: v for k, v in row.items() if k in PARAM_FIELDS}
     if params:
         sc = sc.with_params(**params)
+        check_constraints(exp.path, sc.params, key_prefix="factors: ")
     for key, roles in STRATEGY_FACTORS.items():
         if key in row:
             sc = sc.with_strategies(**{role: row[key] for role in roles})
@@ -539,7 +542,7 @@ def run_one(params: dict[str, Any], seed: int, replication: int = 0) -> dict[str
         UserError: for an unknown parameter (with the nearest valid name) or an invalid value.
     """
     from sim.batch import simulate
-    from sim.scenario import check_param, check_strategy, load_scenario
+    from sim.scenario import check_constraints, check_param, check_strategy, load_scenario
 
     where = "run_one(params)"
     p = dict(params)
@@ -560,6 +563,7 @@ def run_one(params: dict[str, Any], seed: int, replication: int = 0) -> dict[str
         changes[k] = int(val) if param_info(k)["integer"] else val
     if changes:
         sc = sc.with_params(**changes)
+        check_constraints(where, sc.params, key_prefix="")
     if months is not None:
         sc = dataclasses.replace(sc, months=int(months))
     res = simulate(sc, int(seed), [int(replication)])

@@ -239,6 +239,13 @@ def check_param(path: Path | str, key: str, name: str, value: Any) -> float:
     return v
 
 
+def check_constraints(path: Path | str, params: Params, key_prefix: str = "params.") -> None:
+    """Raise a UserError if parameters contradict each other (``sim.params.CONSTRAINTS``)."""
+    for key, expected in constraint_violations(params):
+        raise UserError("parameters contradict each other", file=path, key=f"{key_prefix}{key}",
+                        expected=expected, found=getattr(params, key))  # fmt: skip
+
+
 def check_strategy(path: Path | str, key: str, value: Any) -> str:
     from sim.strategies import STRATEGY_NAMES
 
@@ -266,9 +273,7 @@ def _build(raw: dict[str, Any], path: Path) -> Scenario:
         val = check_param(path, f"params.{k}", k, v)
         params[k] = int(val) if param_info(k)["integer"] else val
     base = Params(**params)  # type: ignore[arg-type]
-    for key, expected in constraint_violations(base):
-        raise UserError("parameters contradict each other", file=path, key=f"params.{key}", expected=expected,
-                        found=getattr(base, key))  # fmt: skip
+    check_constraints(path, base)
 
     roles = dict(Scenario().strategies)
     for k, v in _table(path, "strategies", raw.get("strategies", {})).items():

@@ -104,3 +104,13 @@ def test_batch_commands_do_not_import_heavy_modules() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "[]", res.stdout
+
+
+def test_run_one_rejects_contradictory_parameters() -> None:
+    import pytest
+
+    import sim
+    from sim.errors import UserError
+
+    with pytest.raises(UserError, match="collapse_threshold < institution_threshold"):
+        sim.run_one({"collapse_threshold": 0.9}, 1)

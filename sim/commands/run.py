@@ -88,18 +88,15 @@ def with_overrides(source: str, sets: list[str]) -> Any:
     """The scenario with --set overrides applied and validated."""
     import dataclasses
 
-    from sim.errors import UserError
-    from sim.params import constraint_violations, param_info
-    from sim.scenario import load_scenario
+    from sim.params import param_info
+    from sim.scenario import check_constraints, load_scenario
 
     params, roles = parse_sets(sets)
     scenario = load_scenario(source)
     if params:
         ints = {k: int(v) if param_info(k)["integer"] else v for k, v in params.items()}
         scenario = scenario.with_params(**ints)
-        for key, expected in constraint_violations(scenario.params):
-            raise UserError("parameters contradict each other", key=f"--set {key}", expected=expected,
-                            found=getattr(scenario.params, key))  # fmt: skip
+        check_constraints("--set", scenario.params, key_prefix="--set ")
     if roles:
         scenario = scenario.with_strategies(**roles)
     if params or roles:
