@@ -346,9 +346,21 @@ def test_killed_multiprocess_batch_leaves_no_worker_running(tmp_path: Path) -> N
     driver = psutil.Process(proc.pid)
     deadline = time.time() + 120
     workers: list[psutil.Process] = []
+
+    def cmdline(p: psutil.Process) -> str:
+        # A child may exit (or be a short-lived helper that is already a zombie) between
+        # listing and reading its command line; such a child is not a running worker.
+        try:
+            return " ".join(p.cmdline())
+        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+            return ""
+
     while time.time() < deadline and len(workers) < 2:
-        workers = [c for c in driver.children(recursive=True) if "forkserver" in " ".join(c.cmdline())
-                   or "spawn" in " ".join(c.cmdline())]  # fmt: skip
+        try:
+            children = driver.children(recursive=True)
+        except psutil.NoSuchProcess:
+            break
+        workers = [c for c in children if "forkserver" in cmdline(c) or "spawn" in cmdline(c)]
         time.sleep(0.05)
     assert len(workers) >= 2, "the batch must have started its worker processes"
     os.kill(proc.pid, signal.SIGKILL)
