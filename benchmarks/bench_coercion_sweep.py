@@ -26,7 +26,7 @@ def main() -> None:
         t0 = time.perf_counter()
         res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
         seconds = time.perf_counter() - t0
-        from sim.store import load as load_store
+        from sim.experiments.store import load as load_store
 
         st = load_store(out)
         size_mb = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 2**20

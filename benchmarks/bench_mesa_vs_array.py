@@ -17,9 +17,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import load_avg, save  # noqa: E402
 
-from sim.batch import MONTHLY_VARS, simulate  # noqa: E402
-from sim.model import AlignmentModel  # noqa: E402
-from sim.params import Scenario  # noqa: E402
+from sim.core.params import Scenario  # noqa: E402
+from sim.engines.batch import MONTHLY_VARS, simulate  # noqa: E402
+from sim.engines.model import AlignmentModel  # noqa: E402
 
 LEVELS = [0.0, 0.25, 0.5, 0.75, 1.0]
 STRATEGIES = ["small_steps", "grand_bargain", "tit_for_tat", "status_quo"]

@@ -1,8 +1,8 @@
 """alignsim.
 
 Lazy exports (``import sim`` stays light): ``sim.load(STORE)`` reads a result store into pandas
-(see ``sim.store.load``); ``sim.run_one(params, seed)`` runs the model once as a plain function
-(see ``sim.experiment.run_one``).
+(see ``sim.experiments.store.load``); ``sim.run_one(params, seed)`` runs the model once as a plain function
+(see ``sim.experiments.experiment.run_one``).
 """
 
 from typing import Any
@@ -20,11 +20,11 @@ def package_version() -> str:
 
 def __getattr__(name: str) -> Any:
     if name == "load":
-        from sim.store import load
+        from sim.experiments.store import load
 
         return load
     if name == "run_one":
-        from sim.experiment import run_one
+        from sim.experiments.experiment import run_one
 
         return run_one
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

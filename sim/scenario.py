@@ -1,7 +1,7 @@
-"""Scenario files (TOML) -> validated, resolved :class:`sim.params.Scenario` objects.
+"""Scenario files (TOML) -> validated, resolved :class:`sim.core.params.Scenario` objects.
 
 A scenario file is data: it is parsed with ``tomllib`` and checked key by key against the
-parameter declarations in ``sim.params``; nothing in it is ever executed. Format (every key
+parameter declarations in ``sim.core.params``; nothing in it is ever executed. Format (every key
 optional except where noted; ``scenarios/README.md`` documents every key and is generated from
 the declarations by ``alignsim schema --markdown``)::
 
@@ -23,7 +23,7 @@ the declarations by ``alignsim schema --markdown``)::
 
     [[events]]                             # scheduled shocks
     month = 28
-    kind = "leader_change"                 # see sim.params.EVENT_KINDS
+    kind = "leader_change"                 # see sim.core.params.EVENT_KINDS
     actor = "ROK"
     strategy = "hardline"
     value = 0.45
@@ -38,8 +38,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sim.errors import UserError, unknown_name
-from sim.params import (
+from sim.core.params import (
     EVENT_KINDS,
     PARAM_FIELDS,
     SCHEDULABLE,
@@ -51,6 +50,7 @@ from sim.params import (
     param_info,
     param_table,
 )
+from sim.errors import UserError, unknown_name
 
 TOP_KEYS = {
     "name": "Scenario name (defaults to the file name)",
@@ -240,14 +240,14 @@ def check_param(path: Path | str, key: str, name: str, value: Any) -> float:
 
 
 def check_constraints(path: Path | str, params: Params, key_prefix: str = "params.") -> None:
-    """Raise a UserError if parameters contradict each other (``sim.params.CONSTRAINTS``)."""
+    """Raise a UserError if parameters contradict each other (``sim.core.params.CONSTRAINTS``)."""
     for key, expected in constraint_violations(params):
         raise UserError("parameters contradict each other", file=path, key=f"{key_prefix}{key}",
                         expected=expected, found=getattr(params, key))  # fmt: skip
 
 
 def check_strategy(path: Path | str, key: str, value: Any) -> str:
-    from sim.strategies import STRATEGY_NAMES
+    from sim.core.strategies import STRATEGY_NAMES
 
     name = _str(Path(path), key, value)
     if name not in STRATEGY_NAMES:
@@ -316,7 +316,7 @@ def _build(raw: dict[str, Any], path: Path) -> Scenario:
         events.append(_event(path, i, ev, months))
     events.sort(key=lambda e: e.month)
 
-    from sim.steps import STEP_NAMES
+    from sim.core.steps import STEP_NAMES
 
     disabled = raw.get("disabled_steps", [])
     if not isinstance(disabled, list):
@@ -388,8 +388,8 @@ def _event(path: Path, i: int, ev: Any, months: int) -> Event:
 # ------------------------------------------------------------------------------ derived documents
 def json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of a scenario file, derived from the declarations."""
-    from sim.steps import STEP_NAMES
-    from sim.strategies import STRATEGY_NAMES
+    from sim.core.steps import STEP_NAMES
+    from sim.core.strategies import STRATEGY_NAMES
 
     def num(name: str) -> dict[str, Any]:
         i = param_info(name)
@@ -472,8 +472,8 @@ def json_schema() -> dict[str, Any]:
 
 def markdown_reference() -> str:
     """The key reference of scenarios/README.md, derived from the declarations."""
-    from sim.steps import LADDER
-    from sim.strategies import STRATEGIES
+    from sim.core.steps import LADDER
+    from sim.core.strategies import STRATEGIES
 
     lines = ["## Top-level keys", "", "| key | meaning |", "|---|---|"]
     lines += [f"| `{k}` | {v} |" for k, v in TOP_KEYS.items()]

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import analysis as A
-from sim.batch import MONTHLY_VARS, simulate
-from sim.params import Scenario
+from sim.core.params import Scenario
+from sim.engines.batch import MONTHLY_VARS, simulate
+from sim.results import analysis as A
 
 STRATEGIES = ("small_steps", "grand_bargain", "tit_for_tat", "status_quo")
 

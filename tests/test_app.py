@@ -13,35 +13,35 @@ import pytest
 
 pytest.importorskip("solara")
 
-from sim.batch import MONTHLY_VARS, simulate  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.commands import app as app_cmd  # noqa: E402
-from sim.params import Scenario, param_table  # noqa: E402
+from sim.core.params import Scenario, param_table  # noqa: E402
+from sim.engines.batch import MONTHLY_VARS, simulate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_importing_the_app_builds_no_model(monkeypatch):
-    import sim.model
+    import sim.engines.model
 
     built = []
-    orig = sim.model.AlignmentModel.__init__
+    orig = sim.engines.model.AlignmentModel.__init__
 
     def counting(self, *a, **k):
         built.append(1)
         orig(self, *a, **k)
 
-    monkeypatch.setattr(sim.model.AlignmentModel, "__init__", counting)
-    import sim.app
+    monkeypatch.setattr(sim.engines.model.AlignmentModel, "__init__", counting)
+    import sim.teaching.app
 
-    importlib.reload(sim.app)
+    importlib.reload(sim.teaching.app)
     assert built == []
-    sim.app.build_model(sim.app.Settings())
+    sim.teaching.app.build_model(sim.teaching.app.Settings())
     assert built == [1]
 
 
 def test_every_declared_parameter_gets_a_slider_that_keeps_its_value():
-    from sim.app import _step_size
+    from sim.teaching.app import _step_size
 
     for info in param_table():
         for value in (info["default"], info["lo"], info["hi"]):
@@ -53,7 +53,7 @@ def test_every_declared_parameter_gets_a_slider_that_keeps_its_value():
 
 
 def test_settings_apply_scenario_overrides_strategies_and_seed():
-    from sim.app import Settings, build_model
+    from sim.teaching.app import Settings, build_model
 
     s = Settings(overrides=(("rok_approval0", 0.4),), rok_strategy="grand_bargain", seed=9,
                  months=24)  # fmt: skip
@@ -64,7 +64,7 @@ def test_settings_apply_scenario_overrides_strategies_and_seed():
 
 
 def test_month_panel_and_event_log_give_the_numbers_as_text():
-    from sim.app import Settings, build_model, event_log_rows, month_panel_text
+    from sim.teaching.app import Settings, build_model, event_log_rows, month_panel_text
 
     m = build_model(Settings(seed=2))
     for _ in range(4):
@@ -80,7 +80,7 @@ def test_month_panel_and_event_log_give_the_numbers_as_text():
 
 
 def test_trajectory_figure_has_the_four_panels():
-    from sim.app import Settings, build_model, trajectory_figure
+    from sim.teaching.app import Settings, build_model, trajectory_figure
 
     m = build_model(Settings())
     m.step()
@@ -91,7 +91,7 @@ def test_trajectory_figure_has_the_four_panels():
 
 
 def test_ensemble_runs_200_seeds_of_the_current_settings():
-    from sim.app import Settings, ensemble_figure, ensemble_summary, ensemble_text
+    from sim.teaching.app import Settings, ensemble_figure, ensemble_summary, ensemble_text
 
     s = Settings(overrides=(("us_coercion", 0.9),), months=36, seed=4)
     e = ensemble_summary(s)
@@ -106,7 +106,7 @@ def test_app_command_binds_localhost_and_refuses_to_serve_without_assets(
     tmp_path, monkeypatch, capsys
 ):
     cmd = app_cmd.server_command("127.0.0.1", 8123)
-    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and "sim.app" in cmd
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and "sim.teaching.app" in cmd
     assert app_cmd.OFFLINE_ENV["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert "127.0.0.1" in app_cmd.OFFLINE_ENV["SOLARA_ASSETS_CDN"]
     assert len(app_cmd.missing_assets(tmp_path)) == len(app_cmd.ASSET_PACKAGES)
@@ -126,7 +126,7 @@ def test_asset_fetcher_has_filled_the_cache():
 
 
 def test_default_scenario_choice_is_the_builtin_defaults():
-    from sim.play import available_scenarios, resolve_scenario
+    from sim.teaching.play import available_scenarios, resolve_scenario
 
     names = [n for n, _ in available_scenarios()]
     assert names[0] == "default"

@@ -7,9 +7,9 @@ import mesa
 import numpy as np
 
 import sim
-from sim.batch import simulate
-from sim.model import AlignmentModel
-from sim.params import Scenario
+from sim.core.params import Scenario
+from sim.engines.batch import simulate
+from sim.engines.model import AlignmentModel
 
 
 def test_mesa_batch_run_drives_the_model() -> None:
@@ -40,7 +40,7 @@ def test_mesa_batch_run_drives_the_model() -> None:
 
 
 def res_vars() -> tuple[str, ...]:
-    from sim.batch import MONTHLY_VARS
+    from sim.engines.batch import MONTHLY_VARS
 
     return MONTHLY_VARS
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import calibration as C
-from sim import history as H
 from sim.errors import UserError
 from sim.scenario import load_scenario
+from sim.validation import calibration as C
+from sim.validation import history as H
 
 FUTURE = (
     "date,date_precision,actor,event,value,source,note\n"

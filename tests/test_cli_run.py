@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.batch import MONTHLY_VARS
 from sim.cli import main
+from sim.engines.batch import MONTHLY_VARS
 
 BASE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline_2022.toml"
 
@@ -140,7 +140,7 @@ def test_set_rejects_bad_overrides(capsys):
 
 def test_run_help_lists_parameters_from_the_declarations(capsys):
     from sim.cli import build_parser
-    from sim.params import PARAM_FIELDS
+    from sim.core.params import PARAM_FIELDS
 
     text = (
         next(a for a in build_parser()._actions if a.dest == "command").choices["run"].format_help()

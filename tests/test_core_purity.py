@@ -1,7 +1,9 @@
-"""The core is pure (ARCHITECTURE.md): no file I/O, plotting, CLI or web code, no global RNG.
+"""The model is pure: no file I/O, plotting, CLI or web code, no global RNG.
 
-Checked on the source with ``ast`` (what the core modules themselves import and call) and, for
-what the import system actually loads, in a fresh interpreter.
+The rule is about folders, so a new module is covered the day it is added: every module in
+``sim/core/`` may import only ``sim.core``; every module in ``sim/engines/`` only ``sim.core`` and
+``sim.engines``. Checked on the source with ``ast`` (what the modules themselves import and call)
+and, for what the import system actually loads, in a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from pathlib import Path
 import pytest
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
-CORE = ("params", "rules", "rng", "steps", "strategies", "agents", "model", "batch")
+#: Folder -> the sim packages its modules may import.
+ALLOWED = {"core": ("core",), "engines": ("core", "engines")}
+CORE = tuple(
+    f"{package}/{path.stem}" for package in ALLOWED for path in sorted((SIM / package).glob("*.py"))
+)
 
 #: Top-level modules the core may not import: I/O, plotting, CLI, web, serialisation, global RNG.
 FORBIDDEN = {
@@ -63,7 +69,9 @@ def violations(name: str) -> list[str]:
         top = mod.split(".")[0]
         if top in FORBIDDEN:
             found.append(f"sim/{name}.py:{line} imports {mod}")
-        if mod.startswith("sim.") and mod.split(".")[1] not in CORE:
+        package = name.split("/")[0]
+        allowed = ALLOWED.get(package, ())
+        if mod.startswith("sim.") and mod.split(".")[1] not in allowed:
             found.append(f"sim/{name}.py:{line} imports the edge module {mod}")
         if mod == "numpy.random":
             found.append(f"sim/{name}.py:{line} imports numpy.random")
@@ -81,6 +89,10 @@ def violations(name: str) -> list[str]:
         if parts[-1] in {"read_text", "write_text", "read_bytes", "write_bytes", "savefig"}:
             found.append(f"sim/{name}.py:{node.lineno} does file I/O with {fn}()")
     return found
+
+
+def test_the_rule_covers_every_module_of_the_model_folders() -> None:
+    assert "core/rules" in CORE and "engines/model" in CORE and len(CORE) >= 8
 
 
 @pytest.mark.parametrize("name", CORE)
@@ -105,25 +117,27 @@ with open("f") as f:
 print(x)
 json.dumps({})
 """
-    (tmp_path / "bad.py").write_text(bad)
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "bad.py").write_text(bad + "from sim.engines import batch\n")
     monkeypatch.setattr(sys.modules[__name__], "SIM", tmp_path)
-    found = sorted(violations("bad"), key=lambda v: int(v.split(":")[1].split()[0]))
+    found = sorted(violations("core/bad"), key=lambda v: int(v.split(":")[1].split()[0]))
     assert found == [
-        "sim/bad.py:2 imports random",
-        "sim/bad.py:3 imports matplotlib.pyplot",
-        "sim/bad.py:4 imports the edge module sim.scenario",
-        "sim/bad.py:5 imports the edge module sim.cli",
-        "sim/bad.py:8 uses numpy.random: np.random.default_rng()",
-        "sim/bad.py:9 uses numpy.random: np.random.seed()",
-        "sim/bad.py:10 calls open()",
-        "sim/bad.py:11 does file I/O with json.dump()",
-        "sim/bad.py:12 calls print()",
+        "sim/core/bad.py:2 imports random",
+        "sim/core/bad.py:3 imports matplotlib.pyplot",
+        "sim/core/bad.py:4 imports the edge module sim.scenario",
+        "sim/core/bad.py:5 imports the edge module sim.cli",
+        "sim/core/bad.py:8 uses numpy.random: np.random.default_rng()",
+        "sim/core/bad.py:9 uses numpy.random: np.random.seed()",
+        "sim/core/bad.py:10 calls open()",
+        "sim/core/bad.py:11 does file I/O with json.dump()",
+        "sim/core/bad.py:12 calls print()",
+        "sim/core/bad.py:14 imports the edge module sim.engines",
     ]
 
 
 def test_importing_the_core_loads_no_plotting_cli_or_web_library() -> None:
     code = (
-        "import sys, sim.model, sim.batch\n"
+        "import sys, sim.engines.model, sim.engines.batch\n"
         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules}"
         " | {m for m in sys.modules if m.startswith('sim.')})))"
     )
@@ -133,4 +147,5 @@ def test_importing_the_core_loads_no_plotting_cli_or_web_library() -> None:
     # Mesa itself pulls in pandas and some standard library; the core must add no edge.
     for lib in ("matplotlib", "solara", "rich", "typer", "click", "sim.scenario", "sim.cli"):
         assert lib not in out, lib
-    assert {m for m in out if m.startswith("sim.")} <= {f"sim.{c}" for c in CORE}
+    loaded = {m for m in out if m.startswith("sim.")}
+    assert loaded <= {f"sim.{c.replace('/', '.')}" for c in CORE} | {"sim.core", "sim.engines"}

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import discover_boxes
-from sim.plotting import plot_boxes
+from sim.results.analysis import discover_boxes
+from sim.results.plotting import plot_boxes
 
 
 def _cases(n: int = 400) -> tuple[pd.DataFrame, np.ndarray]:
@@ -61,7 +61,7 @@ def test_box_plot_draws_each_box_and_the_tradeoff() -> None:
 
 def test_discover_command_on_a_store(tmp_path, capsys) -> None:
     from sim.cli import main
-    from sim.experiment import run_experiment
+    from sim.experiments.experiment import run_experiment
 
     exp = tmp_path / "tiny_lhs.toml"
     exp.write_text(

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from types import ModuleType
 
-from sim.params import param_table
+from sim.core.params import param_table
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD = ROOT / "docs" / "ODD.md"
@@ -56,7 +56,7 @@ def test_odd_sections_in_protocol_order() -> None:
 def test_submodel_links_point_at_functions_that_exist() -> None:
     text = ODD.read_text(encoding="utf-8")
     submodels = text.split("## 7. Submodels", 1)[1]
-    links = re.findall(r"\[`(sim\.[\w.]+)`\]\(\.\./(sim/\w+\.py)\)", submodels)
+    links = re.findall(r"\[`(sim\.[\w.]+)`\]\(\.\./(sim/[\w/]+\.py)\)", submodels)
     assert len(links) >= 15
     for dotted, path in links:
         module_name, attr = dotted.rsplit(".", 1)

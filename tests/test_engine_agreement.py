@@ -16,11 +16,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.batch import MONTHLY_VARS, simulate
-from sim.model import AlignmentModel
-from sim.params import EVENT_KINDS, SCHEDULABLE, Event, Params, Scenario, param_table
-from sim.steps import STEP_NAMES
-from sim.strategies import STRATEGY_NAMES
+from sim.core.params import EVENT_KINDS, SCHEDULABLE, Event, Params, Scenario, param_table
+from sim.core.steps import STEP_NAMES
+from sim.core.strategies import STRATEGY_NAMES
+from sim.engines.batch import MONTHLY_VARS, simulate
+from sim.engines.model import AlignmentModel
 
 ROLES = ("ROK", "JPN", "ROK_successor", "JPN_successor")
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

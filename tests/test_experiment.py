@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.batch import MONTHLY_VARS, simulate
+from sim.core.steps import STEP_NAMES
+from sim.engines.batch import MONTHLY_VARS, simulate
 from sim.errors import UserError
-from sim.experiment import load_experiment, run_experiment
-from sim.steps import STEP_NAMES
-from sim.store import BIN_BITS
+from sim.experiments.experiment import load_experiment, run_experiment
+from sim.experiments.store import BIN_BITS
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = """
@@ -43,7 +43,7 @@ def write_exp(tmp: Path, reps: int = 12, text: str = SMALL, name: str = "small.t
     return p
 
 
-def frames(store: Path) -> sim.store.Store:  # type: ignore[name-defined]
+def frames(store: Path) -> sim.experiments.store.Store:  # type: ignore[name-defined]
     return sim.load(store)
 
 
@@ -119,7 +119,7 @@ def test_common_random_numbers_and_coordinates(reference: Path) -> None:
         assert f"first_month_{step}" in exp_runs and f"first_by_{step}" in exp_runs
     # each stored run is simulate(point scenario, seed, its replication index)
     pt = st.manifest["points"][3]
-    from sim.experiment import scenario_from_dict
+    from sim.experiments.experiment import scenario_from_dict
 
     sc = scenario_from_dict(pt["scenario"])
     direct = simulate(sc, 11, np.arange(12))
@@ -313,7 +313,7 @@ def test_load_errors(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------ run_one
 def test_run_one_matches_the_engine() -> None:
-    from sim.params import Scenario
+    from sim.core.params import Scenario
 
     out = sim.run_one({"us_coercion": 0.7, "strategy": "grand_bargain", "months": 24}, seed=4)
     sc = Scenario(months=24).with_params(us_coercion=0.7).with_strategies(

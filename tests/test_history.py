@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sim import history as H
+from sim.core.steps import STEP_INDEX
 from sim.errors import UserError
-from sim.steps import STEP_INDEX
+from sim.validation import history as H
 
 HEADER = "date,date_precision,actor,variable,value,source,note\n"
 

@@ -8,9 +8,9 @@ import io
 import pytest
 
 from sim.cli import main
-from sim.model import AlignmentModel
-from sim.params import Scenario
-from sim.play import DEBRIEF_STRATEGIES, Game, MoveError, debrief_text
+from sim.core.params import Scenario
+from sim.engines.model import AlignmentModel
+from sim.teaching.play import DEBRIEF_STRATEGIES, Game, MoveError, debrief_text
 
 
 def _cheapest_step(game: Game) -> str:

@@ -1,4 +1,4 @@
-"""Outcome figures: the plotted arrays equal the statistics of sim.analysis (not pixels), the
+"""Outcome figures: the plotted arrays equal the statistics of sim.results.analysis (not pixels), the
 intervals contain the point estimates, censored runs are counted as censored, and every figure
 kind renders to PNG, SVG and PDF."""
 
@@ -13,8 +13,8 @@ import pytest
 from matplotlib.figure import Figure
 from test_analysis import synthetic_tables
 
-from sim import analysis as A
-from sim import plotting as P
+from sim.results import analysis as A
+from sim.results import plotting as P
 
 
 @pytest.fixture(scope="module")

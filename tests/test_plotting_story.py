@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from sim.model import AlignmentModel
-from sim.params import Event, Scenario
-from sim.plotting import STORY_LINES, plot_run_story, stamp_text
+from sim.core.params import Event, Scenario
+from sim.engines.model import AlignmentModel
+from sim.results.plotting import STORY_LINES, plot_run_story, stamp_text
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.batch import MONTHLY_VARS, simulate
-from sim.model import AlignmentModel
-from sim.params import Params, Scenario, param_table
-from sim.strategies import STRATEGY_NAMES
+from sim.core.params import Params, Scenario, param_table
+from sim.core.strategies import STRATEGY_NAMES
+from sim.engines.batch import MONTHLY_VARS, simulate
+from sim.engines.model import AlignmentModel
 
 ROLES = ("ROK", "JPN", "ROK_successor", "JPN_successor")
 UNIT = [f"{v}_{d}" for v in ("approval", "abandonment", "entrapment", "grievance", "threat",

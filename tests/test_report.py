@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.experiment import run_experiment
+from sim.experiments.experiment import run_experiment
 
 EXPERIMENT = """\
 name = "tiny_sweep"
@@ -49,7 +49,7 @@ def test_plot_writes_every_kind_in_every_format(store: Path, tmp_path: Path, cap
 
 def test_store_figures_layout(store: Path) -> None:
     from sim import load
-    from sim.report import layout, store_figures
+    from sim.results.report import layout, store_figures
 
     st = load(store)
     lay = layout(st)
@@ -75,9 +75,9 @@ def test_report_html_is_self_contained_with_provenance(store: Path, tmp_path: Pa
 
 
 def test_findings_numbers_come_from_the_runs(store: Path) -> None:
-    from sim import analysis as A
     from sim import load
-    from sim.report import findings
+    from sim.results import analysis as A
+    from sim.results.report import findings
 
     st = load(store)
     t = A.event_by_month(st.runs, 24, ["strategy"]).set_index("strategy")
@@ -129,7 +129,7 @@ def test_not_a_store_and_bad_kind(tmp_path: Path, store: Path, capsys) -> None:
 def test_runs_without_outcome_columns_is_a_clear_error(store: Path) -> None:
     from sim import load
     from sim.errors import UserError
-    from sim.report import store_figures
+    from sim.results.report import store_figures
 
     st = load(store)
     st.runs = st.runs.drop(columns=["inst_month"])

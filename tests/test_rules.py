@@ -1,4 +1,4 @@
-"""Per-rule tests of direction AND magnitude (sim.rules) and of the counter-based draws (sim.rng).
+"""Per-rule tests of direction AND magnitude (sim.core.rules) and of the counter-based draws (sim.core.rng).
 
 Each test names the mechanism it checks; expected values are worked out from the rule's
 docstring, so a changed formula fails here with the mechanism's name on it.
@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim import rng
-from sim import rules as R
-from sim import steps as S
-from sim.params import Params
+from sim.core import rng
+from sim.core import rules as R
+from sim.core import steps as S
+from sim.core.params import Params
 
 P = Params()
 K = S.N_STEPS

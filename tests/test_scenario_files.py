@@ -10,8 +10,8 @@ import jsonschema
 import numpy as np
 import pytest
 
-from sim.batch import simulate
-from sim.params import PARAM_FIELDS, scenario_hash
+from sim.core.params import PARAM_FIELDS, scenario_hash
+from sim.engines.batch import simulate
 from sim.scenario import json_schema, list_scenarios, load_scenario, markdown_reference
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,7 +96,7 @@ def test_high_us_pressure_pulls_alignment_and_costs_approval():
     assert np.mean(high["final_alignment_ROK"]) > np.mean(base["final_alignment_ROK"])
     r = simulate(load_scenario(SCEN / "us_pressure_high.toml"), 1, range(50), keep_monthly=True)
     b = simulate(load_scenario(SCEN / "baseline_2022.toml"), 1, range(50), keep_monthly=True)
-    from sim.batch import MONTHLY_VARS
+    from sim.engines.batch import MONTHLY_VARS
 
     i = MONTHLY_VARS.index("approval_ROK")
     # months 7..56: before the ROK term ends, the backlash costs approval

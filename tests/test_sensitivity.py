@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import analysis as A
+from sim.results import analysis as A
 
 
 def test_sobol_finds_the_only_influential_factor() -> None:
@@ -45,7 +45,7 @@ def test_point_outcomes_censor_never_at_the_horizon() -> None:
 
 def test_sensitivity_command(tmp_path, capsys) -> None:
     from sim.cli import main
-    from sim.store import load
+    from sim.experiments.store import load
 
     exp = tmp_path / "tiny_sens.toml"
     exp.write_text(
@@ -76,7 +76,7 @@ def test_sensitivity_command(tmp_path, capsys) -> None:
 
 
 def test_sensitivity_plot_bars_are_the_indices() -> None:
-    from sim.plotting import plot_sensitivity
+    from sim.results.plotting import plot_sensitivity
 
     t = pd.DataFrame({
         "outcome": ["o"] * 4, "factor": ["a", "a", "b", "b"], "index": ["S1", "ST"] * 2,

@@ -18,11 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim import steps as S
-from sim.model import AlignmentModel
-from sim.params import Scenario
-from sim.rules import DID_NOTHING, MOVED, NONE, REVERSE, REVERSED
-from sim.strategies import STRATEGIES, LeaderView
+from sim.core import steps as S
+from sim.core.params import Scenario
+from sim.core.rules import DID_NOTHING, MOVED, NONE, REVERSE, REVERSED
+from sim.core.strategies import STRATEGIES, LeaderView
+from sim.engines.model import AlignmentModel
 
 K = S.N_STEPS
 GB = S.STEP_INDEX["grand_bargain"]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import theory as T
+from sim.validation import theory as T
 
 
 def test_eight_two_bloc_configurations() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import history as H
-from sim import validation as V
-from sim.steps import N_STEPS, STEP_INDEX
+from sim.core.steps import N_STEPS, STEP_INDEX
+from sim.validation import history as H
+from sim.validation import scores as V
 
 D = dt.date
 
@@ -137,7 +137,7 @@ def test_record_targets_from_the_shipped_record() -> None:
 
 def test_score_all_on_real_runs_and_report() -> None:
     from sim.scenario import load_scenario
-    from sim.validation_report import render_validation
+    from sim.validation.report import render_validation
 
     tgt = V.record_targets(H.load_history())
     ens = V.run_ensemble(load_scenario("hindcast_2022_2023"), seed=3, runs=20)

@@ -1,4 +1,4 @@
-"""Regenerate the parameter tables of docs/ODD.md from the declarations in ``sim.params``.
+"""Regenerate the parameter tables of docs/ODD.md from the declarations in ``sim.core.params``.
 
     .venv/bin/python tools/gen_odd_params.py          # rewrite the marked section
     .venv/bin/python tools/gen_odd_params.py --check  # exit 1 if the section is stale
@@ -40,12 +40,12 @@ def params_section() -> str:
     """The generated Markdown between the markers (without the markers)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from sim.params import param_table
+    from sim.core.params import param_table
 
     rows = param_table()
     lines = [
         "",
-        "*Generated from `sim.params` by `tools/gen_odd_params.py`; do not edit by hand.*",
+        "*Generated from `sim.core.params` by `tools/gen_odd_params.py`; do not edit by hand.*",
         f"{len(rows)} parameters. Per-democracy parameters come in pairs (`rok_...`, `jpn_...`); "
         "`us_coercion`, `china_coercion` and `us_commitment` may also be given as schedules.",
     ]

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.batch import simulate
-from sim.params import Scenario
-from sim.play import DEBRIEF_STRATEGIES, Game
+from sim.core.params import Scenario
+from sim.engines.batch import simulate
 from sim.scenario import load_scenario
+from sim.teaching.play import DEBRIEF_STRATEGIES, Game
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY_DIR = ROOT / "docs" / "teaching" / "answer_keys"
@@ -189,7 +189,7 @@ def key_seoul(ex: dict[str, Any]) -> str:
     lines += [
         "",
         f"Approval {g.approval():.3f}; approval floor {spec.params.rok_approval_floor:.2f}. "
-        "Affordability comes from the model (`sim.rules.feasible_steps`), not from this key.",
+        "Affordability comes from the model (`sim.core.rules.feasible_steps`), not from this key.",
         "",
         "## Reference players (same seed)",
         "",

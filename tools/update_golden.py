@@ -23,7 +23,7 @@ def golden_table() -> str:
     """The baseline scenario's monthly table, seed 1, 60 months, as CSV at full precision."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from sim.model import AlignmentModel
+    from sim.engines.model import AlignmentModel
     from sim.scenario import load_scenario
 
     model = AlignmentModel(load_scenario(SCENARIO), rng=SEED, months=MONTHS)

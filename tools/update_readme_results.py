@@ -1,6 +1,6 @@
 """Regenerate the README's results section from a result store (run by `make main`).
 
-Every number in the section comes from the store's runs through ``sim.report.findings``; the
+Every number in the section comes from the store's runs through ``sim.results.report.findings``; the
 figures are the ones `alignsim plot` wrote into docs/figures/.
 """
 
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import sim
-from sim.report import findings
+from sim.results.report import findings
 
 START, END = "<!-- results:start -->\n", "<!-- results:end -->"
 FIGURES = (

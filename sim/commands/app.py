@@ -64,7 +64,7 @@ def missing_assets(cache: Path | None = None) -> list[str]:
 
 def server_command(host: str, port: int) -> list[str]:
     return [
-        sys.executable, "-m", "solara", "run", "sim.app", "--host", host, "--port", str(port),
+        sys.executable, "-m", "solara", "run", "sim.teaching.app", "--host", host, "--port", str(port),
         "--production", "--no-open", "--log-level", "warning",
     ]  # fmt: skip
 

@@ -38,8 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.experiment import run_experiment
-    from sim.store import format_headline, headline, load
+    from sim.experiments.experiment import run_experiment
+    from sim.experiments.store import format_headline, headline, load
 
     store = run_experiment(
         args.experiment,

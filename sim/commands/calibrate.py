@@ -9,7 +9,7 @@ ORDER = 61
 HELP = "fit the parameters the record informs (ABC rejection); write scenarios/calibrated.toml"
 DESCRIPTION = (
     "Approximate Bayesian computation (rejection) of the free parameters listed in "
-    "sim/calibration.py against the record of August 2022 to August 2023 (never later). Writes "
+    "sim/validation/calibration.py against the record of August 2022 to August 2023 (never later). Writes "
     "scenarios/calibrated.toml (extends the hindcast), docs/CALIBRATION.md and "
     "OUT/posterior.csv, OUT/accepted.csv."
 )
@@ -50,13 +50,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from sim import calibration as C
     from sim import package_version
-    from sim import validation as V
     from sim.errors import UserError
-    from sim.history import load_history
     from sim.scenario import find_scenario, load_scenario
-    from sim.validation_run import repo_root
+    from sim.validation.history import load_history
+    from sim.validation.run import repo_root
+    from sim.validation import calibration as C
+    from sim.validation import scores as V
 
     if args.seed < 0:
         raise UserError("value out of range", key="--seed", expected="a non-negative integer",

@@ -35,11 +35,11 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from sim.analysis import discover_boxes
     from sim.errors import UserError
-    from sim.plotting import plot_boxes
-    from sim.report import check_tables, factor_columns, store_stamp
-    from sim.store import load
+    from sim.experiments.store import load
+    from sim.results.analysis import discover_boxes
+    from sim.results.plotting import plot_boxes
+    from sim.results.report import check_tables, factor_columns, store_stamp
 
     if not 0 < args.threshold < 1:
         raise UserError("bad threshold", key="--threshold", expected="a share in (0, 1)",

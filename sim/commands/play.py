@@ -43,7 +43,7 @@ def _choose(options: list[dict], text: str) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.errors import UserError
-    from sim.play import ROLE_LABELS, Game, MoveError, debrief_text, resolve_scenario
+    from sim.teaching.play import ROLE_LABELS, Game, MoveError, debrief_text, resolve_scenario
 
     if args.months < 1 or args.months > 600:
         raise UserError("--months must be in 1..600", found=args.months)

@@ -16,7 +16,7 @@ DESCRIPTION = (
 )
 ORDER = 42
 FORMATS = ("png", "svg", "pdf")
-#: Figure kinds of a store, in the order they are written (sim.report draws them).
+#: Figure kinds of a store, in the order they are written (sim.results.report draws them).
 KINDS: tuple[str, ...] = ("sweep", "heatmap", "survival", "durability", "fan")
 
 
@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sim.errors import UserError
-    from sim.report import save_figures, store_figures
-    from sim.store import load
+    from sim.experiments.store import load
+    from sim.results.report import save_figures, store_figures
 
     if args.by_month < 1:
         raise UserError("bad month", key="--by-month", expected="1 or more", found=args.by_month)

@@ -28,13 +28,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from sim.batch import MONTHLY_VARS
+    from sim.core.params import scenario_hash
+    from sim.core.steps import STEP_NAMES
+    from sim.engines.batch import MONTHLY_VARS
+    from sim.engines.model import AlignmentModel
     from sim.errors import UserError
-    from sim.experiment import scenario_from_dict
-    from sim.model import AlignmentModel
-    from sim.params import scenario_hash
-    from sim.steps import STEP_NAMES
-    from sim.store import load
+    from sim.experiments.experiment import scenario_from_dict
+    from sim.experiments.store import load
 
     st = load(args.store)
     n = len(st.runs)

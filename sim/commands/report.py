@@ -25,8 +25,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sim.errors import UserError
-    from sim.report import write_report
-    from sim.store import load
+    from sim.experiments.store import load
+    from sim.results.report import write_report
 
     if args.by_month < 1:
         raise UserError("bad month", key="--by-month", expected="1 or more", found=args.by_month)

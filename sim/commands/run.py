@@ -46,8 +46,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _parameter_help() -> str:
-    """--set keys, derived from the parameter declarations (sim.params imports no heavy library)."""
-    from sim.params import param_table
+    """--set keys, derived from the parameter declarations (sim.core.params imports no heavy library)."""
+    from sim.core.params import param_table
 
     lines = [
         "parameters for --set (range, unit; `alignsim schema --params` for meanings and sources):"
@@ -88,7 +88,7 @@ def with_overrides(source: str, sets: list[str]) -> Any:
     """The scenario with --set overrides applied and validated."""
     import dataclasses
 
-    from sim.params import param_info
+    from sim.core.params import param_info
     from sim.scenario import check_constraints, load_scenario
 
     params, roles = parse_sets(sets)
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sim.errors import UserError
-    from sim.runio import run_scenario, write_run
+    from sim.experiments.runio import run_scenario, write_run
 
     if args.months is not None and not 1 <= args.months <= 600:
         raise UserError("value out of range", key="--months", expected="a whole number in [1, 600]",

@@ -1,6 +1,6 @@
 """``alignsim sensitivity``: Sobol indices and Morris screening of an experiment's sampled factors.
 
-Both designs run on the array engine through the batch machinery (``sim.experiment.run_experiment``)
+Both designs run on the array engine through the batch machinery (``sim.experiments.experiment.run_experiment``)
 into result stores under ``--out``, so an interrupted analysis resumes where it stopped and every
 store records its provenance. The Sobol design is the experiment's own Saltelli/Sobol sample
 (``[sampler] method = "saltelli"``); the Morris design is drawn by SALib's Morris sampler with a
@@ -76,8 +76,8 @@ def morris_experiment(exp: Any, sampled: list[Any], listed: list[Any], trajector
 
     from SALib.sample import morris as morris_sample
 
-    from sim.analysis import salib_problem
-    from sim.experiment import _point_scenario
+    from sim.experiments.experiment import _point_scenario
+    from sim.results.analysis import salib_problem
 
     problem = salib_problem([f.key for f in sampled], [(f.lo, f.hi) for f in sampled])
     seed = (int(exp.sampler["seed"]) + 1) % 2**32
@@ -99,11 +99,11 @@ def morris_experiment(exp: Any, sampled: list[Any], listed: list[Any], trajector
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from sim import analysis as A
     from sim.errors import UserError
-    from sim.experiment import load_experiment, run_experiment
-    from sim.plotting import plot_sensitivity, stamp_text
-    from sim.store import load
+    from sim.experiments.experiment import load_experiment, run_experiment
+    from sim.experiments.store import load
+    from sim.results import analysis as A
+    from sim.results.plotting import plot_sensitivity, stamp_text
 
     if args.morris_trajectories < 2:
         raise UserError("too few Morris trajectories", key="--morris-trajectories",

@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from sim.params import scenario_dict, scenario_hash
+    from sim.core.params import scenario_dict, scenario_hash
     from sim.scenario import load_scenario, resolved_toml
 
     sc = load_scenario(args.scenario)

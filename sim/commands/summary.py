@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.errors import UserError
-    from sim.store import format_headline, headline, load
+    from sim.experiments.store import format_headline, headline, load
 
     if args.by_month < 1:
         raise UserError("bad month", key="--by-month", expected="1 or more", found=args.by_month)

@@ -40,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sim.errors import UserError
-    from sim.validation import headline
-    from sim.validation_run import repo_root, run_validation
+    from sim.validation.run import repo_root, run_validation
+    from sim.validation.scores import headline
 
     if not 1 <= args.runs <= 1_000_000:
         raise UserError("value out of range", key="--runs", expected="a whole number in [1, 1000000]",

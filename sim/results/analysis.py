@@ -250,7 +250,7 @@ def durability(runs: pd.DataFrame, by: Sequence[str] = ("strategy",)) -> pd.Data
 
 def _ordered_levels(values: pd.Series) -> list[Any]:
     """Levels of a factor: strategies in their canonical order, others sorted."""
-    from sim.strategies import STRATEGY_NAMES
+    from sim.core.strategies import STRATEGY_NAMES
 
     levels = list(pd.unique(values))
     order = {n: i for i, n in enumerate(STRATEGY_NAMES)}

@@ -14,15 +14,15 @@ from typing import Any
 
 import pandas as pd
 
-from sim import history as H
 from sim import package_version
-from sim import validation as V
-from sim.params import Scenario, scenario_hash
+from sim.core.params import Scenario, scenario_hash
+from sim.validation import history as H
+from sim.validation import scores as V
 
 
 def repo_root() -> Path:
     """The source tree's root (where docs/, scenarios/ and data/ live)."""
-    return Path(__file__).resolve().parents[1]
+    return Path(__file__).resolve().parents[2]
 
 
 def score_scenario(
@@ -66,8 +66,8 @@ def run_validation(
 ) -> dict[str, Any]:
     """Run, score and write everything; returns the scores by scenario name."""
     from sim.scenario import find_scenario, load_scenario
-    from sim.validation_plots import plot_hindcast
-    from sim.validation_report import render_validation
+    from sim.validation.plots import plot_hindcast
+    from sim.validation.report import render_validation
 
     record = H.load_history()
     tgt = V.record_targets(record)
@@ -103,7 +103,7 @@ def run_validation(
         files.append(path)
     sections: list[dict[str, Any]] = []
     if theory:
-        from sim.theory import run_theory_checks
+        from sim.validation.theory import run_theory_checks
 
         sections = run_theory_checks(seed=seed, log=log)
         (out / "theory.json").write_text(

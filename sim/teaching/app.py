@@ -9,12 +9,12 @@ Every browser session gets its own model: the model is built inside the :func:`P
 
 Tabs:
     Explore: scenario picker, seed, leaders' strategies, parameter sliders generated from the
-        declarations in ``sim.params`` (value, unit, tooltip with meaning and source; they take
+        declarations in ``sim.core.params`` (value, unit, tooltip with meaning and source; they take
         effect on Reset), Step / Run 12 months / Reset, plots, a text panel with the current
         month's numbers and the event log.
-    Ensemble: 200 seeds of the current settings with the array engine (``sim.batch``): bands and
+    Ensemble: 200 seeds of the current settings with the array engine (``sim.engines.batch``): bands and
         the probability of institutionalised trilateral cooperation.
-    Play a country: the student takes the ROK, Japan or the US (``sim.play``), then a debrief
+    Play a country: the student takes the ROK, Japan or the US (``sim.teaching.play``), then a debrief
         against the four agent strategies on the same seed and a CSV of the decision log.
     About: what the model is and is not.
 
@@ -30,11 +30,12 @@ import numpy as np
 import solara
 from matplotlib.figure import Figure
 
-from sim.batch import MONTHLY_VARS, simulate
+from sim.core.params import Scenario, param_table
+from sim.core.strategies import STRATEGY_NAMES
+from sim.engines.batch import MONTHLY_VARS, simulate
+from sim.engines.model import AlignmentModel
 from sim.errors import UserError
-from sim.model import AlignmentModel
-from sim.params import Scenario, param_table
-from sim.play import (
+from sim.teaching.play import (
     DEBRIEF_FIELDS,
     ROLE_LABELS,
     ROLES,
@@ -43,7 +44,6 @@ from sim.play import (
     available_scenarios,
     resolve_scenario,
 )
-from sim.strategies import STRATEGY_NAMES
 
 ENSEMBLE_RUNS = 200
 DISCLAIMER = (

@@ -1,11 +1,11 @@
-"""The array engine: the rules of ``sim.rules`` over many runs at once.
+"""The array engine: the rules of ``sim.core.rules`` over many runs at once.
 
 State arrays have shape (runs, 2) for the democracies (ROK, JPN), (runs, 3) for the pairs
 (ROK-JPN, ROK-US, JPN-US) and (runs, 1) for run-level values. One call steps all runs of a chunk
-together through the same monthly sequence as the Mesa model (``sim.model``):
+together through the same monthly sequence as the Mesa model (``sim.engines.model``):
 
 1. News of the month: scheduled events, North Korean launches, history flashpoints, Chinese
-   coercion episodes (counter-based draws, ``sim.rng``); threat and grievance perceived.
+   coercion episodes (counter-based draws, ``sim.core.rng``); threat and grievance perceived.
 2. Decisions: every leader decides from the same perceived state (synchronous update).
 3. Resolution: own steps, joint steps (both must agree), reversals.
 4. Consequences: approval, alignment, fears, cooperation, US reward, institutions, turnover.
@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim import rng
-from sim import rules as R
-from sim import steps as S
-from sim.params import PARAM_FIELDS, Params, Scenario
-from sim.strategies import STRATEGIES, STRATEGY_ID, STRATEGY_NAMES, LeaderView
+from sim.core import rng
+from sim.core import rules as R
+from sim.core import steps as S
+from sim.core.params import PARAM_FIELDS, Params, Scenario
+from sim.core.strategies import STRATEGIES, STRATEGY_ID, STRATEGY_NAMES, LeaderView
 
 Arr = npt.NDArray[Any]
 NEVER = 10_000  # "months since own step" before any step

@@ -21,7 +21,7 @@ al. 2002):
 Identifiability: a parameter is *identified* when its posterior 90% interval is less than half as
 wide as its prior's, *weakly identified* below 80%, otherwise *not identified* by these data.
 
-The calibration never sees the record after :data:`sim.history.CALIBRATION_CUTOFF`: the record is
+The calibration never sees the record after :data:`sim.validation.history.CALIBRATION_CUTOFF`: the record is
 loaded with that cutoff, :func:`observed_statistics` refuses any later row, and a later cutoff is
 refused.
 """
@@ -37,10 +37,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim import history as H
-from sim import validation as V
+from sim.core.params import PARAM_FIELDS, Scenario, param_info
 from sim.errors import UserError
-from sim.params import PARAM_FIELDS, Scenario, param_info
+from sim.validation import history as H
+from sim.validation import scores as V
 
 Arr = npt.NDArray[Any]
 
@@ -81,7 +81,7 @@ STATISTICS = (
 
 
 def check_cutoff(cutoff: str | dt.date | None) -> dt.date:
-    """The cutoff to use: at most :data:`sim.history.CALIBRATION_CUTOFF`."""
+    """The cutoff to use: at most :data:`sim.validation.history.CALIBRATION_CUTOFF`."""
     if cutoff is None:
         return H.CALIBRATION_CUTOFF
     c = cutoff if isinstance(cutoff, dt.date) else None
@@ -207,7 +207,7 @@ def calibrate(
     c = check_cutoff(cutoff)
     record = calibration_record(history_dir, c)
     obs, tgt = observed_statistics(record, scenario.start, c)
-    from sim.batch import simulate
+    from sim.engines.batch import simulate
 
     theta = prior_sample(particles, seed)
     stats: dict[str, list[Arr]] = {k: [] for k in STATISTICS}
@@ -341,7 +341,7 @@ def calibration_markdown(
         "",
         "## Method",
         "",
-        f"{s['method']}, as documented in `sim/calibration.py`: {s['particles']} parameter "
+        f"{s['method']}, as documented in `sim/validation/calibration.py`: {s['particles']} parameter "
         f"vectors drawn from uniform priors, one hindcast run of {s['months']} months each (root "
         f"seed {s['seed']}), the {s['accepted']} runs ({100 * s['accept']:g}%) closest to the "
         "record accepted as the approximate posterior. The calibrated scenario "
@@ -349,7 +349,7 @@ def calibration_markdown(
         "",
         f"The calibration saw {s['record_rows']} rows of the record, the last dated "
         f"{s['record_last_date']}; the cutoff is {s['cutoff']} and enforced in code "
-        "(`sim.calibration.check_cutoff`, `observed_statistics`; tested in "
+        "(`sim.validation.calibration.check_cutoff`, `observed_statistics`; tested in "
         "`tests/test_calibration.py`).",
         "",
         "## Statistics matched",

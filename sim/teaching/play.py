@@ -1,6 +1,6 @@
 """Play a country: a student takes the ROK, Japan or the US for a game of monthly decisions.
 
-Shared by the web app (``sim.app``) and the terminal (``alignsim play``). Each month the player
+Shared by the web app (``sim.teaching.app``) and the terminal (``alignsim play``). Each month the player
 chooses one move from those open now: a diplomatic step (with its expected domestic approval
 cost), no step, or reversing an earlier step for the ROK or Japan; a pressure level for the US.
 The other states follow their scenario strategies. At the end, :meth:`Game.debrief` runs the same
@@ -17,7 +17,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.params import Scenario
+from sim.core.params import Scenario
 
 ROLES = ("ROK", "JPN", "US")
 ROLE_LABELS = {"ROK": "South Korea (Seoul)", "JPN": "Japan (Tokyo)", "US": "United States"}
@@ -74,7 +74,7 @@ class Game:
     log: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from sim.model import AlignmentModel
+        from sim.engines.model import AlignmentModel
 
         if self.role not in ROLES:
             raise MoveError(f"play as one of {', '.join(ROLES)}, not {self.role!r}")
@@ -98,7 +98,7 @@ class Game:
         return float(self._var(f"approval_{self.role}"))
 
     def _var(self, name: str) -> float:
-        from sim.batch import MONTHLY_VARS
+        from sim.engines.batch import MONTHLY_VARS
 
         return float(self.model.record()[MONTHLY_VARS.index(name)])
 
@@ -196,7 +196,7 @@ class Game:
         run keeps the scenario's own US pressure and has both allies follow one of the four
         strategies; a final row replays the scenario exactly as written.
         """
-        from sim.model import AlignmentModel
+        from sim.engines.model import AlignmentModel
 
         rows = [_summary_row(f"You ({self.role})", self.model)]
         for name in DEBRIEF_STRATEGIES:

@@ -12,12 +12,12 @@ from typing import Any
 import pandas as pd
 
 from sim import package_version
-from sim.batch import FIRST_MOVER, MONTHLY_VARS
+from sim.core.params import Scenario, month_label, scenario_dict, scenario_hash
+from sim.engines.batch import FIRST_MOVER, MONTHLY_VARS
+from sim.engines.model import AlignmentModel
 from sim.errors import UserError
-from sim.model import AlignmentModel
-from sim.params import Scenario, month_label, scenario_dict, scenario_hash
+from sim.experiments.store import atomic_path
 from sim.scenario import load_scenario
-from sim.store import atomic_path
 
 
 @dataclass
@@ -141,13 +141,13 @@ def write_run(result: RunResult, out: Path, fmt: str = "csv", plot: bool = False
 
 
 def write_story(result: RunResult, target: Path) -> Path:
-    """The run's story figure (sim.plotting.plot_run_story) saved as PNG."""
+    """The run's story figure (sim.results.plotting.plot_run_story) saved as PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.plotting import plot_run_story
+    from sim.results.plotting import plot_run_story
 
     stamp = f"{result.scenario.name} | seed {result.seed} | 1 run | alignsim {package_version()}"
     fig = plot_run_story(

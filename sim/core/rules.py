@@ -4,7 +4,7 @@ Shapes: the leading axis is "runs" (R). Democracy-level arrays are (R, n) with n
 in the array engine and n = 1 when a Mesa agent calls a rule on its own values; per-democracy
 parameters are given as arrays of shape (n,) that broadcast over the last axis. Run-level values
 (US pressure, ROK-Japan cooperation, launches) are (R, 1). Step-level arrays are (R, n, K) or
-(R, K) with K steps in ladder order (``sim.steps``).
+(R, K) with K steps in ladder order (``sim.core.steps``).
 
 Rules use only arithmetic, comparisons, min/max and clipping (plus one exp for the Poisson
 draw), so the same inputs give bit-identical outputs whatever the array's shape: this is what lets
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim import steps as S
+from sim.core import steps as S
 
 Arr = npt.NDArray[Any]
 
@@ -207,7 +207,7 @@ def feasible_steps(approval: Arr, floor: Arr, cost: Arr, margin: Arr | float = 0
 def available_steps(taken: Arr, coop_rok_jpn: Arr, owned: Arr) -> Arr:
     """Steps on the table for each leader (R, n, K): not yet taken, owned, trust sufficient.
 
-    The ladder (sim.steps) orders the record's steps; a step needs some trust (min_coop) before
+    The ladder (sim.core.steps) orders the record's steps; a step needs some trust (min_coop) before
     it can be proposed.
     """
     ready = coop_rok_jpn[..., None] >= S.MIN_COOP

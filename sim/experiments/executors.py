@@ -2,7 +2,7 @@
 
 A chunk is a list of (design point, replication) pairs. :func:`run_chunk` simulates it (array
 engine or Mesa model) and returns its store files as Parquet bytes; the driver
-(``sim.experiment.run_experiment``) writes them atomically. Because every run is a pure function
+(``sim.experiments.experiment.run_experiment``) writes them atomically. Because every run is a pure function
 of (scenario, root seed, replication), the bytes do not depend on which chunk, worker, process or
 machine ran it.
 
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.params import Scenario
+from sim.core.params import Scenario
 
 Arr = npt.NDArray[Any]
 
@@ -37,7 +37,7 @@ Arr = npt.NDArray[Any]
 @dataclass(frozen=True)
 class PointGroup:
     """Design points that share one scenario structure (strategies, schedules, events); their
-    numeric factor values are passed per run through ``sim.batch.simulate(varying=...)``."""
+    numeric factor values are passed per run through ``sim.engines.batch.simulate(varying=...)``."""
 
     scenario: Scenario
     points: tuple[int, ...]  # sorted
@@ -85,7 +85,7 @@ def _max_rss_mb() -> float:
 
 def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Arr | None]:
     """Run a chunk's runs; returns (summary, first_taken_month, first_taken_by, monthly)."""
-    from sim.batch import MONTHLY_VARS, simulate
+    from sim.engines.batch import MONTHLY_VARS, simulate
 
     n = task.point.shape[0]
     need_monthly = bool(task.monthly_index) or task.trajectories
@@ -122,7 +122,7 @@ def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Arr | Non
 def _mesa_runs(
     task: ChunkTask, g: PointGroup, local: Arr, reps: Arr, need_monthly: bool
 ) -> tuple[dict[str, Arr], Arr, Arr, Arr | None]:
-    from sim.model import AlignmentModel
+    from sim.engines.model import AlignmentModel
 
     rows: list[dict[str, Any]] = []
     fm, fb, mon = [], [], []
@@ -153,9 +153,9 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
     """Simulate one chunk and encode its store files (runs, histograms, trajectories)."""
     import pyarrow as pa
 
-    from sim.batch import MONTHLY_VARS
-    from sim.steps import STEP_NAMES
-    from sim.store import chunk_histogram, table_bytes
+    from sim.core.steps import STEP_NAMES
+    from sim.engines.batch import MONTHLY_VARS
+    from sim.experiments.store import chunk_histogram, table_bytes
 
     t0 = time.perf_counter()
     delay = os.environ.get("ALIGNSIM_TEST_CHUNK_DELAY")  # test hook: slow chunks down

@@ -22,8 +22,8 @@ An experiment file is data (parsed with ``tomllib``, never executed)::
     seed = 1                         # default: the root seed
 
     [outputs]
-    monthly = "all"                  # or a list of sim.batch.MONTHLY_VARS, or [] for none
-    runs = "all"                     # or a list of sim.batch.summarise keys
+    monthly = "all"                  # or a list of sim.engines.batch.MONTHLY_VARS, or [] for none
+    runs = "all"                     # or a list of sim.engines.batch.summarise keys
 
 Design points are the factorial product of the listed factors, crossed with the sampled points.
 Every design point uses the same root seed, so replication r of every point draws the same random
@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from sim import package_version
+from sim.core.params import PARAM_FIELDS, SCHEDULABLE, Scenario, param_info, scenario_hash
 from sim.errors import UserError, unknown_name
-from sim.params import PARAM_FIELDS, SCHEDULABLE, Scenario, param_info, scenario_hash
 
 TOP_KEYS = {
     "name": "Experiment name (default: the file name); the default store is results/<name>",
@@ -171,7 +171,7 @@ def find_experiment(source: str | Path) -> Path:
         return p
     folder = Path.cwd() / "experiments"
     if not folder.is_dir():
-        folder = Path(__file__).resolve().parents[1] / "experiments"
+        folder = Path(__file__).resolve().parents[2] / "experiments"
     cand = folder / f"{source}.toml"
     if cand.is_file():
         return cand
@@ -304,7 +304,7 @@ def _list(path: Path, key: str, value: Any, expected: str) -> list[Any]:
 
 
 def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
-    from sim.batch import MONTHLY_VARS
+    from sim.engines.batch import MONTHLY_VARS
 
     for key in raw:
         if key not in TOP_KEYS:
@@ -430,8 +430,8 @@ def _names(path: Path, key: str, value: Any, valid: Sequence[str], kind: str) ->
 
 
 def _summary_keys() -> tuple[str, ...]:
-    """Keys of sim.batch.summarise, in order (from a one-run, one-month simulation)."""
-    from sim.batch import simulate
+    """Keys of sim.engines.batch.summarise, in order (from a one-run, one-month simulation)."""
+    from sim.engines.batch import simulate
 
     return tuple(simulate(Scenario(), 0, [0], months=1).summary)
 
@@ -504,8 +504,8 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def scenario_from_dict(d: dict[str, Any]) -> Scenario:
-    """Inverse of :func:`sim.params.scenario_dict` (rebuilds a point's scenario from a manifest)."""
-    from sim.params import Event, Params
+    """Inverse of :func:`sim.core.params.scenario_dict` (rebuilds a point's scenario from a manifest)."""
+    from sim.core.params import Event, Params
 
     params = {k: (int(v) if param_info(k)["integer"] else float(v)) for k, v in d["params"].items()}
     return Scenario(
@@ -528,7 +528,7 @@ def run_one(params: dict[str, Any], seed: int, replication: int = 0) -> dict[str
     """Run the model once as a plain Python function (for SALib, EMA Workbench and the like).
 
     Args:
-        params: parameter name -> value (any of ``sim.params.PARAM_FIELDS``), plus optionally
+        params: parameter name -> value (any of ``sim.core.params.PARAM_FIELDS``), plus optionally
             ``"scenario"`` (a scenario name or path; default: built-in defaults), ``"strategy"``
             (both leaders and their successors), ``"rok_strategy"``, ``"jpn_strategy"`` and
             ``"months"``.
@@ -536,12 +536,12 @@ def run_one(params: dict[str, Any], seed: int, replication: int = 0) -> dict[str
         replication: replication index (keys the random numbers together with the seed).
 
     Returns:
-        The run's outcome summary (the keys of ``sim.batch.summarise``) as plain Python values.
+        The run's outcome summary (the keys of ``sim.engines.batch.summarise``) as plain Python values.
 
     Raises:
         UserError: for an unknown parameter (with the nearest valid name) or an invalid value.
     """
-    from sim.batch import simulate
+    from sim.engines.batch import simulate
     from sim.scenario import check_constraints, check_param, check_strategy, load_scenario
 
     where = "run_one(params)"
@@ -571,8 +571,8 @@ def run_one(params: dict[str, Any], seed: int, replication: int = 0) -> dict[str
 
 
 # ------------------------------------------------------------------------------------ execution
-CORE_FILES = ("params.py", "rng.py", "rules.py", "steps.py", "strategies.py", "batch.py",
-              "model.py", "agents.py")  # fmt: skip
+#: The model's source: what a result depends on (hashed into every store's provenance).
+MODEL_PACKAGES = ("core", "engines")
 DEFAULT_CHUNK_SIZE = 5000
 STORE_ENTRIES = ("manifest.json", "design.parquet", "monthly.parquet", "runs", "hist",
                  "trajectories")  # fmt: skip
@@ -582,11 +582,12 @@ def code_version() -> dict[str, Any]:
     """Package version, a hash of the model's core source files, and the git commit."""
     import subprocess
 
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for name in CORE_FILES:
-        h.update(name.encode())
-        h.update((here / name).read_bytes())
+    for package in MODEL_PACKAGES:
+        for path in sorted((here / package).glob("*.py")):
+            h.update(f"{package}/{path.name}".encode())
+            h.update(path.read_bytes())
     pkg = package_version()
     commit, dirty = None, None
     try:
@@ -738,8 +739,8 @@ def run_experiment(
     """
     import sys
 
-    from sim.executors import ChunkTask, PointGroup, make_executor, run_chunk
-    from sim.store import (
+    from sim.experiments.executors import ChunkTask, PointGroup, make_executor, run_chunk
+    from sim.experiments.store import (
         STORE_FORMAT,
         atomic_write_bytes,
         atomic_write_json,
@@ -793,7 +794,7 @@ def run_experiment(
     session: dict[str, Any] = {"started": _now(), "engine": engine, "argv": sys.argv[1:]}
 
     if manifest is None:
-        from sim.params import scenario_dict
+        from sim.core.params import scenario_dict
 
         size = chunk_size or DEFAULT_CHUNK_SIZE
         blocks = [[0, target_reps]]
@@ -868,7 +869,7 @@ def run_experiment(
     total_runs = sum(c["runs"] for c in manifest["chunks"])
     done_runs = total_runs - sum(c["runs"] for c in pending)
     of_point, structures = _structure(exp)
-    from sim.batch import MONTHLY_VARS
+    from sim.engines.batch import MONTHLY_VARS
 
     monthly_index = tuple(MONTHLY_VARS.index(v) for v in exp.monthly_vars)
 
@@ -943,7 +944,7 @@ def run_experiment(
 def _write_design(store: Path, exp: Experiment, write: Any) -> None:
     import pyarrow as pa
 
-    from sim.store import table_bytes
+    from sim.experiments.store import table_bytes
 
     cols: dict[str, Any] = {"point": pa.array(range(len(exp.design)), type=pa.int64())}
     for f in exp.factors:

@@ -1,7 +1,7 @@
-"""Mesa agents for the four states: perceive, decide, act, each calling ``sim.rules``.
+"""Mesa agents for the four states: perceive, decide, act, each calling ``sim.core.rules``.
 
 Agents keep their own values as floats and call the rules on them as arrays of shape (1, 1),
-the same rules the array engine (``sim.batch``) calls on (runs, 2) arrays. Updates are
+the same rules the array engine (``sim.engines.batch``) calls on (runs, 2) arrays. Updates are
 synchronous: ``act`` computes next month's values into ``_next`` from the state every agent saw;
 ``commit`` applies them once every agent has acted.
 """
@@ -14,12 +14,12 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from sim import rules as R
-from sim import steps as S
-from sim.strategies import STRATEGIES, Decision, LeaderView
+from sim.core import rules as R
+from sim.core import steps as S
+from sim.core.strategies import STRATEGIES, Decision, LeaderView
 
 if TYPE_CHECKING:
-    from sim.model import AlignmentModel
+    from sim.engines.model import AlignmentModel
 
 Arr = npt.NDArray[Any]
 

@@ -1,6 +1,6 @@
 """Scores of a simulated ensemble against the record of August 2022 to August 2023.
 
-The record (``sim.history``) is turned into :class:`RecordTargets`: who moved first, the dated
+The record (``sim.validation.history``) is turned into :class:`RecordTargets`: who moved first, the dated
 steps of the ladder, the month of the Camp David-level institution, the dated approval polls and
 the band the ROK leader's approval stayed in. An :class:`Ensemble` holds what the scores need from
 R runs (built from the array engine by :func:`ensemble_from_batch`). Each score is a pure function
@@ -16,7 +16,7 @@ of the two, so tests can feed hand-made ensembles with known answers:
 - :func:`score_steps_in_band`: whether the ROK keeps taking steps while its leader's approval stays
   in the record's band (24-37%).
 
-Dates map to model months by calendar month (:func:`sim.history.model_month`): a poll is compared
+Dates map to model months by calendar month (:func:`sim.validation.history.model_month`): a poll is compared
 with the model month whose calendar label contains its last day of fieldwork. The model is
 monthly, so steps taken in the same calendar month are ties.
 """
@@ -31,8 +31,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim import history as H
-from sim.steps import LADDER, STEP_INDEX, STEP_NAMES
+from sim.core.steps import LADDER, STEP_INDEX, STEP_NAMES
+from sim.validation import history as H
 
 Arr = npt.NDArray[Any]
 SIDES = {-1: "none", 0: "ROK", 1: "JPN", 2: "both"}
@@ -85,7 +85,7 @@ def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def record_targets(record: pd.DataFrame, start: str = "2022-08") -> RecordTargets:
-    """The scoring targets derived from the record table (``sim.history.load_history``).
+    """The scoring targets derived from the record table (``sim.validation.history.load_history``).
 
     Raises:
         ValueError: if the record lacks the institution event or any ladder step.
@@ -162,8 +162,8 @@ class Ensemble:
 
 
 def ensemble_from_batch(result: Any, months: int) -> Ensemble:
-    """An :class:`Ensemble` from a :class:`sim.batch.BatchResult` run with ``keep_monthly``."""
-    from sim.batch import MONTHLY_VARS
+    """An :class:`Ensemble` from a :class:`sim.engines.batch.BatchResult` run with ``keep_monthly``."""
+    from sim.engines.batch import MONTHLY_VARS
 
     if result.monthly is None:
         raise ValueError("the batch result has no monthly trajectories (keep_monthly=True)")
@@ -183,7 +183,7 @@ def ensemble_from_batch(result: Any, months: int) -> Ensemble:
 
 def run_ensemble(scenario: Any, seed: int, runs: int, months: int | None = None) -> Ensemble:
     """Run ``runs`` replications of a scenario with the array engine and keep what is scored."""
-    from sim.batch import simulate
+    from sim.engines.batch import simulate
 
     horizon = scenario.months if months is None else int(months)
     res = simulate(scenario, seed, np.arange(runs), months=horizon, keep_monthly=True)
@@ -199,7 +199,7 @@ def _quantiles(x: Arr) -> tuple[float, float, float]:
 
 
 def score_first_mover(ens: Ensemble, tgt: RecordTargets) -> dict[str, Any]:
-    """Which side takes the first own step (joint steps excluded, as in ``sim.batch``)."""
+    """Which side takes the first own step (joint steps excluded, as in ``sim.engines.batch``)."""
     shares = {name: float(np.mean(ens.first_mover == code)) for code, name in SIDES.items()}
     modal = max(shares, key=lambda k: shares[k])
     out: dict[str, Any] = {

@@ -145,7 +145,7 @@ def render_validation(
     """The full Markdown of docs/VALIDATION.md.
 
     Args:
-        hindcast: :func:`sim.validation.score_all` of the hindcast scenario.
+        hindcast: :func:`sim.validation.scores.score_all` of the hindcast scenario.
         calibrated: the same for ``scenarios/calibrated.toml``, or None.
         context: command, seed, runs, version, record facts, figure path, scenario hashes.
         theory: theory-check sections, each ``{"title", "markdown"}``.
@@ -205,7 +205,7 @@ def render_validation(
         "",
         "## Caveats",
         "",
-        "- The ladder (`sim/steps.py`) lists the steps in the record's order and gates them by "
+        "- The ladder (`sim/core/steps.py`) lists the steps in the record's order and gates them by "
         "ROK-Japan trust, so the order score is partly built in; it tests the pacing and who "
         "moves, more than the order itself.",
         "- The record is one history: a score says whether that history is a typical run of the "

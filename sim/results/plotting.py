@@ -1,13 +1,13 @@
 """Result tables -> matplotlib Figures.
 
 Every plot function takes tidy tables (pandas DataFrames with the columns of the result store,
-see ``sim.store``) and an optional ``ax``; it returns the Figure and never calls ``show()`` or
+see ``sim.experiments.store``) and an optional ``ax``; it returns the Figure and never calls ``show()`` or
 ``savefig()``: the caller (the CLI, a notebook, the report) decides where the figure goes. Each
 figure is stamped with what reproduces it: the scenario or experiment, the root seed, the number
 of runs and the package version (:func:`stamp_text`).
 
 The statistics behind the figures (Wilson intervals, Kaplan-Meier curves, durability shares) come
-from ``sim.analysis``; each plotted artist carries a ``gid`` naming what it shows so that tests can
+from ``sim.results.analysis``; each plotted artist carries a ``gid`` naming what it shows so that tests can
 check the plotted arrays against the statistics rather than pixels. Figures are bare
 ``matplotlib.figure.Figure`` objects (no pyplot state), so no backend is chosen here.
 """
@@ -133,7 +133,7 @@ def plot_run_story(
 
     Args:
         monthly: the Mesa DataCollector model-vars table (``month``, ``date`` and every name in
-            ``sim.batch.MONTHLY_VARS``), one row per month.
+            ``sim.engines.batch.MONTHLY_VARS``), one row per month.
         steps_log: rows with month, date, actor (ROK/JPN/both), step, label, action
             (take/reverse), as ``AlignmentModel.steps_log``.
         event_log: rows with month, date, kind, actor, text, as ``AlignmentModel.event_log``.
@@ -270,7 +270,7 @@ def _colour(level: Any, i: int) -> str:
 
 
 def _levels(values: pd.Series) -> list[Any]:
-    from sim.analysis import _ordered_levels
+    from sim.results.analysis import _ordered_levels
 
     return _ordered_levels(values)
 
@@ -315,10 +315,10 @@ def plot_fan(
     Args:
         monthly: monthly aggregates (``point``, ``month``, ``variable``, ``q05``, ``q25``,
             ``q50``, ``q75``, ``q95``), already restricted to the design points to show.
-        variable: one of ``sim.batch.MONTHLY_VARS``.
+        variable: one of ``sim.engines.batch.MONTHLY_VARS``.
         labels: legend label per design point (default "point N").
     """
-    from sim.analysis import _require
+    from sim.results.analysis import _require
 
     _require(monthly, ["point", "month", "variable", "q05", "q25", "q50", "q75", "q95"], "monthly")
     fig, ax = _figure_and_axes(ax, (7.0, 4.2))
@@ -384,7 +384,7 @@ def plot_sweep(
     """Probability of ``event`` by month ``month`` against one factor, one line per level of
     ``by``, with 95% Wilson intervals (shaded and as error bars); one panel per level of
     ``panel``. Other factors, if any, are pooled."""
-    from sim.analysis import event_by_month
+    from sim.results.analysis import event_by_month
 
     keys = [c for c in (panel, by, factor) if c]
     table = event_by_month(runs, month, keys, event)
@@ -430,7 +430,7 @@ def plot_heatmap(
 ) -> Figure:
     """Heatmap of P(``event`` by month ``month``) over two factors (one panel per level of
     ``panel``; other factors pooled). Cells are annotated when there are few of them."""
-    from sim.analysis import event_by_month
+    from sim.results.analysis import event_by_month
 
     keys = [c for c in (panel, y, x) if c]
     table = event_by_month(runs, month, keys, event)
@@ -482,7 +482,7 @@ def plot_survival(
     """Kaplan-Meier curves of the time to ``event`` per level of ``by``: the share of runs not
     yet institutionalised by month t, with 95% (log-log) bands. Runs that never get there within
     the horizon are censored at the horizon (ticks mark censorings), not dropped."""
-    from sim.analysis import survival_by
+    from sim.results.analysis import survival_by
 
     panels = _levels(runs[panel]) if panel else [None]
     fig, axes = _panel_figure(len(panels), ax, (5.0, 3.6))
@@ -534,7 +534,7 @@ def plot_durability(
     """Durability: the share of institutionalised runs that later collapse, with 95% Wilson
     intervals, per level of ``by`` (bars), or against ``factor`` (one line per level of ``by``).
     Bars are annotated with the counts behind them."""
-    from sim.analysis import durability
+    from sim.results.analysis import durability
 
     keys = [by] + ([factor] if factor else [])
     table = durability(runs, keys)
@@ -590,10 +590,10 @@ def plot_sensitivity(
 
     Args:
         table: rows with outcome, factor, index, value, lo, hi (and optional group), as
-            ``sim.analysis.sobol_indices`` / ``morris_indices`` return them plus ``outcome``.
+            ``sim.results.analysis.sobol_indices`` / ``morris_indices`` return them plus ``outcome``.
         indices: which indices to draw side by side (S1 and ST, or mu_star).
     """
-    from sim.analysis import _require
+    from sim.results.analysis import _require
 
     _require(table, ["outcome", "factor", "index", "value", "lo", "hi"], "sensitivity")
     t = table[table["index"].isin(indices)]
@@ -638,7 +638,7 @@ def plot_boxes(
     title: str = "",
     stamp: str = "",
 ) -> Figure:
-    """Scenario-discovery boxes (``sim.analysis.Box``): left, each box's limits per factor as a
+    """Scenario-discovery boxes (``sim.results.analysis.Box``): left, each box's limits per factor as a
     bar over the factor's full range (categorical factors: the allowed levels); right, coverage
     against density of every box, labelled by its rank.
 

@@ -8,7 +8,7 @@
 - ``date_precision``: ``day``, ``week``, ``month`` or ``year`` (optional, default ``day``);
 - ``actor``: one of :data:`ACTORS`;
 - exactly one of ``variable`` (a measured quantity, e.g. ``approval``) or ``event`` (something
-  that happened, e.g. a ladder step's name from ``sim.steps``);
+  that happened, e.g. a ladder step's name from ``sim.core.steps``);
 - ``value``: a number (shares as 0..1; 1 for an event that happened); ``low``/``high`` optional
   bounds when a source reports a range (default: ``value``);
 - ``source``: where the fact comes from (required, never blank); ``note`` optional.
@@ -57,7 +57,7 @@ CALIBRATION_CUTOFF = dt.date(2023, 8, 31)
 
 def history_dir() -> Path:
     """The folder of the record's CSV files (``data/history`` in the source tree)."""
-    return Path(__file__).resolve().parents[1] / "data" / "history"
+    return Path(__file__).resolve().parents[2] / "data" / "history"
 
 
 def parse_date(text: str) -> dt.date:

@@ -3,7 +3,7 @@
 A strategy sees a :class:`LeaderView` of one democracy's leader (arrays over runs) and returns a
 :class:`Decision`: the step it proposes (a step index, ``NONE`` or ``REVERSE``) and the joint steps
 it would join if the partner proposes them. Whether a step happens is settled by
-``sim.rules.resolve_actions`` (joint steps need both leaders and both must afford them).
+``sim.core.rules.resolve_actions`` (joint steps need both leaders and both must afford them).
 
 Every strategy decides under its political capital (only feasible steps, Putnam 1988) and, when it
 initiates, under its fears (``motivated``: abandonment outweighs entrapment, Snyder 1984 / Cha
@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from sim import steps as S
-from sim.rules import DID_NOTHING, MOVED, NONE, REVERSE, REVERSED
+from sim.core import steps as S
+from sim.core.rules import DID_NOTHING, MOVED, NONE, REVERSE, REVERSED
 
 Arr = npt.NDArray[Any]
 

@@ -1,14 +1,14 @@
 """The Mesa model: builds the four state agents and steps them synchronously each month.
 
-The model wires things; the rules (``sim.rules``) decide. Each month follows the same sequence as
-the array engine (``sim.batch.step_month``), so both give identical trajectories for the same
+The model wires things; the rules (``sim.core.rules``) decide. Each month follows the same sequence as
+the array engine (``sim.engines.batch.step_month``), so both give identical trajectories for the same
 (scenario, root seed, replication): news, decisions from the same perceived state, resolution of
 joint steps, consequences, institutions, turnover, data collection.
 
 Usage::
 
-    from sim.model import AlignmentModel
-    m = AlignmentModel(scenario, rng=1)      # scenario: sim.params.Scenario
+    from sim.engines.model import AlignmentModel
+    m = AlignmentModel(scenario, rng=1)      # scenario: sim.core.params.Scenario
     m.run()                                  # or m.step() month by month
     df = m.datacollector.get_model_vars_dataframe()
 """
@@ -22,13 +22,13 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from sim import rng as RNG
-from sim import rules as R
-from sim import steps as S
-from sim.agents import DemocracyAgent, PatronAgent
-from sim.batch import MONTHLY_VARS, RunParams, draw_month, owned_steps, schedule_at
-from sim.params import PARAM_FIELDS, Scenario, month_label
-from sim.strategies import STRATEGY_NAMES
+from sim.core import rng as RNG
+from sim.core import rules as R
+from sim.core import steps as S
+from sim.core.params import PARAM_FIELDS, Scenario, month_label
+from sim.core.strategies import STRATEGY_NAMES
+from sim.engines.agents import DemocracyAgent, PatronAgent
+from sim.engines.batch import MONTHLY_VARS, RunParams, draw_month, owned_steps, schedule_at
 
 Arr = npt.NDArray[Any]
 
@@ -400,8 +400,8 @@ class AlignmentModel(mesa.Model):
         )  # fmt: skip
 
     def summary(self) -> dict[str, Any]:
-        """Per-run outcome summary, the same fields as ``sim.batch.summarise``."""
-        from sim.batch import FinalState, summarise
+        """Per-run outcome summary, the same fields as ``sim.engines.batch.summarise``."""
+        from sim.engines.batch import FinalState, summarise
 
         rok, jpn = self.rok, self.jpn
         s = FinalState(

@@ -145,7 +145,7 @@ def chunk_histogram(points: Arr, monthly: Arr, var_index: Any) -> Any:
     """
     import pyarrow as pa
 
-    from sim.batch import MONTHLY_VARS
+    from sim.engines.batch import MONTHLY_VARS
 
     n, m1, v = monthly.shape
     names = [MONTHLY_VARS[i] for i in var_index]
@@ -183,7 +183,7 @@ def monthly_from_histograms(tables: list[Any], months: int) -> Any:
     """Merge histogram rows (any chunking, any order) into the monthly aggregate table."""
     import pyarrow as pa
 
-    from sim.batch import MONTHLY_VARS
+    from sim.engines.batch import MONTHLY_VARS
 
     if not tables:
         return None
@@ -331,7 +331,7 @@ def load(store: str | Path, experiment: str | Path | None = None) -> Store:
     path = Path(store)
     m = read_manifest(path)
     if experiment is not None:
-        from sim.experiment import load_experiment
+        from sim.experiments.experiment import load_experiment
 
         exp = load_experiment(experiment)
         if exp.design_hash() != m["experiment"]["design_hash"]:
@@ -443,7 +443,7 @@ def headline(st: Store, by_month: int = 24) -> Any:
             "n_collapsed": g["collapsed"].sum(),
         }
     )
-    from sim.analysis import wilson_interval
+    from sim.results.analysis import wilson_interval
 
     lo, hi = wilson_interval(out["k"].to_numpy(), out["runs"].to_numpy())
     out["p_inst"] = out["k"] / out["runs"]

@@ -1,6 +1,6 @@
 """The hindcast figure: the ensemble's bands with the record's polls and step dates overlaid.
 
-Like ``sim.plotting``: takes data, returns a bare ``matplotlib.figure.Figure`` (no pyplot state,
+Like ``sim.results.plotting``: takes data, returns a bare ``matplotlib.figure.Figure`` (no pyplot state,
 never shows or saves) stamped with the scenario, seed, runs and version.
 """
 
@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.params import month_label
-from sim.steps import STEP_INDEX
-from sim.validation import Ensemble, RecordTargets
+from sim.core.params import month_label
+from sim.core.steps import STEP_INDEX
+from sim.validation.scores import Ensemble, RecordTargets
 
 ROK_COLOUR = "#1f77b4"
 JPN_COLOUR = "#d62728"

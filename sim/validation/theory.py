@@ -97,7 +97,7 @@ def mean_diff(a: Arr, b: Arr) -> tuple[float, float, float]:
 
 def prop_diff(a: Arr, b: Arr) -> tuple[float, float, float]:
     """Difference of proportions a - b with Newcombe's hybrid Wilson 95% interval."""
-    from sim.analysis import wilson_interval
+    from sim.results.analysis import wilson_interval
 
     a, b = np.asarray(a, bool), np.asarray(b, bool)
     p1, p2 = a.mean(), b.mean()
@@ -169,7 +169,7 @@ def snyder(st: Any) -> dict[str, Any]:
     L += [
         "",
         "This is a check that the implementation expresses Snyder's mechanism (the fear targets in "
-        "`sim.rules.fear_targets` are written from it), not an emergent finding.",
+        "`sim.core.rules.fear_targets` are written from it), not an emergent finding.",
     ]
     return {"title": "Theory check: Snyder's alliance security dilemma", "markdown": "\n".join(L),
             "data": {"check": "snyder", "supported": supported, "rows": rows}}  # fmt: skip
@@ -290,7 +290,7 @@ def landscape(st: Any, base_params: Any) -> dict[str, Any]:
         f"Experiment `experiments/theory_landscape.toml` ({n} runs, month "
         f"{int(st.manifest['months'])}). Sizes "
         "s_i = 1 (the model has no sizes); propensities from alignment distance and cooperation "
-        "(see `sim/theory.py`). A democracy counts as in the US bloc when its final alignment is "
+        "(see `sim/validation/theory.py`). A democracy counts as in the US bloc when its final alignment is "
         "at least 0.",
         "",
         "Energies of the 8 two-bloc configurations at the August 2022 initial state:",
@@ -429,7 +429,7 @@ def hypotheses(sweep: Any, cha_section: dict[str, Any], by_month: int = 24) -> d
 
 def _same_model(st: Any) -> bool:
     """True when a store was made by the model code of this checkout (else it is stale)."""
-    from sim.experiment import code_version
+    from sim.experiments.experiment import code_version
 
     made_by = st.manifest.get("code", {}).get("model_code_hash")
     return bool(made_by == code_version()["model_code_hash"])
@@ -438,7 +438,7 @@ def _same_model(st: Any) -> bool:
 def _store(name: str, results: Path, log: Callable[[str], None], replications: int | None) -> Any:
     import sim
     from sim.errors import UserError
-    from sim.experiment import find_experiment, run_experiment
+    from sim.experiments.experiment import find_experiment, run_experiment
 
     exp_path = find_experiment(name)
     out = results / name
@@ -497,7 +497,7 @@ def run_theory_checks(
 def _store_reduced(results: Path, log: Callable[[str], None], replications: int) -> Any:
     import sim
     from sim.errors import UserError
-    from sim.experiment import find_experiment, run_experiment
+    from sim.experiments.experiment import find_experiment, run_experiment
 
     out = results / "coercion_sweep_validate"
     try:

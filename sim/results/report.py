@@ -2,7 +2,7 @@
 
 :func:`store_figures` decides which figures fit a store (a sweep needs a gridded factor, a
 heatmap two, survival and durability curves a grouping such as the strategy) and draws them with
-``sim.plotting``; :func:`write_report` writes one self-contained HTML file (figures embedded as
+``sim.results.plotting``; :func:`write_report` writes one self-contained HTML file (figures embedded as
 PNG, headline table, findings computed from the runs, provenance from the manifest, the
 experiment file's text) and a Markdown version with the figures beside it.
 
@@ -24,12 +24,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim import analysis as A
-from sim import plotting as P
-
 #: Figure kinds, in the order they are drawn and reported.
 from sim.commands.plot import KINDS  # noqa: E402  (kept light for `alignsim --help`)
 from sim.errors import UserError
+from sim.results import analysis as A
+from sim.results import plotting as P
 
 #: The month of the headline probability ("institutionalised by month 24").
 HEADLINE_MONTH = 24

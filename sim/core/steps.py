@@ -7,7 +7,7 @@ case (16 Mar), GSOMIA normalised (21 Mar), whitelists restored (ROK 24 Apr, Japa
 Camp David (18 Aug 2023: trilateral summit, annual exercises, a standing consultation mechanism).
 
 ``domestic_cost`` is the approval a leader spends at grievance salience 0.5 and cost scale 1
-(scaled by ``sim.rules.step_cost``); ``trust_gain`` is the ROK-Japan cooperation it adds;
+(scaled by ``sim.core.rules.step_cost``); ``trust_gain`` is the ROK-Japan cooperation it adds;
 ``reversible`` steps can be withdrawn (the 2015 'comfort women' agreement was in effect repudiated
 in 2018, which is why the grand bargain is reversible). ``owner`` is the leader who takes it:
 "ROK", "JPN", or "joint" (both leaders must agree and both pay). ``min_coop`` is the ROK-Japan

@@ -1,0 +1,1 @@
+"""Analysis of stored results, figures and the report."""

@@ -1,0 +1,1 @@
+"""The classroom: the interactive app and the play mode."""

@@ -1,0 +1,1 @@
+"""The historical record, scores against it, calibration, theory checks and their report."""
