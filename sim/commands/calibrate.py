@@ -53,10 +53,10 @@ def run(args: argparse.Namespace) -> int:
     from sim import package_version
     from sim.errors import UserError
     from sim.scenario import find_scenario, load_scenario
-    from sim.validation.history import load_history
-    from sim.validation.run import repo_root
     from sim.validation import calibration as C
     from sim.validation import scores as V
+    from sim.validation.history import load_history
+    from sim.validation.run import repo_root
 
     if args.seed < 0:
         raise UserError("value out of range", key="--seed", expected="a non-negative integer",
