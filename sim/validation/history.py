@@ -1,4 +1,4 @@
-"""The record of August 2022 to August 2023 as data (MODEL.md section 5).
+"""The record of August 2022 to August 2023 as data (docs/RESEARCH.md section 5).
 
 ``data/history/*.csv`` hold the facts as tidy tables, one fact a row::
 

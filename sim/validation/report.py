@@ -170,9 +170,10 @@ def render_validation(
         "## The record",
         "",
         f"{context['n_facts']} dated facts in `data/history/*.csv` (every row with a source; "
-        f"MODEL.md section 5), of which {context['n_polls']} approval polls inside the window "
-        f"and {context['n_steps']} steps of the model's ladder. Polls are compared with the model "
-        "month of their calendar month; steps taken in the same month are ties.",
+        f"[RESEARCH.md](RESEARCH.md) section 5), of which {context['n_polls']} approval polls "
+        f"inside the window and {context['n_steps']} steps of the model's ladder. Polls are "
+        "compared with the model month of their calendar month; steps taken in the same month "
+        "are ties.",
         "",
         f"- Scenario `{context['hindcast_name']}` (hash `{context['hindcast_hash']}`), "
         f"{hindcast['months']} months from {context['start']}.",

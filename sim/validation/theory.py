@@ -6,7 +6,8 @@
   symmetric versus asymmetric abandonment fears, under both signs of ``commitment_effect``.
 - Landscape theory (Axelrod & Bennett 1993): ``experiments/theory_landscape.toml``: the two-bloc
   configuration of minimum energy against the alignments the runs settle into.
-- H1-H4 of MODEL.md from the ``coercion_sweep`` store (H3 from the Cha experiment).
+- H1-H4 (docs/RESEARCH.md section 4) from the ``coercion_sweep`` store (H3 from the Cha
+  experiment).
 
 Landscape derivation (documented here and in docs/VALIDATION.md). The model carries no sizes, so
 every state has size s_i = 1. Propensities come from the model's state: every actor has an
@@ -332,7 +333,7 @@ def landscape(st: Any, base_params: Any) -> dict[str, Any]:
 
 
 def hypotheses(sweep: Any, cha_section: dict[str, Any], by_month: int = 24) -> dict[str, Any]:
-    """H1, H2 and H4 of MODEL.md from the coercion_sweep store (H3 from the Cha check)."""
+    """H1, H2 and H4 of docs/RESEARCH.md from the coercion_sweep store (H3 from the Cha check)."""
     r = sweep.runs.copy()
     r["inst_by"] = r["institutionalised"] & (r["inst_month"] <= by_month)
     reps = int(r.groupby("point").size().min())
@@ -423,7 +424,7 @@ def hypotheses(sweep: Any, cha_section: dict[str, Any], by_month: int = 24) -> d
         f"**{'Supported' if h4 else 'Not supported'}** (needs a cost and fewer than half the "
         "runs reversed).",
     ]
-    return {"title": "Hypotheses H1-H4 (MODEL.md section 4)", "markdown": "\n".join(L),
+    return {"title": "Hypotheses H1-H4 (RESEARCH.md section 4)", "markdown": "\n".join(L),
             "data": {"check": "hypotheses", **data}}  # fmt: skip
 
 
