@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from sim.results.kinds import KINDS
+
 NAME = "plot"
 HELP = "figures of a result store (sweep, heatmap, survival, durability, fan) as PNG/SVG/PDF"
 DESCRIPTION = (
@@ -16,8 +18,6 @@ DESCRIPTION = (
 )
 ORDER = 42
 FORMATS = ("png", "svg", "pdf")
-#: Figure kinds of a store, in the order they are written (sim.results.report draws them).
-KINDS: tuple[str, ...] = ("sweep", "heatmap", "survival", "durability", "fan")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -24,11 +24,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-#: Figure kinds, in the order they are drawn and reported.
-from sim.commands.plot import KINDS  # noqa: E402  (kept light for `alignsim --help`)
-from sim.errors import UserError
+from sim.errors import UserError, unknown_name
 from sim.results import analysis as A
 from sim.results import plotting as P
+from sim.results.kinds import KINDS
 
 #: The month of the headline probability ("institutionalised by month 24").
 HEADLINE_MONTH = 24
@@ -160,8 +159,6 @@ def store_figures(
     """
     unknown = [k for k in (kinds or ()) if k not in KINDS]
     if unknown:
-        from sim.errors import unknown_name
-
         raise unknown_name("figure kind", unknown[0], KINDS, key="--kind")
     want = list(kinds or KINDS)
     lay = layout(store)
