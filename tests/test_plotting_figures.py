@@ -68,7 +68,7 @@ def test_heatmap_cells_are_the_probabilities(tables: dict[str, Any]) -> None:
     stats = A.event_by_month(runs, 24, ["china_coercion", "strategy", "us_coercion"])
     images = _artists(fig, "heat:")
     assert set(images) == {"heat:low", "heat:high"}
-    strategies = A._ordered_levels(runs["strategy"])
+    strategies = A.ordered_levels(runs["strategy"])
     for gid, im in images.items():
         grid = np.asarray(im.get_array())
         cn = gid.split(":")[1]
@@ -108,7 +108,7 @@ def test_durability_bars_are_collapse_shares(tables: dict[str, Any]) -> None:
     d = (
         A.durability(runs, ["strategy"])
         .set_index("strategy")
-        .loc[A._ordered_levels(runs["strategy"])]
+        .loc[A.ordered_levels(runs["strategy"])]
     )
     bars = [r for r in fig.axes[0].patches if r.get_gid() == "durability:bars"]
     heights = np.array([r.get_height() for r in bars])

@@ -70,7 +70,8 @@ def _event_column(event: str) -> str:
     raise ValueError(f"unknown event {event!r}; choose from {', '.join(EVENT_COLUMNS)}")
 
 
-def _require(table: pd.DataFrame, columns: Sequence[str], what: str = "runs") -> None:
+def require_columns(table: pd.DataFrame, columns: Sequence[str], what: str = "runs") -> None:
+    """Raise a KeyError naming the columns a table (``what``: runs, monthly, ...) lacks."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise KeyError(f"the {what} table lacks column(s): {', '.join(missing)}")
@@ -103,7 +104,7 @@ def event_by_month(
     """Probability that ``event`` happened by ``month`` (inclusive), per group, with 95% Wilson
     intervals. Runs where it never happened (month -1) or happened later count as "not by m"."""
     col = _event_column(event)
-    _require(runs, [col, *by])
+    require_columns(runs, [col, *by])
     t = runs[col].to_numpy()
     return proportion_table(runs, pd.Series((t >= 0) & (t <= month), index=runs.index), by)
 
@@ -199,7 +200,7 @@ def time_to_event(
 ) -> tuple[Arr, Arr]:
     """(durations, observed) of an event for each run; never = censored at the horizon."""
     col = _event_column(event)
-    _require(runs, [col])
+    require_columns(runs, [col])
     t = runs[col].to_numpy()
     h = np.asarray(horizon, dtype=float)
     observed = t >= 0
@@ -216,16 +217,16 @@ def survival_by(
     d, e = time_to_event(runs, horizon, event)
     if by is None:
         return {"all": kaplan_meier(d, e)}
-    _require(runs, [by])
+    require_columns(runs, [by])
     keys = runs[by].to_numpy()
-    return {k: kaplan_meier(d[keys == k], e[keys == k]) for k in _ordered_levels(runs[by])}
+    return {k: kaplan_meier(d[keys == k], e[keys == k]) for k in ordered_levels(runs[by])}
 
 
 def durability(runs: pd.DataFrame, by: Sequence[str] = ("strategy",)) -> pd.DataFrame:
     """Per group: runs, institutionalised runs, and the share of institutionalised runs that
     later collapsed (``p`` with Wilson ``lo``/``hi``); ``p_durable`` is the share of all runs
     institutionalised and never collapsed."""
-    _require(runs, ["inst_month", "collapse_month", *by])
+    require_columns(runs, ["inst_month", "collapse_month", *by])
     inst = runs["inst_month"].to_numpy() >= 0
     coll = inst & (runs["collapse_month"].to_numpy() >= 0)
     sub = runs.loc[inst]
@@ -248,8 +249,10 @@ def durability(runs: pd.DataFrame, by: Sequence[str] = ("strategy",)) -> pd.Data
     return pd.concat([all_, out], axis=1)
 
 
-def _ordered_levels(values: pd.Series) -> list[Any]:
-    """Levels of a factor: strategies in their canonical order, others sorted."""
+def ordered_levels(values: pd.Series) -> list[Any]:
+    """The distinct levels of a factor column in display order: strategy names in their
+    canonical order (``sim.core.strategies.STRATEGY_NAMES``, unknown names after them), any
+    other values sorted. Figures, findings and scenario discovery list levels in this order."""
     from sim.core.strategies import STRATEGY_NAMES
 
     levels = list(pd.unique(values))
@@ -308,7 +311,7 @@ def point_outcomes(runs: pd.DataFrame, horizon: int, month: int = 24) -> pd.Data
     true mean). The stochastic model's noise is averaged out over replications, so Sobol and
     Morris indices describe the expected outcome as a function of the factors.
     """
-    _require(runs, ["point", "inst_month", "final_approval_ROK"])
+    require_columns(runs, ["point", "inst_month", "final_approval_ROK"])
     t = runs["inst_month"].to_numpy()
     df = pd.DataFrame(
         {
@@ -431,7 +434,7 @@ def discover_boxes(
     enc = x[numeric].astype(float).copy()
     onehot: dict[str, tuple[str, Any]] = {}
     for c in categorical:
-        for level in _ordered_levels(x[c]):
+        for level in ordered_levels(x[c]):
             col = f"{c}={level}"
             enc[col] = (x[c] == level).astype(float)
             onehot[col] = (c, level)
@@ -460,7 +463,7 @@ def discover_boxes(
         col, thr = names[t.feature[node]], float(t.threshold[node])
         if col in onehot:
             c, level = onehot[col]
-            allowed = levels.get(c, _ordered_levels(x[c]))
+            allowed = levels.get(c, ordered_levels(x[c]))
             walk(
                 int(t.children_left[node]),
                 limits,

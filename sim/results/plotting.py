@@ -27,6 +27,13 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
 from sim import package_version
+from sim.results.analysis import (
+    durability,
+    event_by_month,
+    ordered_levels,
+    require_columns,
+    survival_by,
+)
 
 #: Event kinds marked on a run's time axis, with their colour and line style.
 EVENT_STYLE: dict[str, tuple[str, str]] = {
@@ -269,12 +276,6 @@ def _colour(level: Any, i: int) -> str:
     return cycle[i % len(cycle)]
 
 
-def _levels(values: pd.Series) -> list[Any]:
-    from sim.results.analysis import _ordered_levels
-
-    return _ordered_levels(values)
-
-
 def _panel_figure(
     n: int, ax: Axes | None, panel_size: tuple[float, float] = (4.2, 3.4), ncols: int | None = None
 ) -> tuple[Figure, list[Axes]]:
@@ -318,9 +319,9 @@ def plot_fan(
         variable: one of ``sim.engines.batch.MONTHLY_VARS``.
         labels: legend label per design point (default "point N").
     """
-    from sim.results.analysis import _require
-
-    _require(monthly, ["point", "month", "variable", "q05", "q25", "q50", "q75", "q95"], "monthly")
+    require_columns(
+        monthly, ["point", "month", "variable", "q05", "q25", "q50", "q75", "q95"], "monthly"
+    )
     fig, ax = _figure_and_axes(ax, (7.0, 4.2))
     sel = monthly[monthly["variable"] == variable]
     if sel.empty:
@@ -384,15 +385,13 @@ def plot_sweep(
     """Probability of ``event`` by month ``month`` against one factor, one line per level of
     ``by``, with 95% Wilson intervals (shaded and as error bars); one panel per level of
     ``panel``. Other factors, if any, are pooled."""
-    from sim.results.analysis import event_by_month
-
     keys = [c for c in (panel, by, factor) if c]
     table = event_by_month(runs, month, keys, event)
-    panels = _levels(table[panel]) if panel else [None]
+    panels = ordered_levels(table[panel]) if panel else [None]
     fig, axes = _panel_figure(len(panels), ax)
     for a, pv in zip(axes, panels, strict=True):
         sub = table if pv is None else table[table[panel] == pv]
-        groups = _levels(sub[by]) if by else [None]
+        groups = ordered_levels(sub[by]) if by else [None]
         for i, g in enumerate(groups):
             t = sub if g is None else sub[sub[by] == g]
             t = t.sort_values(factor)
@@ -430,13 +429,11 @@ def plot_heatmap(
 ) -> Figure:
     """Heatmap of P(``event`` by month ``month``) over two factors (one panel per level of
     ``panel``; other factors pooled). Cells are annotated when there are few of them."""
-    from sim.results.analysis import event_by_month
-
     keys = [c for c in (panel, y, x) if c]
     table = event_by_month(runs, month, keys, event)
-    panels = _levels(table[panel]) if panel else [None]
+    panels = ordered_levels(table[panel]) if panel else [None]
     fig, axes = _panel_figure(len(panels), ax, (5.6, 3.6))
-    xs, ys = _levels(table[x]), _levels(table[y])
+    xs, ys = ordered_levels(table[x]), ordered_levels(table[y])
     image = None
     for a, pv in zip(axes, panels, strict=True):
         sub = table if pv is None else table[table[panel] == pv]
@@ -447,9 +444,11 @@ def plot_heatmap(
                          interpolation="nearest")  # fmt: skip
         image.set_gid(f"heat:{pv}")
         a.set_xticks(range(len(xs)))
-        a.set_xticklabels([_fmt(v) for v in xs], rotation=90 if len(xs) > 8 else 0, fontsize=7)
+        a.set_xticklabels(
+            [format_level(v) for v in xs], rotation=90 if len(xs) > 8 else 0, fontsize=7
+        )
         a.set_yticks(range(len(ys)))
-        a.set_yticklabels([_fmt(v) for v in ys], fontsize=8)
+        a.set_yticklabels([format_level(v) for v in ys], fontsize=8)
         a.set_xlabel(label(x))
         a.set_ylabel(label(y))
         if len(xs) * len(ys) <= 40:
@@ -464,7 +463,9 @@ def plot_heatmap(
     return _finish(fig, title or f"P({event} by month {month})", stamp, ax is None)
 
 
-def _fmt(v: Any) -> str:
+def format_level(v: Any) -> str:
+    """A factor level or value as short text: numbers in ``%g`` form (0.15, 1e+03), others as
+    ``str``. Tick labels, the report's findings and its Markdown tables use it."""
     return f"{v:g}" if isinstance(v, (int, float, np.number)) else str(v)
 
 
@@ -482,9 +483,7 @@ def plot_survival(
     """Kaplan-Meier curves of the time to ``event`` per level of ``by``: the share of runs not
     yet institutionalised by month t, with 95% (log-log) bands. Runs that never get there within
     the horizon are censored at the horizon (ticks mark censorings), not dropped."""
-    from sim.results.analysis import survival_by
-
-    panels = _levels(runs[panel]) if panel else [None]
+    panels = ordered_levels(runs[panel]) if panel else [None]
     fig, axes = _panel_figure(len(panels), ax, (5.0, 3.6))
     h = np.asarray(horizon)
     for a, pv in zip(axes, panels, strict=True):
@@ -534,13 +533,11 @@ def plot_durability(
     """Durability: the share of institutionalised runs that later collapse, with 95% Wilson
     intervals, per level of ``by`` (bars), or against ``factor`` (one line per level of ``by``).
     Bars are annotated with the counts behind them."""
-    from sim.results.analysis import durability
-
     keys = [by] + ([factor] if factor else [])
     table = durability(runs, keys)
     fig, ax = _figure_and_axes(ax, (7.0, 4.2))
     own = len(fig.axes) == 1
-    groups = _levels(table[by])
+    groups = ordered_levels(table[by])
     if factor is None:
         t = table.set_index(by).loc[groups]
         p, lo, hi = (t[c].to_numpy(dtype=float) for c in ("p", "lo", "hi"))
@@ -593,9 +590,7 @@ def plot_sensitivity(
             ``sim.results.analysis.sobol_indices`` / ``morris_indices`` return them plus ``outcome``.
         indices: which indices to draw side by side (S1 and ST, or mu_star).
     """
-    from sim.results.analysis import _require
-
-    _require(table, ["outcome", "factor", "index", "value", "lo", "hi"], "sensitivity")
+    require_columns(table, ["outcome", "factor", "index", "value", "lo", "hi"], "sensitivity")
     t = table[table["index"].isin(indices)]
     groups = list(pd.unique(t["group"])) if "group" in t.columns else [None]
     outcomes = list(pd.unique(t["outcome"]))

@@ -142,10 +142,10 @@ def reference_points(store: Any, lay: Layout) -> tuple[pd.DataFrame, str]:
     for f in lay.factors:
         if f == lay.line or d[f].nunique() <= 1:
             continue
-        levels = A._ordered_levels(d[f])
+        levels = A.ordered_levels(d[f])
         ref = levels[(len(levels) - 1) // 2] if f != lay.panel else levels[0]
         sel = sel[sel[f] == ref]
-        fixed.append(f"{f} = {P._fmt(ref)}")
+        fixed.append(f"{f} = {P.format_level(ref)}")
     return sel, ", ".join(fixed)
 
 
@@ -272,7 +272,7 @@ def findings(store: Any, month: int = HEADLINE_MONTH) -> list[str]:
         t = A.event_by_month(runs, month, [lay.line, "us_coercion"])
         parts = []
         nonmono = []
-        for g in A._ordered_levels(t[lay.line]):
+        for g in A.ordered_levels(t[lay.line]):
             s = t[t[lay.line] == g].sort_values("us_coercion")
             p = s["p"].to_numpy()
             if p.max() <= 0:
@@ -309,7 +309,7 @@ def findings(store: Any, month: int = HEADLINE_MONTH) -> list[str]:
                 f"H2 for the probability of institutionalisation." + fragile
             )
     if "china_coercion" in runs.columns and runs["china_coercion"].nunique() > 1:
-        levels = A._ordered_levels(runs["china_coercion"])
+        levels = A.ordered_levels(runs["china_coercion"])
         lo_c, hi_c = levels[0], levels[-1]
         parts = []
         for col, what in (("final_alignment_ROK", "ROK alignment"),
@@ -317,8 +317,8 @@ def findings(store: Any, month: int = HEADLINE_MONTH) -> list[str]:
             if col in runs.columns:
                 a = runs.loc[runs["china_coercion"] == lo_c, col].mean()
                 b = runs.loc[runs["china_coercion"] == hi_c, col].mean()
-                parts.append(f"mean final {what} {a:.2f} at Chinese coercion {P._fmt(lo_c)} and "
-                             f"{b:.2f} at {P._fmt(hi_c)}")  # fmt: skip
+                parts.append(f"mean final {what} {a:.2f} at Chinese coercion {P.format_level(lo_c)} and "
+                             f"{b:.2f} at {P.format_level(hi_c)}")  # fmt: skip
         if parts and "final_alignment_ROK" in runs.columns:
             share_us = float(
                 (runs.loc[runs["china_coercion"] == hi_c, "final_alignment_ROK"] > 0).mean()
@@ -483,5 +483,5 @@ def _markdown_table(t: pd.DataFrame) -> str:
     cols = [str(c) for c in t.columns]
     rows = ["| " + " | ".join(cols) + " |", "|" + "|".join(" --- " for _ in cols) + "|"]
     for _, r in t.iterrows():
-        rows.append("| " + " | ".join(P._fmt(v) for v in r.to_list()) + " |")
+        rows.append("| " + " | ".join(P.format_level(v) for v in r.to_list()) + " |")
     return "\n".join(rows)
