@@ -34,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +44,22 @@ from sim.core.params import (
     Event,
     Params,
     Scenario,
-    constraint_violations,
-    out_of_range,
     param_info,
     param_table,
 )
 from sim.errors import UserError, unknown_name
+from sim.tomlcheck import (
+    check_bool,
+    check_constraints,
+    check_int,
+    check_number,
+    check_param,
+    check_str,
+    check_strategy,
+    check_table,
+    field_error,
+    read_toml,
+)
 
 TOP_KEYS = {
     "name": "Scenario name (defaults to the file name)",
@@ -129,30 +138,43 @@ def load_scenario(source: str | Path) -> Scenario:
     return _build(raw, path)
 
 
-# ---------------------------------------------------------------------------------------- parsing
-def _read_toml(path: Path) -> dict[str, Any]:
+def load_scenario_ref(path: Path, key: str, ref: Any) -> Scenario:
+    """The scenario that key ``key`` of another file (``path``, e.g. an experiment) refers to.
+
+    ``ref`` is a scenario name (looked up in the scenarios folder) or a path to a ``.toml`` file,
+    relative to ``path``'s folder when the file is there. A mistake in the reference, or in the
+    scenario file it names, is reported against ``path`` and ``key`` (naming the scenario file
+    in the hint).
+    """
+    name = check_str(path, key, ref)
+    if not name:
+        raise field_error(path, key, "empty scenario reference", "a scenario name or path", name)
+    cand = Path(name)
+    if cand.suffix == ".toml" and not cand.is_absolute():
+        local = path.parent / cand
+        if local.is_file():
+            cand = local
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"cannot read the file ({e})", file=path) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
+        return load_scenario(cand if cand.suffix == ".toml" else name)
+    except UserError as e:
         raise UserError(
-            f"TOML syntax error: {e}", file=path, line=int(m.group(1)) if m else None
+            f"cannot load scenario '{name}': {e.message}",
+            file=path,
+            key=key,
+            expected=e.expected or "a scenario name in scenarios/ or a path to a .toml file",
+            found=name,
+            hint=e.hint or (f"the error is in {e.file}" if e.file else None),
         ) from None
 
 
+# ---------------------------------------------------------------------------------------- parsing
 def _merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     """The file's data with its ``extends`` chain merged in (child keys override)."""
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(p.name) for p in (*chain, resolved))
         raise UserError(f"circular 'extends': {cycle}", file=path, key="extends")
-    data = _read_toml(path)
+    _, data = read_toml(path)
     for key in data:
         if key not in TOP_KEYS:
             raise unknown_name("top-level key", key, TOP_KEYS, file=path)
@@ -198,91 +220,33 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------- validation
-def _number(path: Path, key: str, value: Any, what: str = "a number") -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UserError("wrong type", file=path, key=key, expected=what, found=value)
-    return float(value)
-
-
-def _int(path: Path, key: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UserError("wrong type", file=path, key=key, expected=f"a whole number in [{lo}, {hi}]",
-                        found=value)  # fmt: skip
-    if not lo <= value <= hi:
-        raise UserError("value out of range", file=path, key=key, expected=f"a whole number in [{lo}, {hi}]",
-                        found=value)  # fmt: skip
-    return int(value)
-
-
-def _str(path: Path, key: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise UserError("wrong type", file=path, key=key, expected="a string", found=value)
-    return value
-
-
-def _table(path: Path, key: str, value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise UserError("wrong type", file=path, key=key, expected=f"a table [{key}]", found=value)
-    return value
-
-
-def check_param(path: Path | str, key: str, name: str, value: Any) -> float:
-    """Validate one parameter value against its declaration; return it as a float."""
-    p = Path(path)
-    if name not in PARAM_FIELDS:
-        raise unknown_name("parameter", name, PARAM_FIELDS, file=p, key=key)
-    info = param_info(name)
-    v = _number(p, key, value, f"a number in [{info['lo']}, {info['hi']}] ({info['unit']})")
-    why = out_of_range(name, v)
-    if why:
-        raise UserError("value out of range", file=p, key=key, expected=why, found=value)
-    return v
-
-
-def check_constraints(path: Path | str, params: Params, key_prefix: str = "params.") -> None:
-    """Raise a UserError if parameters contradict each other (``sim.core.params.CONSTRAINTS``)."""
-    for key, expected in constraint_violations(params):
-        raise UserError("parameters contradict each other", file=path, key=f"{key_prefix}{key}",
-                        expected=expected, found=getattr(params, key))  # fmt: skip
-
-
-def check_strategy(path: Path | str, key: str, value: Any) -> str:
-    from sim.core.strategies import STRATEGY_NAMES
-
-    name = _str(Path(path), key, value)
-    if name not in STRATEGY_NAMES:
-        raise unknown_name("strategy", name, STRATEGY_NAMES, file=path, key=key)
-    return name
-
-
 def _build(raw: dict[str, Any], path: Path) -> Scenario:
-    name = _str(path, "name", raw.get("name", path.stem))
-    description = _str(path, "description", raw.get("description", ""))
-    months = _int(path, "months", raw.get("months", 60), 1, 600)
-    start = _str(path, "start", raw.get("start", "2022-08"))
+    name = check_str(path, "name", raw.get("name", path.stem))
+    description = check_str(path, "description", raw.get("description", ""))
+    months = check_int(path, "months", raw.get("months", 60), 1, 600)
+    start = check_str(path, "start", raw.get("start", "2022-08"))
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
         raise UserError(
             "bad date", file=path, key="start", expected="YYYY-MM, e.g. 2022-08", found=start
         )
-    if "inherit_events" in raw and not isinstance(raw["inherit_events"], bool):
-        raise UserError("wrong type", file=path, key="inherit_events", expected="true or false",
-                        found=raw["inherit_events"])  # fmt: skip
+    if "inherit_events" in raw:
+        check_bool(path, "inherit_events", raw["inherit_events"])
 
     params: dict[str, float] = {}
-    for k, v in _table(path, "params", raw.get("params", {})).items():
+    for k, v in check_table(path, "params", raw.get("params", {})).items():
         val = check_param(path, f"params.{k}", k, v)
         params[k] = int(val) if param_info(k)["integer"] else val
     base = Params(**params)  # type: ignore[arg-type]
     check_constraints(path, base)
 
     roles = dict(Scenario().strategies)
-    for k, v in _table(path, "strategies", raw.get("strategies", {})).items():
+    for k, v in check_table(path, "strategies", raw.get("strategies", {})).items():
         if k not in ROLES:
             raise unknown_name("strategy role", k, ROLES, file=path, key=f"strategies.{k}")
         roles[ROLES[k]] = check_strategy(path, f"strategies.{k}", v)
 
     schedules = []
-    for k, v in _table(path, "schedules", raw.get("schedules", {})).items():
+    for k, v in check_table(path, "schedules", raw.get("schedules", {})).items():
         key = f"schedules.{k}"
         if k not in SCHEDULABLE:
             raise unknown_name("schedulable input", k, SCHEDULABLE, file=path, key=key)
@@ -294,7 +258,7 @@ def _build(raw: dict[str, Any], path: Path) -> Scenario:
             if not (isinstance(pt, list) and len(pt) == 2):
                 raise UserError("wrong type", file=path, key=f"{key}[{i}]", expected="a [month, value] pair",
                                 found=pt)  # fmt: skip
-            m = _int(path, f"{key}[{i}] month", pt[0], 0, 600)
+            m = check_int(path, f"{key}[{i}] month", pt[0], 0, 600)
             val = check_param(path, f"{key}[{i}] value", k, pt[1])
             if points and m <= points[-1][0]:
                 raise UserError(
@@ -349,11 +313,11 @@ def _event(path: Path, i: int, ev: Any, months: int) -> Event:
     if "month" not in ev or "kind" not in ev:
         raise UserError("missing key", file=path, key=key, expected="both 'month' and 'kind'",
                         found=sorted(ev))  # fmt: skip
-    month = _int(path, f"{key}.month", ev["month"], 1, months)
-    kind = _str(path, f"{key}.kind", ev["kind"])
+    month = check_int(path, f"{key}.month", ev["month"], 1, months)
+    kind = check_str(path, f"{key}.kind", ev["kind"])
     if kind not in EVENT_KINDS:
         raise unknown_name("event kind", kind, EVENT_KINDS, file=path, key=f"{key}.kind")
-    actor = _str(path, f"{key}.actor", ev.get("actor", ""))
+    actor = check_str(path, f"{key}.actor", ev.get("actor", ""))
     if kind in ("approval_shock", "leader_change", "flashpoint") and actor not in ("ROK", "JPN"):
         raise UserError(
             "bad actor", file=path, key=f"{key}.actor", expected="ROK or JPN", found=actor or None
@@ -361,7 +325,7 @@ def _event(path: Path, i: int, ev: Any, months: int) -> Event:
     value = None
     if "value" in ev:
         lo, hi = EVENT_VALUE_RANGE[kind]
-        value = _number(path, f"{key}.value", ev["value"], f"a number in [{lo}, {hi}]")
+        value = check_number(path, f"{key}.value", ev["value"], f"a number in [{lo}, {hi}]")
         if not lo <= value <= hi:
             raise UserError("value out of range", file=path, key=f"{key}.value", expected=f"a number in [{lo}, {hi}]",
                             found=ev["value"])  # fmt: skip
@@ -377,10 +341,10 @@ def _event(path: Path, i: int, ev: Any, months: int) -> Event:
         strategy = check_strategy(path, f"{key}.strategy", ev["strategy"])
     duration = 0
     if "duration" in ev:
-        duration = _int(path, f"{key}.duration", ev["duration"], 1, 120)
+        duration = check_int(path, f"{key}.duration", ev["duration"], 1, 120)
     elif kind == "coercion_episode":
         duration = 1
-    label = _str(path, f"{key}.label", ev.get("label", ""))
+    label = check_str(path, f"{key}.label", ev.get("label", ""))
     return Event(month=month, kind=kind, actor=actor, value=value, strategy=strategy, duration=duration,
                  label=label)  # fmt: skip
 

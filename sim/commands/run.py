@@ -63,7 +63,8 @@ def _parameter_help() -> str:
 def parse_sets(items: list[str]) -> tuple[dict[str, float], dict[str, str]]:
     """KEY=VALUE overrides, validated against the declarations: (params, strategy roles)."""
     from sim.errors import UserError
-    from sim.scenario import ROLES, check_param, check_strategy
+    from sim.scenario import ROLES
+    from sim.tomlcheck import check_param, check_strategy
 
     params: dict[str, float] = {}
     roles: dict[str, str] = {}
@@ -89,7 +90,8 @@ def with_overrides(source: str, sets: list[str]) -> Any:
     import dataclasses
 
     from sim.core.params import param_info
-    from sim.scenario import check_constraints, load_scenario
+    from sim.scenario import load_scenario
+    from sim.tomlcheck import check_constraints
 
     params, roles = parse_sets(sets)
     scenario = load_scenario(source)
