@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
+#: The one model module that reads files: it hashes the model's own source to name the folder of
+#: compiled months (sim/engines/jit.py); it may import what that needs.
+READS_ITS_OWN_SOURCE = {"engines/jit": {"os", "pathlib", "hashlib"}}
 #: Folder -> the sim packages its modules may import.
 ALLOWED = {"core": ("core",), "engines": ("core", "engines")}
 CORE = tuple(
@@ -67,7 +70,7 @@ def violations(name: str) -> list[str]:
     np_aliases = {"np", "numpy"}
     for line, mod in imported_modules(module):
         top = mod.split(".")[0]
-        if top in FORBIDDEN:
+        if top in FORBIDDEN and top not in READS_ITS_OWN_SOURCE.get(name, set()):
             found.append(f"sim/{name}.py:{line} imports {mod}")
         package = name.split("/")[0]
         allowed = ALLOWED.get(package, ())
@@ -86,6 +89,8 @@ def violations(name: str) -> list[str]:
             found.append(f"sim/{name}.py:{node.lineno} uses numpy.random: {fn}()")
         if parts[0] == "json" and parts[-1] in JSON_FILE_IO:
             found.append(f"sim/{name}.py:{node.lineno} does file I/O with {fn}()")
+        if name in READS_ITS_OWN_SOURCE and parts[-1] == "read_bytes":
+            continue
         if parts[-1] in {"read_text", "write_text", "read_bytes", "write_bytes", "savefig"}:
             found.append(f"sim/{name}.py:{node.lineno} does file I/O with {fn}()")
     return found

@@ -1,98 +1,39 @@
-"""The contract between the two engines (ARCHITECTURE.md, "One set of rules, two engines").
+"""The contract between the engines: one month, driven two ways, equal to the bit.
 
-Hypothesis generates scenarios that exercise every strategy (hardline included, for successors
-and for leaders changed by a scheduled event), time-varying schedules, scheduled events of every
-kind, disabled steps, parameter values anywhere in their declared ranges, and various seeds and
-replications. The Mesa model and the array engine must give identical monthly trajectories,
-identical summaries and identical first-taken months. A failure here is a bug in one engine.
+The month is written once (``sim.core.month``). The batch engine runs it compiled over many runs;
+the Mesa model steps it for one run; the reference path runs the same month uncompiled. For every
+shipped scenario x 20 seeds and for hypothesis-generated scenarios (every strategy, schedules,
+events of every kind, disabled steps, parameters anywhere in their ranges), all of them must
+give identical monthly trajectories, summaries and first-taken months, compared with exact
+equality. A failure here is a bug in an engine (docs/ARCHITECTURE.md, "One month, two drivers").
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
+from conftest import replications, scenarios, seeds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.core.params import EVENT_KINDS, SCHEDULABLE, Event, Params, Scenario, param_table
-from sim.core.steps import STEP_NAMES
-from sim.core.strategies import STRATEGY_NAMES
-from sim.engines.batch import MONTHLY_VARS, simulate
+from sim.core.params import Scenario
+from sim.engines.batch import MONTHLY_VARS, BatchResult, simulate
 from sim.engines.model import AlignmentModel
+from sim.scenario import load_scenario
 
-ROLES = ("ROK", "JPN", "ROK_successor", "JPN_successor")
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SHIPPED = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml"))
+SEEDS = list(range(20))
 
 
-def param_value(info: dict[str, Any]) -> st.SearchStrategy[float]:
-    """The default or any value in the declared range (whole numbers for integer parameters)."""
-    lo, hi = info["lo"], info["hi"]
-    if info["name"] == "rok_term_end_month":
-        hi = 40  # so the term often ends inside the horizon
-    if info["integer"]:
-        drawn: st.SearchStrategy[float] = st.integers(int(lo), int(hi)).map(float)
-    else:
-        drawn = st.floats(lo, hi, allow_nan=False)
-    return st.one_of(st.just(float(info["default"])), drawn)
-
-
-@st.composite
-def params_in_range(draw: st.DrawFn) -> Params:
-    values = {info["name"]: draw(param_value(info)) for info in param_table()}
-    return Params(**values)
-
-
-@st.composite
-def events(draw: st.DrawFn, months: int) -> Event:
-    kind = draw(st.sampled_from(sorted(EVENT_KINDS)))
-    month = draw(st.integers(1, months))
-    actor = draw(st.sampled_from(("ROK", "JPN")))
-    if kind == "leader_change":
-        return Event(
-            month,
-            kind,
-            actor,
-            value=draw(st.one_of(st.none(), st.floats(0.0, 1.0))),
-            strategy=draw(st.sampled_from(("", *STRATEGY_NAMES))),
-        )
-    if kind == "approval_shock":
-        return Event(month, kind, actor, value=draw(st.floats(-0.5, 0.5)))
-    if kind == "flashpoint":
-        return Event(month, kind, actor, value=draw(st.floats(0.0, 0.5)))
-    if kind == "provocation":
-        return Event(month, kind, "", value=float(draw(st.integers(0, 10))))
-    return Event(month, kind, "", value=draw(st.floats(0.0, 1.0)), duration=draw(st.integers(1, 6)))
-
-
-@st.composite
-def scenarios(draw: st.DrawFn, max_months: int = 36) -> Scenario:
-    months = draw(st.integers(1, max_months))
-    schedules = []
-    for key in SCHEDULABLE:
-        if draw(st.booleans()):
-            m = draw(st.integers(1, months))
-            a, b = draw(st.floats(0.0, 1.0)), draw(st.floats(0.0, 1.0))
-            schedules.append((key, ((0, a), (m, b))))
-    evs = draw(st.lists(events(months), max_size=6))
-    return Scenario(
-        name="generated",
-        params=draw(params_in_range()),
-        strategies=tuple((role, draw(st.sampled_from(STRATEGY_NAMES))) for role in ROLES),
-        schedules=tuple(schedules),
-        events=tuple(sorted(evs, key=lambda e: e.month)),
-        disabled_steps=tuple(draw(st.lists(st.sampled_from(STEP_NAMES), unique=True, max_size=4))),
-        months=months,
-    )
-
-
-seeds = st.integers(0, 2**63 - 1)
-replications = st.integers(0, 10_000)
-
-
-def mesa_run(scenario: Scenario, seed: int, replication: int) -> AlignmentModel:
-    model = AlignmentModel(scenario, rng=seed, replication=replication)
+def mesa_run(
+    scenario: Scenario, seed: int, replication: int, compiled: bool = True
+) -> AlignmentModel:
+    model = AlignmentModel(scenario, rng=seed, replication=replication, compiled=compiled)
     model.run()
     return model
 
@@ -101,24 +42,59 @@ def mesa_monthly(model: AlignmentModel) -> np.ndarray:
     return model.datacollector.get_model_vars_dataframe()[list(MONTHLY_VARS)].to_numpy()
 
 
-def assert_same_summary(mesa_summary: dict[str, Any], batch_summary: dict[str, Any], i: int):
-    assert set(mesa_summary) == set(batch_summary)
-    for key, value in mesa_summary.items():
-        assert value == batch_summary[key][i].item(), key
+def assert_identical(a: BatchResult, b: BatchResult) -> None:
+    assert a.monthly is not None and b.monthly is not None
+    np.testing.assert_array_equal(a.monthly, b.monthly)
+    np.testing.assert_array_equal(a.first_taken_month, b.first_taken_month)
+    np.testing.assert_array_equal(a.first_taken_by, b.first_taken_by)
+    assert list(a.summary) == list(b.summary)
+    for key in a.summary:
+        np.testing.assert_array_equal(a.summary[key], b.summary[key], err_msg=key)
+
+
+def assert_mesa_equals_batch(model: AlignmentModel, result: BatchResult, i: int) -> None:
+    assert result.monthly is not None
+    mesa = mesa_monthly(model)
+    assert mesa.shape == result.monthly[i].shape
+    np.testing.assert_array_equal(mesa, result.monthly[i])
+    summary = model.summary()
+    assert list(summary) == list(result.summary)
+    for key, value in summary.items():
+        assert value == result.summary[key][i].item(), key
+    np.testing.assert_array_equal(model.first_taken_month, result.first_taken_month[i])
+    np.testing.assert_array_equal(model.first_taken_by, result.first_taken_by[i])
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_shipped_scenario_engines_agree_over_20_seeds(path: Path) -> None:
+    scenario = load_scenario(path)
+    for seed in SEEDS:
+        batch = simulate(scenario, seed, [0, 1], keep_monthly=True)
+        reference = simulate(scenario, seed, [0, 1], keep_monthly=True, compiled=False)
+        assert_identical(batch, reference)
+        assert_mesa_equals_batch(mesa_run(scenario, seed, 1), batch, 1)
+
+
+def test_every_shipped_scenario_is_covered() -> None:
+    assert len(SHIPPED) >= 10
 
 
 @SETTINGS
 @given(scenario=scenarios(), seed=seeds, replication=replications)
-def test_mesa_and_array_engine_agree(scenario: Scenario, seed: int, replication: int) -> None:
-    model = mesa_run(scenario, seed, replication)
-    result = simulate(scenario, seed, [replication], keep_monthly=True)
-    assert result.monthly is not None
-    mesa = mesa_monthly(model)
-    assert mesa.shape == result.monthly[0].shape == (scenario.months + 1, len(MONTHLY_VARS))
-    np.testing.assert_allclose(mesa, result.monthly[0], rtol=0, atol=1e-12)
-    assert_same_summary(model.summary(), result.summary, 0)
-    np.testing.assert_array_equal(model.first_taken_month, result.first_taken_month[0])
-    np.testing.assert_array_equal(model.first_taken_by, result.first_taken_by[0])
+def test_mesa_batch_and_reference_agree(scenario: Scenario, seed: int, replication: int) -> None:
+    batch = simulate(scenario, seed, [replication], keep_monthly=True)
+    reference = simulate(scenario, seed, [replication], keep_monthly=True, compiled=False)
+    assert_identical(batch, reference)
+    assert_mesa_equals_batch(mesa_run(scenario, seed, replication), batch, 0)
+
+
+@settings(max_examples=5, deadline=None)
+@given(scenario=scenarios(max_months=12), seed=seeds, replication=replications)
+def test_the_mesa_model_on_the_reference_month_agrees(
+    scenario: Scenario, seed: int, replication: int
+) -> None:
+    batch = simulate(scenario, seed, [replication], keep_monthly=True)
+    assert_mesa_equals_batch(mesa_run(scenario, seed, replication, compiled=False), batch, 0)
 
 
 @settings(max_examples=10, deadline=None)
@@ -156,14 +132,28 @@ def test_varying_parameters_equal_one_scenario_per_run(
     assert batch.monthly is not None
     for i in range(3):
         one = scenario.with_params(us_coercion=us[i], rok_approval0=approval[i])
-        model = mesa_run(one, seed, i)
-        np.testing.assert_allclose(mesa_monthly(model), batch.monthly[i], rtol=0, atol=1e-12)
+        assert_mesa_equals_batch(mesa_run(one, seed, i), batch, i)
 
 
-def test_default_scenario_agrees_over_the_full_horizon() -> None:
-    scenario = Scenario()
-    model = mesa_run(scenario, 1, 0)
-    result = simulate(scenario, 1, [0], keep_monthly=True)
-    assert result.monthly is not None
-    np.testing.assert_array_equal(mesa_monthly(model), result.monthly[0])
-    assert_same_summary(model.summary(), result.summary, 0)
+def test_monthly_callback_sees_the_kept_trajectories() -> None:
+    seen: dict[int, np.ndarray] = {}
+    result = simulate(Scenario(months=12), 3, range(4), keep_monthly=True,
+                      on_month=lambda m, rec: seen.__setitem__(m, rec.copy()))  # fmt: skip
+    assert result.monthly is not None and sorted(seen) == list(range(13))
+    for m, rec in seen.items():
+        np.testing.assert_array_equal(rec, result.monthly[:, m])
+
+
+def test_a_player_move_reaches_the_month() -> None:
+    """A human choice is part of the month: the model with a scripted player differs from the
+    strategy's run exactly from that month."""
+    quiet: dict[str, Any] = {"approval_noise": 0.0, "rok_approval0": 0.6, "coop_rok_jpn0": 0.5}
+    base = Scenario(months=4).with_params(**quiet).with_strategies(ROK="status_quo")
+    plain = mesa_run(base, 1, 0)
+    played = AlignmentModel(base, rng=1)
+    played.set_choice("ROK", "visa_free_entry_rok")
+    played.run()
+    assert [s["step"] for s in played.steps_log if s["actor"] == "ROK"][:1] == [
+        "visa_free_entry_rok"
+    ]
+    assert not [s for s in plain.steps_log if s["actor"] == "ROK"]

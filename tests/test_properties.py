@@ -8,48 +8,30 @@ ranges and any strategies.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from conftest import scenarios as any_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.core.params import Params, Scenario, param_table
-from sim.core.strategies import STRATEGY_NAMES
+from sim.core.outputs import MONTHLY, MONTHLY_BY_NAME
+from sim.core.params import Scenario
 from sim.engines.batch import MONTHLY_VARS, simulate
 from sim.engines.model import AlignmentModel
 
-ROLES = ("ROK", "JPN", "ROK_successor", "JPN_successor")
-UNIT = [f"{v}_{d}" for v in ("approval", "abandonment", "entrapment", "grievance", "threat",
-                              "china_pressure") for d in ("ROK", "JPN")]  # fmt: skip
-UNIT += ["coop_ROK_JPN", "coop_ROK_US", "coop_JPN_US", "trilateral"]
-UNIT += ["us_coercion", "china_coercion", "us_commitment"]
-SIGNED = ["alignment_ROK", "alignment_JPN"]
+#: The property groups derive from the output declarations (sim.core.outputs).
+BOUNDED = [o.name for o in MONTHLY if not o.integer]
+COUNTS = [o.name for o in MONTHLY if o.integer]
 FLAGS = ["institutionalised", "collapsed"]
-COUNTS = ["launches", "steps_ROK", "steps_JPN", "reversals_ROK", "reversals_JPN"]
+LEADERS = ["leader_ROK", "leader_JPN"]
 
 
-def in_range(info: dict[str, Any]) -> st.SearchStrategy[float]:
-    lo, hi = info["lo"], info["hi"]
-    if info["integer"]:
-        return st.integers(int(lo), int(min(hi, 60))).map(float)
-    return st.floats(lo, hi, allow_nan=False)
-
-
-@st.composite
-def scenarios(draw: st.DrawFn) -> Scenario:
-    values = {i["name"]: draw(in_range(i)) for i in param_table()}
-    return Scenario(
-        name="property",
-        params=Params(**values),
-        strategies=tuple((r, draw(st.sampled_from(STRATEGY_NAMES))) for r in ROLES),
-        months=draw(st.integers(1, 48)),
-    )
+def scenarios() -> st.SearchStrategy[Scenario]:
+    return any_scenario(max_months=48)
 
 
 def test_the_variable_groups_cover_every_monthly_variable() -> None:
-    groups = UNIT + SIGNED + FLAGS + COUNTS + ["leader_ROK", "leader_JPN"]
-    assert sorted(groups) == sorted(MONTHLY_VARS)
+    assert sorted(BOUNDED + COUNTS) == sorted(MONTHLY_VARS)
+    assert set(FLAGS + LEADERS) <= set(COUNTS)
 
 
 @settings(max_examples=40, deadline=None)
@@ -61,10 +43,10 @@ def test_recorded_values_stay_in_range(scenario: Scenario, seed: int, rep: int) 
     col = {v: i for i, v in enumerate(MONTHLY_VARS)}
     assert not np.isnan(m).any()
     assert np.isfinite(m).all()
-    unit = m[..., [col[v] for v in UNIT]]
-    assert unit.min() >= 0.0 and unit.max() <= 1.0
-    signed = m[..., [col[v] for v in SIGNED]]
-    assert signed.min() >= -1.0 and signed.max() <= 1.0
+    for name in BOUNDED:
+        values = m[..., col[name]]
+        out = MONTHLY_BY_NAME[name]
+        assert values.min() >= out.lo and values.max() <= out.hi, name
     flags = m[..., [col[v] for v in FLAGS]]
     assert set(np.unique(flags)) <= {0.0, 1.0}
     assert np.all(np.diff(flags, axis=1) >= 0)  # once institutionalised/collapsed, always

@@ -189,7 +189,7 @@ def key_seoul(ex: dict[str, Any]) -> str:
     lines += [
         "",
         f"Approval {g.approval():.3f}; approval floor {spec.params.rok_approval_floor:.2f}. "
-        "Affordability comes from the model (`sim.core.rules.feasible_steps`), not from this key.",
+        "Affordability comes from the model (`sim.core.rules.affordable_steps`), not from this key.",
         "",
         "## Reference players (same seed)",
         "",

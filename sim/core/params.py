@@ -451,3 +451,66 @@ def month_label(start: str, month: int) -> str:
     y, m = (int(x) for x in start.split("-"))
     total = y * 12 + (m - 1) + month
     return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+class ParameterError(ValueError):
+    """A parameter given to the model outside its declaration: names the key, what is
+    expected and what was found."""
+
+    def __init__(self, key: str, expected: str, found: object) -> None:
+        self.key, self.expected, self.found = key, expected, found
+        super().__init__(f"{key}: expected {expected}, found {found!r}")
+
+
+def as_number(key: str, value: object) -> float:
+    """``value`` as a float: Python and numpy numbers and 0-d arrays are accepted; booleans,
+    text, NaN and arrays of several values are not."""
+    import math
+
+    import numpy as np
+
+    found = value
+    if isinstance(value, np.ndarray):
+        if value.ndim != 0:
+            raise ParameterError(key, "a single number", f"an array of shape {value.shape}")
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise ParameterError(key, "a number", found)
+    x = float(value)
+    if math.isnan(x):
+        raise ParameterError(key, "a number", found)
+    return x
+
+
+def check_param(key: str, value: object) -> float:
+    """A declared parameter's value, checked against its declaration."""
+    if key not in PARAM_FIELDS:
+        import difflib
+
+        close = difflib.get_close_matches(key, PARAM_FIELDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ParameterError(key, f"a declared parameter{hint}", key)
+    x = as_number(key, value)
+    problem = out_of_range(key, x)
+    if problem:
+        raise ParameterError(key, problem, value)
+    return x
+
+
+def check_months(value: object, key: str = "months") -> int:
+    """A horizon or month count: a whole number of months, at least 1."""
+    x = as_number(key, value)
+    if x < 1 or x != int(x):
+        raise ParameterError(key, "a whole number of months, at least 1", value)
+    return int(x)
+
+
+def checked_params(params: Params, **changes: object) -> Params:
+    """``params`` with ``changes`` applied, every value and constraint checked."""
+    values = {k: check_param(k, v) for k, v in changes.items()}
+    out = dataclasses.replace(params, **values) if values else params
+    for name in PARAM_FIELDS:
+        check_param(name, getattr(out, name))
+    for key, expected in constraint_violations(out):
+        raise ParameterError(key, expected, getattr(out, key))
+    return out

@@ -10,8 +10,11 @@ on any array shape.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
+from numba.extending import register_jitable
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -22,15 +25,36 @@ _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _SCALE = 2.0**-53
 
-U64 = npt.NDArray[np.uint64]
+#: uint64 words: one (np.uint64) or an array of them.
+U64 = Any
 F64 = npt.NDArray[np.float64]
 
 
+@register_jitable
 def _fmix(x: U64) -> U64:
-    """SplitMix64 finaliser: a bijective avalanche mix of 64-bit words."""
+    """SplitMix64 finaliser: a bijective avalanche mix of 64-bit words (scalar or array)."""
     x = (x ^ (x >> _S30)) * _M1
     x = (x ^ (x >> _S27)) * _M2
     return x ^ (x >> _S31)
+
+
+@register_jitable
+def absorb(h: U64, v: U64) -> U64:
+    """Mix one more 64-bit coordinate ``v`` into the hash ``h`` (both uint64, scalar or array)."""
+    return _fmix((h + _GOLDEN) ^ v)
+
+
+@register_jitable
+def draw(key: np.uint64, month: int, stream: np.uint64, actor: int) -> float:
+    """One uniform draw in [0, 1) for one run: the scalar form of :func:`uniform`.
+
+    ``stream`` is a :func:`stream_id` (the module's ``STREAM_*`` constants); the compiled month
+    calls this for each draw, so a run's numbers are the same in every engine.
+    """
+    h = absorb(key, stream)
+    h = absorb(h, np.uint64(month))
+    h = absorb(h, np.uint64(actor))
+    return np.float64(h >> _S11) * _SCALE
 
 
 def stream_id(name: str) -> int:
@@ -42,8 +66,7 @@ def stream_id(name: str) -> int:
 
 
 def _absorb(h: U64, value: int | npt.ArrayLike) -> U64:
-    v = np.asarray(value, dtype=np.uint64)
-    return _fmix((h + _GOLDEN) ^ v)
+    return absorb(h, np.asarray(value, dtype=np.uint64))
 
 
 def run_keys(seed: int, runs: npt.ArrayLike) -> U64:
@@ -67,3 +90,10 @@ def uniform(keys: U64, month: int, stream: str, actors: int | npt.ArrayLike = 0)
     a = np.atleast_1d(np.asarray(actors, dtype=np.uint64)).reshape(1, -1)
     h = _absorb(h, a)
     return (h >> _S11).astype(np.float64) * _SCALE
+
+
+#: The streams of the month's draws (the month uses these ids; names are the coordinates).
+STREAM_LAUNCHES = np.uint64(stream_id("nk_launches"))
+STREAM_FLASHPOINT = np.uint64(stream_id("flashpoint"))
+STREAM_EPISODE = np.uint64(stream_id("china_episode"))
+STREAM_NOISE = np.uint64(stream_id("approval_noise"))

@@ -1,16 +1,16 @@
-"""Every behavioural rule, written once as pure functions over numpy arrays.
+"""Every behavioural rule, written once as a pure function.
 
-Shapes: the leading axis is "runs" (R). Democracy-level arrays are (R, n) with n = 2 (ROK, JPN)
-in the array engine and n = 1 when a Mesa agent calls a rule on its own values; per-democracy
-parameters are given as arrays of shape (n,) that broadcast over the last axis. Run-level values
-(US pressure, ROK-Japan cooperation, launches) are (R, 1). Step-level arrays are (R, n, K) or
-(R, K) with K steps in ladder order (``sim.core.steps``).
+Rules about one quantity (approval, fear, alignment, cooperation, ...) use only arithmetic,
+comparisons, min/max and clipping, so the same function works on plain numbers and on numpy
+arrays of any shape, and gives bit-identical results either way. Rules about the ladder of steps
+work on one run at a time, with a set of steps held as a bit mask (bit ``k`` for step ``k`` of
+``sim.core.steps.LADDER``; :func:`has` and :func:`bit` read and make them).
 
-Rules use only arithmetic, comparisons, min/max and clipping (plus one exp for the Poisson
-draw), so the same inputs give bit-identical outputs whatever the array's shape: this is what lets
-the Mesa model and the array engine agree exactly.
+Every rule is plain Python that numba can also compile (``register_jitable``): the month
+(``sim.core.month``) calls them, and the batch engine compiles that month; the same rules run
+uninterpreted in the readable reference path and in tests.
 
-Each docstring names the theory or fact the rule implements (MODEL.md section 2).
+Each docstring names the theory or fact the rule implements (docs/RESEARCH.md section 2).
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
+from numba.extending import register_jitable as rule
 
 from sim.core import steps as S
 
-Arr = npt.NDArray[Any]
+#: A number or a numpy array of numbers: the quantity rules work on both.
+Arr = Any
 
+#: A leader's proposal that is not a step index: no proposal, or withdrawing a step.
 NONE = -1
 REVERSE = -2
 
@@ -32,7 +34,28 @@ DID_NOTHING = 0
 MOVED = 1
 REVERSED = 2
 
+#: Bounds of a leader's approval (political capital): no leader is at 0% or 100%.
+APPROVAL_MIN = 0.02
+APPROVAL_MAX = 0.98
+#: Cooperation levels are floored here in the harmonic mean (no division by zero).
+COOP_EPSILON = 1e-6
+#: Most launches one month's draw can give (the inversion stops here).
+MAX_LAUNCHES = 200
 
+
+@rule
+def has(mask: int, k: int) -> bool:
+    """Whether the set of steps ``mask`` holds step ``k``."""
+    return ((mask >> k) & 1) == 1
+
+
+@rule
+def bit(k: int) -> int:
+    """The set holding only step ``k``."""
+    return 1 << k
+
+
+@rule
 def clip01(x: Arr) -> Arr:
     return np.minimum(np.maximum(x, 0.0), 1.0)
 
@@ -40,24 +63,26 @@ def clip01(x: Arr) -> Arr:
 # ---------------------------------------------------------------------------- exogenous draws
 
 
-def poisson_from_uniform(u: Arr, rate: float | Arr) -> Arr:
-    """Poisson count by inversion of the cumulative distribution.
+@rule
+def poisson_from_uniform(u: float, rate: float) -> float:
+    """Poisson count by inversion of the cumulative distribution (one run's draw).
 
     North Korean launches arrive as a Poisson process (31 launches in Jan-Aug 2022, EAI
     commentary). Inversion keeps one uniform per count, so counts are reproducible.
     """
-    p = np.exp(-np.asarray(rate, dtype=float)) + np.zeros_like(u)
-    cdf = p.copy()
-    count = np.zeros_like(u)
+    p = np.exp(-rate)
+    cdf = p
+    count = 0.0
     k = 0
-    while np.any(u >= cdf) and k < 200:
+    while u >= cdf and k < MAX_LAUNCHES:
         k += 1
-        count = count + (u >= cdf)
+        count += 1.0
         p = p * rate / k
         cdf = cdf + p
     return count
 
 
+@rule
 def triangular_noise(u1: Arr, u2: Arr, half_width: float | Arr) -> Arr:
     """Symmetric triangular noise in [-half_width, half_width] (poll noise)."""
     return (u1 + u2 - 1.0) * half_width
@@ -66,6 +91,7 @@ def triangular_noise(u1: Arr, u2: Arr, half_width: float | Arr) -> Arr:
 # ---------------------------------------------------------------------------- perception
 
 
+@rule
 def threat_after_month(threat: Arr, launches: Arr, p: Any) -> Arr:
     """Threat perception: decays to a baseline, rises with each North Korean launch.
 
@@ -77,6 +103,7 @@ def threat_after_month(threat: Arr, launches: Arr, p: Any) -> Arr:
     )
 
 
+@rule
 def grievance_after_flashpoints(grievance: Arr, flash: Arr, size: float | Arr) -> Arr:
     """History flashpoints raise the public's grievance salience toward the partner.
 
@@ -86,6 +113,7 @@ def grievance_after_flashpoints(grievance: Arr, flash: Arr, size: float | Arr) -
     return clip01(grievance + flash * size)
 
 
+@rule
 def grievance_after_month(grievance: Arr, trust_gained: Arr, p: Any) -> Arr:
     """Grievance salience drifts slowly to its baseline; trust from steps brings some relief."""
     return clip01(
@@ -95,6 +123,7 @@ def grievance_after_month(grievance: Arr, trust_gained: Arr, p: Any) -> Arr:
     )
 
 
+@rule
 def contribution_grade(alignment: Arr, coop_rok_jpn: Arr, p: Any) -> Arr:
     """A partner's contribution to the US camp, 0..1: alignment and mended ROK-Japan ties.
 
@@ -104,6 +133,7 @@ def contribution_grade(alignment: Arr, coop_rok_jpn: Arr, p: Any) -> Arr:
     return w * (alignment + 1.0) * 0.5 + (1.0 - w) * coop_rok_jpn
 
 
+@rule
 def china_pressure(china_coercion: Arr | float, episode_boost: Arr, grade: Arr, p: Any) -> Arr:
     """Chinese coercion felt by a partner: baseline plus episodes, aimed by contribution.
 
@@ -114,6 +144,7 @@ def china_pressure(china_coercion: Arr | float, episode_boost: Arr, grade: Arr, 
     return clip01((china_coercion + episode_boost) * ((1.0 - t) + t * grade))
 
 
+@rule
 def fear_targets(
     threat: Arr, commitment: Arr | float, us_coercion: Arr | float, dependence: Arr, p: Any
 ) -> tuple[Arr, Arr]:
@@ -130,11 +161,13 @@ def fear_targets(
     return abandonment, entrapment
 
 
+@rule
 def fear_after_month(fear: Arr, target: Arr, p: Any) -> Arr:
     """Fears adjust partially toward their targets each month (inertia of perceptions)."""
     return clip01(fear + p.fear_rate * (target - fear))
 
 
+@rule
 def cooperation_incentive(
     threat_r: Arr,
     threat_j: Arr,
@@ -161,6 +194,7 @@ def cooperation_incentive(
     )
 
 
+@rule
 def motivation(abandonment: Arr, entrapment: Arr, incentive: Arr, p: Any) -> Arr:
     """A leader's will to move toward the partner: abandonment fear against entrapment fear.
 
@@ -172,117 +206,161 @@ def motivation(abandonment: Arr, entrapment: Arr, incentive: Arr, p: Any) -> Arr
 # ---------------------------------------------------------------------------- decisions (Putnam)
 
 
-def step_cost(grievance: Arr, us_coercion: Arr | float, p: Any) -> Arr:
-    """Domestic approval cost of each step for each leader, shape (R, n, K).
+@rule
+def step_cost_scale(grievance: Arr, us_coercion: Arr | float, p: Any) -> Arr:
+    """Domestic approval cost of the ladder's steps for a leader: the step's own cost
+    (``sim.core.steps``) times this scale.
 
     Putnam (1988): concessions spend political capital, more so when the public's grievance is
     salient; US pressure above the public's tolerance makes concessions look like capitulation
-    (the mechanism behind H2, tested, not assumed).
+    (the mechanism behind H2).
     """
     excess = np.maximum(us_coercion - p.us_backlash_tolerance, 0.0)
-    scale = p.concession_cost_scale * (0.5 + grievance) * (1.0 + p.us_backlash_step_mult * excess)
-    return scale[..., None] * S.COST
+    return p.concession_cost_scale * (0.5 + grievance) * (1.0 + p.us_backlash_step_mult * excess)
 
 
-def initiative_margin(months_since_partner_step: Arr, p: Any) -> Arr:
+def step_cost(grievance: Arr, us_coercion: Arr | float, p: Any) -> Arr:
+    """Every step's cost, shape ``grievance.shape + (K,)``: :func:`step_cost_scale` times the
+    ladder's costs (for callers that want the whole ladder at once)."""
+    return np.asarray(step_cost_scale(grievance, us_coercion, p))[..., None] * S.COST
+
+
+@rule
+def initiative_margin(months_since_partner_step: int, p: Any) -> float:
     """Extra capital a leader needs to move without cover from the partner.
 
     Putnam (1988): a concession that answers the partner's visible step is easier to ratify at
     home than one offered first. EAI commentary: Kishida, with a strong majority, can move first;
     Yoon at 24% cannot. Zero when the partner stepped within ``reciprocity_window`` months.
     """
-    return np.where(months_since_partner_step <= p.reciprocity_window, 0.0, p.initiative_margin)
+    if months_since_partner_step <= p.reciprocity_window:
+        return 0.0
+    return p.initiative_margin
 
 
-def feasible_steps(approval: Arr, floor: Arr, cost: Arr, margin: Arr | float = 0.0) -> Arr:
-    """Steps a leader can afford: approval after the cost stays at or above the floor
-    (plus the initiative margin when the leader would be moving first).
+@rule
+def affordable_steps(
+    approval: float, floor: float, cost_scale: float, margin: float, among: int
+) -> int:
+    """Steps among ``among`` (those on the table) that a leader can afford, as a mask: approval
+    after the cost stays at or above the floor plus ``margin`` (the initiative margin when the
+    leader would be moving first, else 0).
 
     Putnam (1988): low political capital narrows the win-set; a leader below the floor can take
     no costly step.
     """
-    return (approval[..., None] - cost) >= (floor + margin)[..., None]
+    mask = 0
+    rest, k = among, 0
+    while rest != 0:
+        if rest & 1 and approval - cost_scale * S.COST[k] >= floor + margin:
+            mask |= bit(k)
+        rest, k = rest >> 1, k + 1
+    return mask
 
 
-def available_steps(taken: Arr, coop_rok_jpn: Arr, owned: Arr) -> Arr:
-    """Steps on the table for each leader (R, n, K): not yet taken, owned, trust sufficient.
+@rule
+def available_steps(taken: int, coop_rok_jpn: float, owned: int) -> int:
+    """Steps on the table for a leader (a mask): not yet taken, owned, trust sufficient.
 
-    The ladder (sim.core.steps) orders the record's steps; a step needs some trust (min_coop) before
-    it can be proposed.
+    The ladder (sim.core.steps) orders the record's steps; a step needs some trust (min_coop)
+    before it can be proposed.
     """
-    ready = coop_rok_jpn[..., None] >= S.MIN_COOP
-    return (~taken)[:, None, :] & owned[None, :, :] & ready
+    mask = 0
+    rest, k = owned & ~taken, 0
+    while rest != 0:
+        if rest & 1 and coop_rok_jpn >= S.MIN_COOP[k]:
+            mask |= bit(k)
+        rest, k = rest >> 1, k + 1
+    return mask
 
 
-def latest_reversible(taken: Arr, taken_month: Arr, owned: Arr) -> Arr:
-    """Index of each leader's most recent reversible step (R, n), -1 if none."""
-    cand = taken[:, None, :] & owned[None, :, :] & S.REVERSIBLE
-    score = np.where(cand, taken_month[:, None, :] * S.N_STEPS + S.ORDER, -1)
-    best = np.argmax(score, axis=-1)
-    return np.where(np.max(score, axis=-1) >= 0, best, -1)
+@rule
+def latest_reversible(taken: int, taken_month: Arr, owned: int) -> int:
+    """Index of the leader's most recent reversible step (ladder order breaks ties), -1 if none."""
+    best = -1
+    best_score = -1
+    rest, k = taken & owned & S.REVERSIBLE_MASK, 0
+    while rest != 0:
+        if rest & 1:
+            score = taken_month[k] * S.N_STEPS + k
+            if score > best_score:
+                best, best_score = k, score
+        rest, k = rest >> 1, k + 1
+    return best
 
 
+@rule
 def resolve_actions(
-    proposal: Arr, accept: Arr, feasible: Arr, affordable: Arr, available: Arr, reversible: Arr
-) -> tuple[Arr, Arr, Arr]:
-    """Turn both leaders' choices into what happens this month.
+    proposal: tuple[int, int],
+    accept: tuple[int, int],
+    feasible: tuple[int, int],
+    affordable: tuple[int, int],
+    available: tuple[int, int],
+    reversible: tuple[int, int],
+) -> tuple[int, int, int, int]:
+    """Turn both leaders' choices into what happens this month (one run).
 
     Own steps happen if feasible. A joint step happens only if both leaders agree (one proposes,
     the other proposes it too or accepts it), the proposer can afford to lead and the partner can
-    afford to answer: two-level games need both ratifications (Putnam 1988). At most one joint step a month; ROK's proposal is considered
-    first. A reversal withdraws the leader's most recent reversible step.
+    afford to answer: two-level games need both ratifications (Putnam 1988). At most one joint
+    step a month; ROK's proposal is considered first. A reversal withdraws the leader's most
+    recent reversible step.
 
-    Args:
-        proposal: (R, 2) step index, NONE or REVERSE for (ROK, JPN).
-        accept: (R, 2, K) steps each leader would join if the partner proposes them.
-        feasible: (R, 2, K) steps each leader can afford to take first (with the initiative margin).
-        affordable: (R, 2, K) steps each leader can afford in answer to the partner (floor only).
-        available: (R, 2, K) steps on the table.
-        reversible: (R, 2) from :func:`latest_reversible`.
+    Args (pairs for ROK, JPN; sets of steps as masks):
+        proposal: step index, NONE or REVERSE.
+        accept: steps each leader would join if the partner proposes them.
+        feasible: steps each leader can afford to take first (with the initiative margin).
+        affordable: steps each leader can afford in answer to the partner (floor only).
+        available: steps on the table.
+        reversible: from :func:`latest_reversible`.
 
     Returns:
-        paid: (R, 2, K) steps each leader took (and pays for) this month.
-        executed: (R, K) steps newly taken this month.
-        reversed_by: (R, 2, K) steps each leader withdrew this month.
+        The steps ROK and JPN took (and pay for), then the steps ROK and JPN withdrew.
     """
-    runs = proposal.shape[0]
-    r = np.arange(runs)
-    paid = np.zeros(feasible.shape, dtype=bool)
-    reversed_by = np.zeros(feasible.shape, dtype=bool)
-    joint_done = np.zeros(runs, dtype=bool)
-    for d in (0, 1):
+    paid_rok = paid_jpn = withdrawn_rok = withdrawn_jpn = 0
+    joint_done = False
+    for d in range(2):
         o = 1 - d
-        prop = proposal[:, d]
-        k = np.maximum(prop, 0)
-        valid = (prop >= 0) & available[r, d, k] & feasible[r, d, k]
-        is_joint = S.JOINT[k]
-        own = valid & ~is_joint
-        partner_agrees = (accept[r, o, k] | (proposal[:, o] == prop)) & affordable[r, o, k]
-        joint = valid & is_joint & partner_agrees & available[r, o, k] & ~joint_done
-        paid[r, d, k] |= own | joint
-        paid[r, o, k] |= joint
-        joint_done |= joint
-        rev = (prop == REVERSE) & (reversible[:, d] >= 0)
-        kr = np.maximum(reversible[:, d], 0)
-        reversed_by[r, d, kr] |= rev
-    executed = paid[:, 0, :] | paid[:, 1, :]
-    return paid, executed, reversed_by
+        prop = proposal[d]
+        own = partner = 0
+        if prop >= 0 and has(available[d], prop) and has(feasible[d], prop):
+            if not has(S.JOINT_MASK, prop):
+                own = bit(prop)
+            elif (
+                (has(accept[o], prop) or proposal[o] == prop)
+                and has(affordable[o], prop)
+                and has(available[o], prop)
+                and not joint_done
+            ):
+                own = partner = bit(prop)
+                joint_done = True
+        withdrawn = 0
+        if prop == REVERSE and reversible[d] >= 0:
+            withdrawn = bit(reversible[d])
+        if d == 0:
+            paid_rok, paid_jpn, withdrawn_rok = paid_rok | own, paid_jpn | partner, withdrawn
+        else:
+            paid_jpn, paid_rok, withdrawn_jpn = paid_jpn | own, paid_rok | partner, withdrawn
+    return paid_rok, paid_jpn, withdrawn_rok, withdrawn_jpn
 
 
 # ---------------------------------------------------------------------------- consequences
 
 
-def weighted_step_sum(flags: Arr, weights: Arr) -> Arr:
-    """Sum of per-step weights over flagged steps along the last axis, in ladder order.
-
-    Written as an explicit loop so the summation order never depends on the array's shape.
-    """
-    acc = np.zeros(flags.shape[:-1])
-    for k in range(flags.shape[-1]):
-        acc = acc + flags[..., k] * weights[..., k]
+@rule
+def ladder_sum(steps: int, scale: float, weights: Arr) -> float:
+    """``scale * weights[k]`` summed over the steps in the mask, in ladder order (cost paid,
+    trust gained); the fixed order keeps sums bit-identical in every engine."""
+    acc = 0.0
+    rest, k = steps, 0
+    while rest != 0:
+        if rest & 1:
+            acc = acc + scale * weights[k]
+        rest, k = rest >> 1, k + 1
     return acc
 
 
+@rule
 def approval_after_month(
     approval: Arr,
     baseline: Arr,
@@ -315,12 +393,13 @@ def approval_after_month(
             - p.coercion_approval_cost * pressure_from_china * dependence
             - p.us_backlash_cost * excess
             + noise,
-            0.02,
+            APPROVAL_MIN,
         ),
-        0.98,
+        APPROVAL_MAX,
     )
 
 
+@rule
 def alignment_after_month(
     alignment: Arr,
     us_coercion: Arr | float,
@@ -343,6 +422,7 @@ def alignment_after_month(
     return np.minimum(np.maximum(alignment + step, -1.0), 1.0)
 
 
+@rule
 def us_cooperation_after_month(coop_us: Arr, grade: Arr, trilateral_gain: Arr, p: Any) -> Arr:
     """Each US alliance's cooperation follows the partner's contribution (reward/punish).
 
@@ -355,13 +435,15 @@ def us_cooperation_after_month(coop_us: Arr, grade: Arr, trilateral_gain: Arr, p
 
 
 def step_trust(p: Any) -> Arr:
-    """Trust each step brings, (K,) or (R, K): the ladder's gains times ``trust_gain_scale``.
+    """Trust each step brings, (K,): the ladder's gains times ``trust_gain_scale``.
 
     The ladder's gains are stylised; their overall scale is the pace of trust the record informs.
+    The month sums it with :func:`ladder_sum` (``trust_gain_scale`` times each gain).
     """
     return S.GAIN * np.asarray(p.trust_gain_scale)
 
 
+@rule
 def cooperation_anchor(locked_trust: Arr, p: Any) -> Arr:
     """The level ROK-Japan cooperation decays toward: raised by irreversible steps.
 
@@ -371,6 +453,7 @@ def cooperation_anchor(locked_trust: Arr, p: Any) -> Arr:
     return clip01(p.coop_anchor_base + p.lock_in * locked_trust)
 
 
+@rule
 def rok_jpn_cooperation_after_month(
     coop: Arr, gain: Arr, loss: Arr, anchor: Arr, incentive: Arr, flash_hit: Arr, p: Any
 ) -> Arr:
@@ -389,43 +472,51 @@ def rok_jpn_cooperation_after_month(
     )
 
 
-def trilateral_index(coop: Arr) -> Arr:
-    """Trilateral cooperation index: harmonic mean of the three pairwise levels (R, 1).
+@rule
+def trilateral_index(coop_rok_jpn: Arr, coop_rok_us: Arr, coop_jpn_us: Arr) -> Arr:
+    """Trilateral cooperation index: harmonic mean of the three pairwise levels.
 
     The harmonic mean is held down by the weakest link: ROK-Japan ties are 'the missing link in
     the US network' (EAI commentary).
     """
-    c = np.maximum(coop, 1e-6)
-    return 3.0 / (1.0 / c[:, 0:1] + 1.0 / c[:, 1:2] + 1.0 / c[:, 2:3])
+    return 3.0 / (
+        1.0 / np.maximum(coop_rok_jpn, COOP_EPSILON)
+        + 1.0 / np.maximum(coop_rok_us, COOP_EPSILON)
+        + 1.0 / np.maximum(coop_jpn_us, COOP_EPSILON)
+    )
 
 
+@rule
 def institution_update(
-    index: Arr,
-    above: Arr,
-    below: Arr,
-    inst_month: Arr,
-    collapse_month: Arr,
+    index: float,
+    above: int,
+    below: int,
+    inst_month: int,
+    collapse_month: int,
     month: int,
     p: Any,
-) -> tuple[Arr, Arr, Arr, Arr]:
-    """Institutionalised trilateral cooperation and its later collapse.
+) -> tuple[int, int, int, int]:
+    """Institutionalised trilateral cooperation and its later collapse (one run).
 
     Institutionalised: the index at or above ``institution_threshold`` for ``institution_months``
     consecutive months (Camp David, 18 Aug 2023, is the real instance). Collapsed: after that, the
     index below ``collapse_threshold`` for ``collapse_months`` consecutive months. Months are the
-    month the condition is first met; -1 means never.
+    month the condition is first met; NEVER (-1) means not yet.
     """
-    above = np.where(index >= p.institution_threshold, above + 1, 0)
-    newly = (inst_month < 0) & (above >= p.institution_months)
-    inst_month = np.where(newly, month, inst_month)
-    after = inst_month >= 0
-    below = np.where(after & (index < p.collapse_threshold), below + 1, 0)
-    newly_c = after & (collapse_month < 0) & (below >= p.collapse_months)
-    collapse_month = np.where(newly_c, month, collapse_month)
+    above = above + 1 if index >= p.institution_threshold else 0
+    if inst_month < 0 and above >= p.institution_months:
+        inst_month = month
+    below = below + 1 if inst_month >= 0 and index < p.collapse_threshold else 0
+    if inst_month >= 0 and collapse_month < 0 and below >= p.collapse_months:
+        collapse_month = month
     return above, below, inst_month, collapse_month
 
 
-def japan_replacement(approval_jpn: Arr, low_months: Arr, p: Any) -> tuple[Arr, Arr]:
-    """LDP replaces its leader after ``jpn_replacement_months`` months below the threshold."""
-    low_months = np.where(approval_jpn < p.jpn_replacement_threshold, low_months + 1, 0)
+@rule
+def japan_replacement(approval_jpn: float, low_months: int, p: Any) -> tuple[int, bool]:
+    """LDP replaces its leader after ``jpn_replacement_months`` months below the threshold.
+
+    Returns the months below so far and whether the leader is replaced this month.
+    """
+    low_months = low_months + 1 if approval_jpn < p.jpn_replacement_threshold else 0
     return low_months, low_months >= p.jpn_replacement_months

@@ -68,3 +68,23 @@ OWNED = np.array(
 )
 #: ORDER[k]: position in the ladder (steps are listed in ladder order).
 ORDER = np.arange(N_STEPS)
+
+
+def mask_of(flags: np.ndarray) -> int:
+    """A set of steps as a bit mask (bit k for step k), the form the month works with."""
+    return int(sum(1 << k for k in range(N_STEPS) if flags[k]))
+
+
+def steps_in(mask: int) -> np.ndarray:
+    """The (K,) bool flags of a mask."""
+    return np.array([(int(mask) >> k) & 1 == 1 for k in range(N_STEPS)])
+
+
+#: The same sets as masks.
+ALL_MASK = (1 << N_STEPS) - 1
+REVERSIBLE_MASK = mask_of(REVERSIBLE)
+SMALL_MASK = mask_of(SMALL)
+TRILATERAL_MASK = mask_of(TRILATERAL)
+JOINT_MASK = mask_of(JOINT)
+#: OWNED_MASK[d]: the steps democracy d may take.
+OWNED_MASK = (mask_of(OWNED[0]), mask_of(OWNED[1]))

@@ -1,13 +1,14 @@
-"""Leader strategies: small classes with one ``decide()`` and metadata.
+"""Leader strategies: small classes with metadata and one decision rule each.
 
-A strategy sees a :class:`LeaderView` of one democracy's leader (arrays over runs) and returns a
-:class:`Decision`: the step it proposes (a step index, ``NONE`` or ``REVERSE``) and the joint steps
-it would join if the partner proposes them. Whether a step happens is settled by
-``sim.core.rules.resolve_actions`` (joint steps need both leaders and both must afford them).
+A strategy sees what one democracy's leader sees this month (a :class:`LeaderView`) and returns
+the step it proposes (a step index, ``NONE`` or ``REVERSE``) and the joint steps it would join if
+the partner proposes them. Whether a step happens is settled by ``sim.core.rules.resolve_actions``
+(joint steps need both leaders and both must afford them).
 
 Every strategy decides under its political capital (only feasible steps, Putnam 1988) and, when it
 initiates, under its fears (``motivated``: abandonment outweighs entrapment, Snyder 1984 / Cha
-1999). Strategies are vectorised: the same code decides for one Mesa agent or for a million runs.
+1999). Each decision rule is written once, for one run, as plain Python that numba can compile
+(the month calls :func:`decide`); :meth:`Strategy.decide` applies it to a view over many runs.
 """
 
 from __future__ import annotations
@@ -17,11 +18,107 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+from numba.extending import register_jitable as rule
 
 from sim.core import steps as S
-from sim.core.rules import DID_NOTHING, MOVED, NONE, REVERSE, REVERSED
+from sim.core.rules import DID_NOTHING, MOVED, NONE, REVERSE, REVERSED, has
 
 Arr = npt.NDArray[Any]
+
+#: Strategy ids, the form the month works with (index into ``STRATEGY_NAMES``).
+SMALL_STEPS = 0
+GRAND_BARGAIN = 1
+TIT_FOR_TAT = 2
+STATUS_QUO = 3
+HARDLINE = 4
+#: A player (``alignsim play`` or the app) chooses this month's move instead of the strategy.
+PLAYER = -1
+#: No player choice this month: the strategy decides.
+NO_CHOICE = -3
+
+GB = S.STEP_INDEX["grand_bargain"]
+
+
+@rule
+def first_step(options: int) -> int:
+    """The first option in ladder order, or NONE."""
+    for k in range(S.N_STEPS):
+        if has(options, k):
+            return k
+    return NONE
+
+
+@rule
+def decide_small_steps(month: int, feasible: int, affordable: int, available: int,
+                       motivated: bool, partner_last: int, since_own_step: int,
+                       can_reverse: bool, min_interval: float) -> tuple[int, int]:  # fmt: skip
+    options = available & feasible & S.SMALL_MASK
+    proposal = NONE
+    if motivated and since_own_step >= min_interval:
+        proposal = first_step(options)
+    return proposal, available & affordable & S.SMALL_MASK
+
+
+@rule
+def decide_grand_bargain(month: int, feasible: int, affordable: int, available: int,
+                         motivated: bool, partner_last: int, since_own_step: int,
+                         can_reverse: bool, min_interval: float) -> tuple[int, int]:  # fmt: skip
+    proposal = NONE
+    if has(available, GB) and has(feasible, GB) and motivated:
+        proposal = GB
+    accept = 0
+    if has(available, GB) and has(affordable, GB):
+        accept = 1 << GB
+    return proposal, accept
+
+
+@rule
+def decide_tit_for_tat(month: int, feasible: int, affordable: int, available: int,
+                       motivated: bool, partner_last: int, since_own_step: int,
+                       can_reverse: bool, min_interval: float) -> tuple[int, int]:  # fmt: skip
+    options = available & feasible & S.SMALL_MASK
+    opening = month <= 1
+    proposal = NONE
+    if (partner_last == MOVED or opening) and (motivated or not opening):
+        proposal = first_step(options)
+    if partner_last == REVERSED and can_reverse:
+        proposal = REVERSE
+    accept = 0
+    if partner_last != REVERSED:
+        accept = available & affordable & S.SMALL_MASK
+    return proposal, accept
+
+
+@rule
+def decide_hardline(month: int, feasible: int, affordable: int, available: int,
+                    motivated: bool, partner_last: int, since_own_step: int,
+                    can_reverse: bool, min_interval: float) -> tuple[int, int]:  # fmt: skip
+    return (REVERSE if can_reverse else NONE), 0
+
+
+@rule
+def decide_player(choice: int, affordable: int, available: int) -> tuple[int, int]:
+    """A player's move (a step index, NONE or REVERSE); a player joins any joint step the
+    partner proposes that is on the table and affordable."""
+    return choice, available & affordable
+
+
+@rule
+def decide(strategy: int, month: int, feasible: int, affordable: int, available: int,
+           motivated: bool, partner_last: int, since_own_step: int, can_reverse: bool,
+           min_interval: float) -> tuple[int, int]:  # fmt: skip
+    """The decision of the strategy with id ``strategy``: (proposal, steps it would join)."""
+    args = (month, feasible, affordable, available, motivated, partner_last, since_own_step,
+            can_reverse, min_interval)  # fmt: skip
+    if strategy == SMALL_STEPS:
+        return decide_small_steps(*args)
+    if strategy == GRAND_BARGAIN:
+        return decide_grand_bargain(*args)
+    if strategy == TIT_FOR_TAT:
+        return decide_tit_for_tat(*args)
+    if strategy == HARDLINE:
+        return decide_hardline(*args)
+    return NONE, 0
 
 
 @dataclass(frozen=True)
@@ -45,24 +142,32 @@ class Decision:
     accept: Arr  # (R, K) bool
 
 
-def first_step(options: Arr) -> Arr:
-    """The first option in ladder order, or NONE (R,)."""
-    has = options.any(axis=-1)
-    return np.where(has, np.argmax(options, axis=-1), NONE)
-
-
 class Strategy:
-    """Base class: subclasses set the metadata and implement ``decide``."""
+    """Base class: subclasses set the metadata and the id of their decision rule."""
 
+    id: ClassVar[int] = STATUS_QUO
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
     description: ClassVar[str] = ""
 
-    def decide(self, v: LeaderView) -> Decision:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def decide(self, v: LeaderView) -> Decision:
+        """The decision rule applied to each run of the view."""
+        runs = np.shape(v.feasible)[0]
+        interval = np.broadcast_to(np.asarray(v.min_interval, dtype=float).reshape(-1), (runs,))
+        proposal = np.empty(runs, dtype=np.int64)
+        accept = np.zeros((runs, S.N_STEPS), dtype=bool)
+        for r in range(runs):
+            proposal[r], mask = decide(
+                self.id, int(v.month), S.mask_of(v.feasible[r]), S.mask_of(v.affordable[r]),
+                S.mask_of(v.available[r]), bool(v.motivated[r]), int(v.partner_last[r]),
+                int(v.months_since_own_step[r]), bool(v.can_reverse[r]), float(interval[r]),
+            )  # fmt: skip
+            accept[r] = S.steps_in(mask)
+        return Decision(proposal, accept)
 
 
 class SmallSteps(Strategy):
+    id = SMALL_STEPS
     name = "small_steps"
     label = "Small persistent steps"
     description = (
@@ -71,14 +176,9 @@ class SmallSteps(Strategy):
         "reciprocates; join any affordable small joint step. (EAI commentary, 2022.)"
     )
 
-    def decide(self, v: LeaderView) -> Decision:
-        options = v.available & v.feasible & S.SMALL
-        ready = v.motivated & (v.months_since_own_step >= v.min_interval)
-        proposal = np.where(ready, first_step(options), NONE)
-        return Decision(proposal, v.available & v.affordable & S.SMALL)
-
 
 class GrandBargain(Strategy):
+    id = GRAND_BARGAIN
     name = "grand_bargain"
     label = "Grand bargain"
     description = (
@@ -86,15 +186,9 @@ class GrandBargain(Strategy):
         "motivated and affordable, accept only it, take no small steps."
     )
 
-    def decide(self, v: LeaderView) -> Decision:
-        gb = S.STEP_INDEX["grand_bargain"]
-        proposal = np.where(v.available[:, gb] & v.feasible[:, gb] & v.motivated, gb, NONE)
-        accept = np.zeros_like(v.feasible)
-        accept[:, gb] = v.available[:, gb] & v.affordable[:, gb]
-        return Decision(proposal, accept)
-
 
 class TitForTat(Strategy):
+    id = TIT_FOR_TAT
     name = "tit_for_tat"
     label = "Tit-for-tat reciprocity"
     description = (
@@ -104,27 +198,16 @@ class TitForTat(Strategy):
         "reciprocity)."
     )
 
-    def decide(self, v: LeaderView) -> Decision:
-        options = v.available & v.feasible & S.SMALL
-        opening = v.month <= 1
-        reciprocate = (v.partner_last == MOVED) | opening
-        step = np.where(reciprocate & (v.motivated | (not opening)), first_step(options), NONE)
-        retaliate = (v.partner_last == REVERSED) & v.can_reverse
-        proposal = np.where(retaliate, REVERSE, step)
-        answer = v.available & v.affordable & S.SMALL
-        return Decision(proposal, answer & (v.partner_last != REVERSED)[:, None])
-
 
 class StatusQuo(Strategy):
+    id = STATUS_QUO
     name = "status_quo"
     label = "Status quo"
     description = "Stand still: propose nothing, join nothing, reverse nothing."
 
-    def decide(self, v: LeaderView) -> Decision:
-        return Decision(np.full(v.feasible.shape[0], NONE), np.zeros_like(v.feasible))
-
 
 class Hardline(Strategy):
+    id = HARDLINE
     name = "hardline"
     label = "Hardline (reverses steps)"
     description = (
@@ -132,16 +215,13 @@ class Hardline(Strategy):
         "month, most recent first, and joins nothing (as the 2015 agreement was undone in 2018)."
     )
 
-    def decide(self, v: LeaderView) -> Decision:
-        proposal = np.where(v.can_reverse, REVERSE, NONE)
-        return Decision(proposal, np.zeros_like(v.feasible))
-
 
 STRATEGIES: dict[str, Strategy] = {
     s.name: s for s in (SmallSteps(), GrandBargain(), TitForTat(), StatusQuo(), Hardline())
 }
 STRATEGY_NAMES: tuple[str, ...] = tuple(STRATEGIES)
-STRATEGY_ID: dict[str, int] = {n: i for i, n in enumerate(STRATEGY_NAMES)}
+STRATEGY_ID: dict[str, int] = {n: s.id for n, s in STRATEGIES.items()}
+assert all(STRATEGY_NAMES[i] == n for n, i in STRATEGY_ID.items()), "ids index STRATEGY_NAMES"
 
 __all__ = [
     "DID_NOTHING",

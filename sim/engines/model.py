@@ -1,9 +1,9 @@
-"""The Mesa model: builds the four state agents and steps them synchronously each month.
+"""The Mesa model: one run, stepped month by month, with four agents that carry their state.
 
-The model wires things; the rules (``sim.core.rules``) decide. Each month follows the same sequence as
-the array engine (``sim.engines.batch.step_month``), so both give identical trajectories for the same
-(scenario, root seed, replication): news, decisions from the same perceived state, resolution of
-joint steps, consequences, institutions, turnover, data collection.
+The model wires things; the month (``sim.core.month``) decides. Each ``step`` runs that one
+month, the same compiled function the batch engine runs over many runs, on this run's state;
+the agents' attributes are views of that state, and the model adds what a single inspectable run
+needs: a DataCollector, a log of steps and events, and a player's moves.
 
 Usage::
 
@@ -11,6 +11,10 @@ Usage::
     m = AlignmentModel(scenario, rng=1)      # scenario: sim.core.params.Scenario
     m.run()                                  # or m.step() month by month
     df = m.datacollector.get_model_vars_dataframe()
+
+or with Mesa's scenarios (parameters as in scenario files, checked against their declarations)::
+
+    m = AlignmentModel(scenario=AlignmentScenario(rng=1, us_coercion=0.8, months=24))
 """
 
 from __future__ import annotations
@@ -21,20 +25,49 @@ from typing import Any
 import mesa
 import numpy as np
 import numpy.typing as npt
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
+from sim.core import month as M
+from sim.core import outputs as O
 from sim.core import rng as RNG
 from sim.core import rules as R
 from sim.core import steps as S
-from sim.core.params import PARAM_FIELDS, Scenario, month_label
-from sim.core.strategies import STRATEGY_NAMES
+from sim.core.params import (
+    PARAM_FIELDS,
+    ParameterError,
+    Scenario,
+    check_months,
+    checked_params,
+    month_label,
+)
+from sim.core.strategies import NO_CHOICE, STRATEGY_NAMES
 from sim.engines.agents import DemocracyAgent, PatronAgent
-from sim.engines.batch import MONTHLY_VARS, RunParams, draw_month, owned_steps, schedule_at
+from sim.engines.batch import kernels
 
 Arr = npt.NDArray[Any]
 
+#: Keys of an :class:`AlignmentScenario` that are not model parameters.
+RUN_KEYS = ("months", "replication", "rok_strategy", "jpn_strategy")
+
+
+class AlignmentScenario(MesaScenario):  # type: ignore[misc]
+    """A Mesa scenario for this model: every declared parameter with its default, plus the
+    horizon, the replication and the leaders' strategies (``None`` keeps the scenario's)."""
+
+    months: int = 60
+    replication: int = 0
+    rok_strategy: str | None = None
+    jpn_strategy: str | None = None
+
+
+for _name in PARAM_FIELDS:  # the declarations generate the scenario's parameters
+    AlignmentScenario.__annotations__[_name] = float
+    setattr(AlignmentScenario, _name, PARAM_FIELDS[_name].default)
+AlignmentScenario.__init_subclass__()
+
 
 class AlignmentModel(mesa.Model):
-    """Alignment pressure on the ROK-Japan-US triangle under US-China rivalry.
+    """Alignment pressure on the ROK-Japan-US triangle under US-China rivalry (one run).
 
     Args:
         spec: the resolved scenario (default: built-in defaults, the August 2022 baseline values).
@@ -42,7 +75,12 @@ class AlignmentModel(mesa.Model):
         replication: replication index (keys this run's random numbers with the root seed).
         months: horizon (default: the scenario's); ``running`` turns False at the horizon.
         rok_strategy, jpn_strategy: override the leaders' strategies.
+        scenario: a Mesa :class:`AlignmentScenario` (its parameters override ``spec``'s).
+        compiled: False steps the plain-Python reference month (slow; for checks).
         **params: override any numeric parameter by name (e.g. ``us_coercion=0.8``).
+
+    Raises:
+        ParameterError: a parameter, month count or strategy outside its declaration.
     """
 
     def __init__(
@@ -53,66 +91,70 @@ class AlignmentModel(mesa.Model):
         months: int | None = None,
         rok_strategy: str | None = None,
         jpn_strategy: str | None = None,
+        scenario: AlignmentScenario | None = None,
+        compiled: bool = True,
         **params: Any,
     ) -> None:
-        seed = 0 if rng is None else int(rng)
-        super().__init__(rng=seed)
+        if scenario is not None:
+            given = {k: v for k, v in scenario.to_dict().items()
+                     if k not in ("model", "_scenario_id", "rng")}  # fmt: skip
+            params = {**{k: v for k, v in given.items() if k in PARAM_FIELDS}, **params}
+            months = given.get("months") if months is None else months
+            replication = int(given.get("replication", replication))
+            rok_strategy = rok_strategy or given.get("rok_strategy")
+            jpn_strategy = jpn_strategy or given.get("jpn_strategy")
+            if rng is None:
+                rng = scenario.rng
+        seed = _seed(rng)
+        if scenario is not None and scenario.rng is None:
+            scenario.rng = seed
+        super().__init__(rng=seed, scenario=scenario)
         spec = spec if spec is not None else Scenario()
-        unknown = [k for k in params if k not in PARAM_FIELDS]
-        if unknown:
-            raise TypeError(f"unknown parameter(s): {', '.join(unknown)}")
-        if params:
-            spec = spec.with_params(**params)
+        spec = dataclasses.replace(spec, params=checked_params(spec.params, **params))
         roles = {}
         for role, name in (("ROK", rok_strategy), ("JPN", jpn_strategy)):
             if name is not None:
                 if name not in STRATEGY_NAMES:
-                    raise ValueError(
-                        f"unknown strategy {name!r}; choose from {', '.join(STRATEGY_NAMES)}"
+                    raise ParameterError(
+                        f"{role.lower()}_strategy", f"one of {', '.join(STRATEGY_NAMES)}", name
                     )
                 roles[role] = name
         if roles:
             spec = spec.with_strategies(**roles)
         if months is not None:
-            spec = dataclasses.replace(spec, months=int(months))
+            spec = dataclasses.replace(spec, months=check_months(months))
         self.spec = spec
         self.root_seed = seed
         self.replication = int(replication)
-        self.run_params = RunParams(spec.params, 1)
-        self._keys = RNG.run_keys(seed, [self.replication])
+        if self.replication < 0:
+            raise ParameterError("replication", "a whole number >= 0", replication)
+        self.run_params = M.param_records(spec.params)[0]
+        self.world = M.world_of(spec)
+        self.state = M.new_state(1)
+        self.trace = M.new_trace(1)
+        self._kernels = kernels(compiled)
+        self._keys = RNG.run_keys(seed, [self.replication])[:, 0]
+        self._params = M.param_records(spec.params)
+        self._world = (self.world.inputs, self.world.events, self.world.strategies,
+                       self.world.successors, self.world.owned)  # fmt: skip
+        self._choices = np.full((1, 2), NO_CHOICE, dtype=np.int64)
+        self._us_override = np.full(1, np.nan)
+        self._record = np.empty((1, len(O.MONTHLY_VARS)))
+        self._record_month = -1
+        with np.errstate(over="ignore"):
+            self._kernels.start_runs(self._params, self._world, self.state.arrays(), self._trace())
         self.month = 0
-        self.owned = owned_steps(spec)
         #: a player's pending move per state for the next step (see :meth:`set_choice`)
         self.human_choice: dict[str, str] = {}
-        self._us_override: float | None = None
-        p = self.run_params
+        self.steps_log: list[dict[str, Any]] = []
+        self.event_log: list[dict[str, Any]] = []
 
         self.us = PatronAgent(self, "US", 1.0)
         self.china = PatronAgent(self, "CHN", -1.0)
-        self.rok = DemocracyAgent(self, "ROK", 0, spec.strategy("ROK"))
-        self.jpn = DemocracyAgent(self, "JPN", 1, spec.strategy("JPN"))
+        self.rok = DemocracyAgent(self, "ROK", 0)
+        self.jpn = DemocracyAgent(self, "JPN", 1)
         self.democracies = [self.rok, self.jpn]
-        self.coop = np.array([p.coop_rok_jpn0, p.coop_rok_us0, p.coop_jpn_us0], dtype=float)
-        self.taken = np.zeros((1, S.N_STEPS), dtype=bool)
-        self.taken_month = np.zeros((1, S.N_STEPS), dtype=np.int64)
-        self.first_taken_month = np.full(S.N_STEPS, -1)
-        self.first_taken_by = np.full(S.N_STEPS, -1)
-        self._above = np.zeros((1, 1), dtype=np.int64)
-        self._below = np.zeros((1, 1), dtype=np.int64)
-        self.inst_month = -1
-        self.collapse_month = -1
-        self.jpn_low_months = 0
-        self.launches = 0.0
-        self.steps_log: list[dict[str, Any]] = []
-        self.event_log: list[dict[str, Any]] = []
-        self._acts = np.zeros(4)
-        self.tri_max = self.trilateral
-        self._record_cache: tuple[int, Arr] = (-1, np.zeros(0))
-        self.us.perceive(
-            schedule_at(spec, p, "us_coercion", 0), schedule_at(spec, p, "us_commitment", 0)
-        )
-        self.china.perceive(schedule_at(spec, p, "china_coercion", 0), 0.0)
-        reporters: dict[str, Any] = {name: _reporter(name) for name in MONTHLY_VARS}
+        reporters: dict[str, Any] = {name: _reporter(name) for name in O.MONTHLY_VARS}
         reporters["month"] = "month"
         reporters["date"] = lambda m: month_label(m.spec.start, m.month)
         self.datacollector = mesa.DataCollector(
@@ -133,10 +175,50 @@ class AlignmentModel(mesa.Model):
         )
         self.datacollector.collect(self)
 
+    def _trace(self) -> tuple[Arr, Arr]:
+        return self.trace.floats, self.trace.ints
+
     # ------------------------------------------------------------------------------ read-outs
     @property
+    def coop(self) -> Arr:
+        """Cooperation (ROK-Japan, ROK-US, Japan-US), a copy."""
+        return self.state.floats[0, M.COOP : M.COOP + 3].copy()
+
+    @property
     def trilateral(self) -> float:
-        return float(R.trilateral_index(self.coop.reshape(1, 3))[0, 0])
+        c = self.state.floats[0, M.COOP : M.COOP + 3]
+        return float(R.trilateral_index(c[0], c[1], c[2]))
+
+    @property
+    def tri_max(self) -> float:
+        return float(self.state.floats[0, M.TRI_MAX])
+
+    @property
+    def taken(self) -> Arr:
+        """(K,) the steps in force."""
+        return S.steps_in(int(self.state.ints[0, M.TAKEN]))
+
+    @property
+    def first_taken_month(self) -> Arr:
+        """(K,) month each step was first taken, -1 if never."""
+        return self.state.first_month[0]
+
+    @property
+    def first_taken_by(self) -> Arr:
+        """(K,) who first took each step: 0 ROK, 1 JPN, 2 jointly, -1 never."""
+        return self.state.first_by[0]
+
+    @property
+    def inst_month(self) -> int:
+        return int(self.state.ints[0, M.INST_MONTH])
+
+    @property
+    def collapse_month(self) -> int:
+        return int(self.state.ints[0, M.COLLAPSE_MONTH])
+
+    @property
+    def launches(self) -> float:
+        return float(self.trace.floats[0, M.LAUNCHES])
 
     @property
     def date(self) -> str:
@@ -148,161 +230,74 @@ class AlignmentModel(mesa.Model):
 
     # ------------------------------------------------------------------------------ one month
     def step(self) -> None:
-        """Advance one month (synchronous update)."""
+        """Advance one month: the month of ``sim.core.month`` on this run's state."""
         if self.month >= self.spec.months:
             self.running = False
             return
         month = self.month + 1
-        spec, p = self.spec, self.run_params
-        draws = draw_month(self._keys, month, p)
-        rok, jpn, us, china = self.rok, self.jpn, self.us, self.china
-        us_now = schedule_at(spec, p, "us_coercion", month)
-        if self._us_override is not None:
-            us_now, self._us_override = self._us_override, None
-        us.perceive(us_now, schedule_at(spec, p, "us_commitment", month))
-        china.perceive(schedule_at(spec, p, "china_coercion", month), 0.0)
-        us_c, commit = float(us.coercion), float(us.commitment)
-        launches = draws.launches
-        flash = draws.flash.copy()
+        strategies_before = [a.strategy for a in self.democracies]
+        inst_before, collapse_before = self.inst_month, self.collapse_month
+        for d, actor in enumerate(("ROK", "JPN")):
+            move = self.human_choice.pop(actor, None)
+            self._choices[0, d] = NO_CHOICE if move is None else _move_index(move)
+        with np.errstate(over="ignore"):
+            self._kernels.step_runs(month, self._params, self._keys, self._world,
+                                    self.state.arrays(), self._trace(), self._choices,
+                                    self._us_override)  # fmt: skip
+        self._choices[:] = NO_CHOICE
+        self._us_override[:] = np.nan
+        self._log_month(month, strategies_before, inst_before, collapse_before)
+        self.month = month
+        self.datacollector.collect(self)
+        if self.month >= self.spec.months:
+            self.running = False
 
-        # 1. scheduled events, then the month's news
-        for ev in spec.events:
+    def _log_month(
+        self, month: int, strategies: list[str], inst_before: int, collapse_before: int
+    ) -> None:
+        """The month's events and steps, in the order they happened, from the month's trace."""
+        ti = self.trace.ints[0]
+        strategy = list(strategies)
+        for ev in self.spec.events:
             if ev.month != month:
                 continue
-            agent = rok if ev.actor == "ROK" else jpn
-            if ev.kind == "approval_shock":
-                agent.approval = float(
-                    min(max(agent.approval + float(ev.value or 0.0), 0.02), 0.98)
-                )
-            elif ev.kind == "leader_change":
-                approval = p.honeymoon_approval if ev.value is None else float(ev.value)
-                agent.change_leader(ev.strategy, float(approval), ev.label or "scheduled")
-                continue
-            elif ev.kind == "flashpoint":
-                agent.grievance = float(
-                    R.clip01(_a(agent.grievance + float(ev.value or 0.0)))[0, 0]
-                )
-            elif ev.kind == "provocation":
-                launches = launches + float(ev.value or 0.0)
-            elif ev.kind == "coercion_episode":
-                china.start_episode(float(ev.value or 0.0), int(ev.duration or 1))
-            self.log_event(ev.kind, ev.actor or "-", ev.label or ev.kind.replace("_", " "))
-        boost = china.china_episode_boost(bool(draws.episode_start[0, 0]))
+            d = 0 if ev.actor == "ROK" else 1
+            if ev.kind == "leader_change":
+                strategy[d] = ev.strategy or strategy[d]
+                why = ev.label or "scheduled"
+                self.log_event("leader_change", ev.actor,
+                               f"{ev.actor}: new leader ({why}); strategy {strategy[d]}")  # fmt: skip
+            else:
+                self.log_event(ev.kind, ev.actor or "-", ev.label or ev.kind.replace("_", " "))
+        if ti[M.EPISODE_STARTED]:
+            size = self.state.floats[0, M.EPISODE_SIZE]
+            self.log_event("coercion_episode", "CHN", f"Chinese coercion episode (+{size:.2f})")
         for d, agent in enumerate(self.democracies):
-            if flash[0, d] > 0:
+            if ti[M.FLASHPOINTS] >> d & 1:
                 self.log_event("flashpoint", agent.name, f"History flashpoint in {agent.name}")
-            agent.perceive(launches, flash[:, d : d + 1])
-        for agent in self.democracies:
-            agent.china_pressure = float(china.pressure_on(agent, boost, float(self.coop[0]))[0, 0])
-
-        # 2. decisions from the same perceived state
-        incentive = R.cooperation_incentive(
-            _a(rok.threat),
-            _a(jpn.threat),
-            _a(rok.abandonment),
-            _a(jpn.abandonment),
-            commit,
-            us_c,
-            p,
-        )
-        decisions = [
-            a.decide(
-                month,
-                incentive,
-                us_c,
-                self.democracies[1 - a.index].last_action,
-                self.democracies[1 - a.index].last_own_step,
-            )
-            for a in self.democracies
-        ]
-        proposal = np.array([[dec.proposal[0] for dec in decisions]])
-        accept = np.stack([dec.accept for dec in decisions], axis=1)
-        feasible = np.concatenate([a._feasible for a in self.democracies], axis=1)
-        affordable = np.concatenate([a._affordable for a in self.democracies], axis=1)
-        available = np.concatenate([a._available for a in self.democracies], axis=1)
-        reversible = np.concatenate([a._reversible for a in self.democracies], axis=1)
-
-        # 3. resolution
-        paid, executed, reversed_by = R.resolve_actions(
-            proposal, accept, feasible, affordable, available, reversible
-        )
-        reversed_any = reversed_by[:, 0] | reversed_by[:, 1]
-
-        # 4. consequences
-        moved = paid.any(axis=-1)
-        last_own = np.array(
-            [[month if moved[0, d] else a.last_own_step for d, a in enumerate(self.democracies)]]
-        )
-        recent = (month - last_own) <= 1
-        reciprocated = ((moved[:, 0:1] | moved[:, 1:2]) & recent[:, 0:1] & recent[:, 1:2]).astype(
-            float
-        )
-        trust = R.step_trust(p)
-        gain = R.weighted_step_sum(executed, trust)[:, None]
-        loss = p.reversal_trust_penalty * R.weighted_step_sum(reversed_any, trust)[:, None]
-        tri_gain = R.weighted_step_sum(executed, trust * S.TRILATERAL)[:, None]
-        for d, a in enumerate(self.democracies):
-            a.act(
-                month,
-                paid[:, d : d + 1],
-                reversed_by[:, d : d + 1],
-                reciprocated,
-                launches,
-                draws.noise[:, d : d + 1],
-                us_c,
-                commit,
-                gain,
-            )
-        taken = (self.taken | executed) & ~reversed_any
-        locked = R.weighted_step_sum(taken, trust * ~S.REVERSIBLE)[:, None]
-        anchor = R.cooperation_anchor(locked, p)
-        griev = np.array([[rok.grievance, jpn.grievance]])
-        flash_hit = R.weighted_step_sum(flash * griev, np.ones(2))[:, None]
-        coop_rj = R.rok_jpn_cooperation_after_month(
-            _a(self.coop[0]), gain, loss, anchor, incentive, flash_hit, p
-        )
-        coop_us = us.reward(self.democracies, self.coop[None, 1:3], float(self.coop[0]), tri_gain)
-        self._log_steps(month, paid, reversed_by)
-        self.taken = taken
-        self.taken_month = np.where(executed, month, self.taken_month)
-        first = executed[0] & (self.first_taken_month < 0)
-        by = np.where(paid[0, 0] & paid[0, 1], 2, np.where(paid[0, 0], 0, 1))
-        self.first_taken_month = np.where(first, month, self.first_taken_month)
-        self.first_taken_by = np.where(first, by, self.first_taken_by)
-        for agent in (*self.democracies, us, china):
-            agent.commit()
-        china.end_month()
-        self.coop = np.concatenate([coop_rj, coop_us], axis=1)[0]
-        tri = R.trilateral_index(self.coop.reshape(1, 3))
-        self._above, self._below, inst, coll = R.institution_update(
-            tri, self._above, self._below, _a(self.inst_month), _a(self.collapse_month), month, p
-        )
-        if self.inst_month < 0 <= inst[0, 0]:
+        if inst_before < 0 <= self.inst_month:
             self.log_event("institutionalised", "-", "Institutionalised trilateral cooperation")
-        if self.collapse_month < 0 <= coll[0, 0]:
+        if collapse_before < 0 <= self.collapse_month:
             self.log_event("collapse", "-", "Trilateral cooperation collapsed")
-        self.inst_month, self.collapse_month = int(inst[0, 0]), int(coll[0, 0])
+        for d, why in ((0, "term ended"), (1, "LDP replaced the leader")):
+            if ti[M.TURNOVER + d]:
+                agent = self.democracies[d]
+                self.log_event("leader_change", agent.name,
+                               f"{agent.name}: new leader ({why}); strategy {agent.strategy}")  # fmt: skip
+        paid, withdrawn = ti[M.PAID : M.PAID + 2], ti[M.WITHDRAWN : M.WITHDRAWN + 2]
+        for k, step in enumerate(S.LADDER):
+            by = [bool(paid[d] >> k & 1) for d in (0, 1)]
+            if by[0] or by[1]:
+                who = "both" if by[0] and by[1] else ("ROK" if by[0] else "JPN")
+                self._log_step(month, who, step, "take")
+            for d, name in ((0, "ROK"), (1, "JPN")):
+                if withdrawn[d] >> k & 1:
+                    self._log_step(month, name, step, "reverse")
 
-        # leader turnover
-        low, replace = R.japan_replacement(_a(jpn.approval), _a(self.jpn_low_months), p)
-        if month == p.rok_term_end_month:
-            rok.change_leader(spec.strategy("ROK_successor"), p.honeymoon_approval, "term ended")
-        if bool(replace[0, 0]):
-            jpn.change_leader(
-                spec.strategy("JPN_successor"), p.honeymoon_approval, "LDP replaced the leader"
-            )
-            low = low * 0
-        self.jpn_low_months = int(low[0, 0])
-
-        self._acts = np.concatenate([paid.sum(axis=-1), reversed_by.sum(axis=-1)], axis=1)[
-            0
-        ].astype(float)
-        self.launches = float(launches[0, 0])
-        self.month = month
-        self.tri_max = max(self.tri_max, self.trilateral)
-        self.datacollector.collect(self)
-        if self.month >= spec.months:
-            self.running = False
+    def _log_step(self, month: int, actor: str, step: S.Step, action: str) -> None:
+        self.steps_log.append({"month": month, "date": month_label(self.spec.start, month),
+                               "actor": actor, "step": step.name, "label": step.label,
+                               "action": action})  # fmt: skip
 
     # ------------------------------------------------------------------------------ play mode
     def set_choice(self, actor: str, move: str) -> None:
@@ -310,15 +305,14 @@ class AlignmentModel(mesa.Model):
         "reverse" or "none". The state's strategy is bypassed for that month only."""
         if actor not in ("ROK", "JPN"):
             raise ValueError(f"a player can move ROK or JPN, not {actor!r}")
-        if move not in ("none", "reverse") and move not in S.STEP_INDEX:
-            raise ValueError(f"unknown move {move!r}")
+        _move_index(move)
         self.human_choice[actor] = move
 
     def set_us_pressure(self, value: float) -> None:
         """A player playing the US sets next month's US pressure (0..1)."""
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"US pressure must be in [0, 1], got {value}")
-        self._us_override = float(value)
+        self._us_override[0] = float(value)
 
     def move_options(self, actor: str) -> list[dict[str, Any]]:
         """Moves open to ``actor`` now, with the expected domestic approval cost of each.
@@ -327,24 +321,27 @@ class AlignmentModel(mesa.Model):
         shocks) can still change them.
         """
         agent = self.rok if actor == "ROK" else self.jpn
-        p = self.run_params
-        us_next = schedule_at(self.spec, p, "us_coercion", self.month + 1)
-        us_c = self._us_override if self._us_override is not None else us_next
-        cost = R.step_cost(_a(agent.grievance), us_c, p)[0, 0]
         partner = self.jpn if actor == "ROK" else self.rok
-        margin = R.initiative_margin(_a(self.month + 1 - partner.last_own_step), p)
-        feasible = R.feasible_steps(
-            _a(agent.approval), np.array([agent.approval_floor]), cost[None, None], margin
-        )[0, 0]
-        available = R.available_steps(self.taken, _a(self.coop[0]), agent.owned)[0, 0]
+        p = self.run_params
+        upcoming = min(self.month + 1, self.world.months)
+        us_c = float(self._us_override[0])
+        if np.isnan(us_c):
+            us_c = M.scheduled_input(self.world.inputs, upcoming, 0, p.us_coercion)
+        scale = R.step_cost_scale(agent.grievance, us_c, p)
+        margin = R.initiative_margin(self.month + 1 - partner.last_own_step, p)
+        taken = int(self.state.ints[0, M.TAKEN])
+        available = R.available_steps(taken, self.coop[0], agent.owned)
+        feasible = R.affordable_steps(
+            agent.approval, agent.approval_floor, scale, margin, available
+        )
         opts: list[dict[str, Any]] = [
             {"move": "none", "label": "No step this month", "cost": 0.0, "feasible": True}
         ]
         for k, step in enumerate(S.LADDER):
-            if available[k]:
-                opts.append({"move": step.name, "label": step.label, "cost": float(cost[k]),
-                             "feasible": bool(feasible[k]), "joint": step.owner == "joint"})  # fmt: skip
-        rev = R.latest_reversible(self.taken, self.taken_month, agent.owned)[0, 0]
+            if R.has(available, k):
+                opts.append({"move": step.name, "label": step.label, "cost": float(scale * S.COST[k]),
+                             "feasible": bool(R.has(feasible, k)), "joint": step.owner == "joint"})  # fmt: skip
+        rev = R.latest_reversible(taken, self.state.taken_month[0], agent.owned)
         if rev >= 0:
             opts.append(
                 {
@@ -361,68 +358,44 @@ class AlignmentModel(mesa.Model):
         while self.running:
             self.step()
 
-    def _log_steps(self, month: int, paid: Arr, reversed_by: Arr) -> None:
-        for k, step in enumerate(S.LADDER):
-            if paid[0, 0, k] or paid[0, 1, k]:
-                who = (
-                    "both"
-                    if paid[0, 0, k] and paid[0, 1, k]
-                    else ("ROK" if paid[0, 0, k] else "JPN")
-                )
-                self.steps_log.append({"month": month, "date": month_label(self.spec.start, month),
-                                       "actor": who, "step": step.name, "label": step.label, "action": "take"})  # fmt: skip
-            for d, name in ((0, "ROK"), (1, "JPN")):
-                if reversed_by[0, d, k]:
-                    self.steps_log.append({"month": month, "date": month_label(self.spec.start, month),
-                                           "actor": name, "step": step.name, "label": step.label, "action": "reverse"})  # fmt: skip
-
     # ------------------------------------------------------------------------------ outputs
     def record(self) -> Arr:
-        """This month's values of MONTHLY_VARS, in order (as the array engine records them)."""
-        if self._record_cache[0] != self.month:
-            self._record_cache = (self.month, self._record())
-        return self._record_cache[1]
-
-    def _record(self) -> Arr:
-        rok, jpn = self.rok, self.jpn
-        return np.array(
-            [
-                rok.alignment, jpn.alignment, rok.approval, jpn.approval,
-                rok.abandonment, jpn.abandonment, rok.entrapment, jpn.entrapment,
-                rok.grievance, jpn.grievance, rok.threat, jpn.threat,
-                rok.china_pressure, jpn.china_pressure,
-                self.coop[0], self.coop[1], self.coop[2], self.trilateral,
-                self.us.coercion, self.china.coercion, self.us.commitment, self.launches,
-                *self._acts, rok.leader, jpn.leader,
-                float(self.inst_month >= 0), float(self.collapse_month >= 0),
-            ],
-            dtype=float,
-        )  # fmt: skip
+        """This month's values of MONTHLY_VARS, in order (as the batch engine records them)."""
+        if self._record_month != self.month:
+            self._kernels.write_record(
+                self.state.arrays(), self._trace(), O.RECORD_SOURCES, self._record
+            )
+            self._record_month = self.month
+        return self._record[0].copy()
 
     def summary(self) -> dict[str, Any]:
-        """Per-run outcome summary, the same fields as ``sim.engines.batch.summarise``."""
-        from sim.engines.batch import FinalState, summarise
-
-        rok, jpn = self.rok, self.jpn
-        s = FinalState(
-            coop=self.coop.reshape(1, 3),
-            approval=np.array([[rok.approval, jpn.approval]]),
-            alignment=np.array([[rok.alignment, jpn.alignment]]),
-            leader=np.array([[rok.leader, jpn.leader]]),
-            first_taken_month=self.first_taken_month.reshape(1, -1),
-            inst_month=np.array([[self.inst_month]]),
-            collapse_month=np.array([[self.collapse_month]]),
-            n_steps=np.array([[rok.n_steps, jpn.n_steps]]),
-            n_reversals=np.array([[rok.n_reversals, jpn.n_reversals]]),
-        )
-        out = summarise(s, np.array([self.tri_max]))
-        return {k: v[0].item() for k, v in out.items()}
+        """Per-run outcome summary, the same fields as ``sim.core.outputs.summarise``."""
+        return {k: v[0].item() for k, v in O.summarise(self.state).items()}
 
 
-def _a(x: float) -> Arr:
-    return np.array([[x]], dtype=float)
+def _seed(rng: Any) -> int:
+    """The root seed: a whole number in [0, 2**64) (Python or numpy integer, or an integral
+    float); None means 0."""
+    if rng is None:
+        return 0
+    value = rng.item() if isinstance(rng, (np.ndarray, np.generic)) else rng
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise ParameterError("rng", "a whole-number root seed in [0, 2**64)", rng)
+    return value
+
+
+def _move_index(move: str) -> int:
+    if move == "none":
+        return R.NONE
+    if move == "reverse":
+        return R.REVERSE
+    if move not in S.STEP_INDEX:
+        raise ValueError(f"unknown move {move!r}")
+    return S.STEP_INDEX[move]
 
 
 def _reporter(name: str) -> Any:
-    i = MONTHLY_VARS.index(name)
+    i = O.MONTHLY_VARS.index(name)
     return lambda m: float(m.record()[i])

@@ -1,0 +1,94 @@
+"""Shared test helpers: hypothesis generators of valid scenarios, used across the suite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from sim.core.params import (
+    CONSTRAINTS,
+    EVENT_KINDS,
+    SCHEDULABLE,
+    Event,
+    Params,
+    Scenario,
+    param_table,
+)
+from sim.core.steps import STEP_NAMES
+from sim.core.strategies import STRATEGY_NAMES
+
+ROLES = ("ROK", "JPN", "ROK_successor", "JPN_successor")
+seeds = st.integers(0, 2**63 - 1)
+replications = st.integers(0, 10_000)
+
+
+def param_value(info: dict[str, Any]) -> st.SearchStrategy[float]:
+    """The default or any value in the declared range (whole numbers for integer parameters)."""
+    lo, hi = info["lo"], info["hi"]
+    if info["name"] == "rok_term_end_month":
+        hi = 40  # so the term often ends inside the horizon
+    if info["integer"]:
+        drawn: st.SearchStrategy[float] = st.integers(int(lo), int(hi)).map(float)
+    else:
+        drawn = st.floats(lo, hi, allow_nan=False)
+    return st.one_of(st.just(float(info["default"])), drawn)
+
+
+@st.composite
+def params_in_range(draw: st.DrawFn) -> Params:
+    """Any parameter values in their declared ranges that meet the declared constraints."""
+    values = {info["name"]: draw(param_value(info)) for info in param_table()}
+    for lower, upper, _ in CONSTRAINTS:
+        if not values[lower] < values[upper]:
+            values[lower], values[upper] = sorted((values[lower], values[upper]))
+            if values[lower] == values[upper]:
+                values[lower] = values[upper] * 0.5
+    return Params(**values)
+
+
+@st.composite
+def events(draw: st.DrawFn, months: int) -> Event:
+    """A scheduled event of any kind in months 1..months."""
+    kind = draw(st.sampled_from(sorted(EVENT_KINDS)))
+    month = draw(st.integers(1, months))
+    actor = draw(st.sampled_from(("ROK", "JPN")))
+    if kind == "leader_change":
+        return Event(
+            month,
+            kind,
+            actor,
+            value=draw(st.one_of(st.none(), st.floats(0.0, 1.0))),
+            strategy=draw(st.sampled_from(("", *STRATEGY_NAMES))),
+        )
+    if kind == "approval_shock":
+        return Event(month, kind, actor, value=draw(st.floats(-0.5, 0.5)))
+    if kind == "flashpoint":
+        return Event(month, kind, actor, value=draw(st.floats(0.0, 0.5)))
+    if kind == "provocation":
+        return Event(month, kind, "", value=float(draw(st.integers(0, 10))))
+    return Event(month, kind, "", value=draw(st.floats(0.0, 1.0)), duration=draw(st.integers(1, 6)))
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, max_months: int = 36) -> Scenario:
+    """Scenarios that exercise every strategy (hardline included, for successors and for
+    leaders changed by a scheduled event), time-varying schedules, scheduled events of every
+    kind, disabled steps and parameter values anywhere in their declared ranges."""
+    months = draw(st.integers(1, max_months))
+    schedules = []
+    for key in SCHEDULABLE:
+        if draw(st.booleans()):
+            m = draw(st.integers(1, months))
+            a, b = draw(st.floats(0.0, 1.0)), draw(st.floats(0.0, 1.0))
+            schedules.append((key, ((0, a), (m, b))))
+    evs = draw(st.lists(events(months), max_size=6))
+    return Scenario(
+        name="generated",
+        params=draw(params_in_range()),
+        strategies=tuple((role, draw(st.sampled_from(STRATEGY_NAMES))) for role in ROLES),
+        schedules=tuple(schedules),
+        events=tuple(sorted(evs, key=lambda e: e.month)),
+        disabled_steps=tuple(draw(st.lists(st.sampled_from(STEP_NAMES), unique=True, max_size=4))),
+        months=months,
+    )
