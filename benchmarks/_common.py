@@ -13,7 +13,7 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def save(name: str, data: dict[str, Any]) -> Path:
-    from sim.experiments.experiment import code_version
+    from sim.experiments.provenance import code_version
 
     RESULTS.mkdir(exist_ok=True)
     out = {

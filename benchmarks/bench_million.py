@@ -23,7 +23,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--chunk-size", type=int, default=20_000)
     args = ap.parse_args()
-    from sim.experiments.experiment import run_experiment
+    from sim.experiments.driver import run_experiment
     from sim.experiments.store import read_manifest
 
     load = load_avg()

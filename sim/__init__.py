@@ -2,7 +2,7 @@
 
 Lazy exports (``import sim`` stays light): ``sim.load(STORE)`` reads a result store into pandas
 (see ``sim.experiments.store.load``); ``sim.run_one(params, seed)`` runs the model once as a plain function
-(see ``sim.experiments.experiment.run_one``).
+(see ``sim.experiments.runone.run_one``).
 """
 
 from typing import Any
@@ -24,7 +24,7 @@ def __getattr__(name: str) -> Any:
 
         return load
     if name == "run_one":
-        from sim.experiments.experiment import run_one
+        from sim.experiments.runone import run_one
 
         return run_one
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -61,7 +61,7 @@ def test_box_plot_draws_each_box_and_the_tradeoff() -> None:
 
 def test_discover_command_on_a_store(tmp_path, capsys) -> None:
     from sim.cli import main
-    from sim.experiments.experiment import run_experiment
+    from sim.experiments.driver import run_experiment
 
     exp = tmp_path / "tiny_lhs.toml"
     exp.write_text(

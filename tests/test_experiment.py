@@ -20,8 +20,9 @@ import sim
 from sim.core.steps import STEP_NAMES
 from sim.engines.batch import MONTHLY_VARS, simulate
 from sim.errors import UserError
-from sim.experiments.experiment import load_experiment, run_experiment
-from sim.experiments.store import BIN_BITS
+from sim.experiments.driver import run_experiment
+from sim.experiments.spec import load_experiment
+from sim.experiments.store import BIN_BITS, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = """
@@ -43,7 +44,7 @@ def write_exp(tmp: Path, reps: int = 12, text: str = SMALL, name: str = "small.t
     return p
 
 
-def frames(store: Path) -> sim.experiments.store.Store:  # type: ignore[name-defined]
+def frames(store: Path) -> Store:
     return sim.load(store)
 
 
@@ -119,7 +120,7 @@ def test_common_random_numbers_and_coordinates(reference: Path) -> None:
         assert f"first_month_{step}" in exp_runs and f"first_by_{step}" in exp_runs
     # each stored run is simulate(point scenario, seed, its replication index)
     pt = st.manifest["points"][3]
-    from sim.experiments.experiment import scenario_from_dict
+    from sim.experiments.store import scenario_from_dict
 
     sc = scenario_from_dict(pt["scenario"])
     direct = simulate(sc, 11, np.arange(12))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.experiments.experiment import run_experiment
+from sim.experiments.driver import run_experiment
 
 EXPERIMENT = """\
 name = "tiny_sweep"

@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.experiments.experiment import run_experiment
+    from sim.experiments.driver import run_experiment
     from sim.experiments.store import format_headline, headline, load
 
     store = run_experiment(

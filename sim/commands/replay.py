@@ -33,8 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.engines.batch import MONTHLY_VARS
     from sim.engines.model import AlignmentModel
     from sim.errors import UserError
-    from sim.experiments.experiment import scenario_from_dict
-    from sim.experiments.store import load
+    from sim.experiments.store import load, scenario_from_dict
 
     st = load(args.store)
     n = len(st.runs)

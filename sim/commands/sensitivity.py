@@ -1,11 +1,12 @@
 """``alignsim sensitivity``: Sobol indices and Morris screening of an experiment's sampled factors.
 
-Both designs run on the array engine through the batch machinery (``sim.experiments.experiment.run_experiment``)
+Both designs run on the array engine through the batch machinery (``sim.experiments.driver.run_experiment``)
 into result stores under ``--out``, so an interrupted analysis resumes where it stopped and every
 store records its provenance. The Sobol design is the experiment's own Saltelli/Sobol sample
-(``[sampler] method = "saltelli"``); the Morris design is drawn by SALib's Morris sampler with a
-seed derived from the experiment's, over the same factors and ranges, and crossed with the same
-listed factors (e.g. the strategy). Outcomes per design point are means over its replications.
+(``[sampler] method = "saltelli"``); the Morris design (``sim.experiments.design.morris_experiment``)
+is drawn by SALib's Morris sampler with a seed derived from the experiment's, over the same
+factors and ranges, and crossed with the same listed factors (e.g. the strategy). Outcomes per
+design point are means over its replications.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ DESCRIPTION = (
     "stores with provenance under --out); writes sensitivity.csv and bar charts."
 )
 ORDER = 44
-MORRIS_LEVELS = 4
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -69,38 +69,13 @@ def _groups(design: Any, listed: list[Any]) -> list[tuple[str, Any]]:
     return out
 
 
-def morris_experiment(exp: Any, sampled: list[Any], listed: list[Any], trajectories: int) -> Any:
-    """The experiment with its design replaced by a Morris design (SALib, seeded)."""
-    import dataclasses
-    import itertools
-
-    from SALib.sample import morris as morris_sample
-
-    from sim.experiments.experiment import _point_scenario
-    from sim.results.analysis import salib_problem
-
-    problem = salib_problem([f.key for f in sampled], [(f.lo, f.hi) for f in sampled])
-    seed = (int(exp.sampler["seed"]) + 1) % 2**32
-    x = morris_sample.sample(problem, trajectories, num_levels=MORRIS_LEVELS, seed=seed)
-    rows = []
-    for combo in itertools.product(*(f.values for f in listed)):
-        base = dict(zip((f.key for f in listed), combo, strict=True))
-        for xr in x:
-            row = {**base, **{f.key: float(v) for f, v in zip(sampled, xr, strict=True)}}
-            rows.append({f.key: row[f.key] for f in exp.factors})
-    sampler = {"method": "morris", "trajectories": trajectories, "num_levels": MORRIS_LEVELS,
-               "seed": seed}  # fmt: skip
-    out = dataclasses.replace(exp, name=f"{exp.name}_morris", sampler=sampler)
-    out.design = rows
-    out.points = [_point_scenario(out, r) for r in rows]
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sim.errors import UserError
-    from sim.experiments.experiment import load_experiment, run_experiment
+    from sim.experiments.design import MORRIS_LEVELS, morris_experiment
+    from sim.experiments.driver import run_experiment
+    from sim.experiments.spec import load_experiment
     from sim.experiments.store import load
     from sim.results import analysis as A
     from sim.results.plotting import plot_sensitivity, stamp_text
@@ -133,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 t.insert(0, "method", "sobol")
                 tables.append(t)
     if args.method in ("both", "morris"):
-        mexp = morris_experiment(exp, sampled, listed, args.morris_trajectories)
+        mexp = morris_experiment(exp, args.morris_trajectories)
         store = run_experiment(mexp, out / "morris", **kw)
         stores["morris"] = store
         st = load(store)

@@ -2,7 +2,7 @@
 
 A chunk is a list of (design point, replication) pairs. :func:`run_chunk` simulates it (array
 engine or Mesa model) and returns its store files as Parquet bytes; the driver
-(``sim.experiments.experiment.run_experiment``) writes them atomically. Because every run is a pure function
+(``sim.experiments.driver.run_experiment``) writes them atomically. Because every run is a pure function
 of (scenario, root seed, replication), the bytes do not depend on which chunk, worker, process or
 machine ran it.
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sim.core.params import Scenario
 from sim.errors import UserError
 
 Arr = npt.NDArray[Any]
@@ -43,6 +44,9 @@ BIN_BITS = 9  # 512 bins per variable
 SHIFT = QBITS - BIN_BITS
 QMAX = (1 << QBITS) - 1
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Every file and folder of a store (what --force removes).
+STORE_ENTRIES = ("manifest.json", "design.parquet", "monthly.parquet", "runs", "hist",
+                 "trajectories")  # fmt: skip
 INTEGER_VARS = ("launches", "steps_ROK", "steps_JPN", "reversals_ROK", "reversals_JPN",
                 "leader_ROK", "leader_JPN", "institutionalised", "collapsed")  # fmt: skip
 
@@ -82,6 +86,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
+    """Write ``obj`` to ``path`` as indented JSON, atomically (the manifest)."""
     atomic_write_bytes(path, json.dumps(obj, indent=1, sort_keys=False).encode())
 
 
@@ -99,10 +104,16 @@ def table_bytes(table: Any, metadata: dict[str, str] | None = None) -> bytes:
 
 
 def part_name(kind: str, chunk_id: int) -> str:
+    """The store-relative path of chunk ``chunk_id``'s file of ``kind`` (runs, hist, trajectories)."""
     return f"{kind}/part-{chunk_id:05d}.parquet"
 
 
 def read_manifest(store: Path) -> dict[str, Any]:
+    """A store's manifest.json, checked to be of this store format.
+
+    Raises:
+        UserError: no such store, no manifest, an unreadable one or another store format.
+    """
     path = Path(store) / "manifest.json"
     if not Path(store).exists():
         raise UserError("result store not found", file=store, expected="a folder made by "
@@ -129,6 +140,39 @@ def read_manifest(store: Path) -> dict[str, Any]:
             hint="re-run the experiment with this version (alignsim batch ... --force)",
         )
     return m
+
+
+def wipe(store: Path) -> None:
+    """Remove a store's files and folders (:data:`STORE_ENTRIES`), and nothing else."""
+    import shutil
+
+    for name in STORE_ENTRIES:
+        p = store / name
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+
+
+def scenario_from_dict(d: dict[str, Any]) -> Scenario:
+    """A design point's scenario from the manifest (``points[i].scenario``): the inverse of
+    :func:`sim.core.params.scenario_dict`."""
+    from sim.core.params import Event, Params, param_info
+
+    params = {k: (int(v) if param_info(k)["integer"] else float(v)) for k, v in d["params"].items()}
+    return Scenario(
+        name=d["name"],
+        description=d["description"],
+        params=Params(**params),  # type: ignore[arg-type]
+        strategies=tuple((k, v) for k, v in d["strategies"].items()),
+        schedules=tuple(
+            (k, tuple((int(m), float(v)) for m, v in pts)) for k, pts in d["schedules"].items()
+        ),
+        events=tuple(Event(**e) for e in d["events"]),
+        disabled_steps=tuple(d["disabled_steps"]),
+        months=int(d["months"]),
+        start=d["start"],
+    )
 
 
 # ------------------------------------------------------------------------- monthly histograms
@@ -331,7 +375,7 @@ def load(store: str | Path, experiment: str | Path | None = None) -> Store:
     path = Path(store)
     m = read_manifest(path)
     if experiment is not None:
-        from sim.experiments.experiment import load_experiment
+        from sim.experiments.spec import load_experiment
 
         exp = load_experiment(experiment)
         if exp.design_hash() != m["experiment"]["design_hash"]:

@@ -1,0 +1,370 @@
+"""Experiment files (TOML) -> validated :class:`Experiment` objects with their design points.
+
+An experiment file is data (parsed with ``tomllib``, never executed)::
+
+    name = "coercion_sweep"          # default: the file name
+    description = "One line"
+    base = "baseline_2022"           # scenario name or path (relative to this file)
+    replications = 500               # runs per design point (replication index keys the draws)
+    months = 60                      # horizon (default: the base scenario's)
+    seed = 20220809                  # root seed, shared by every design point
+
+    [factors]                        # crossed (full factorial), first factor varies slowest
+    us_coercion = { range = [0.0, 1.0], levels = 21 }     # grid of 21 evenly spaced levels
+    strategy = ["small_steps", "grand_bargain"]          # both leaders and their successors
+    china_coercion = [0.15, 0.6]                          # a list of values
+    # rok_approval_floor = { range = [0.1, 0.4] }         # no levels: drawn by the [sampler]
+    # scenario = ["status_quo", "grand_bargain"]          # named scenarios (or paths)
+
+    [sampler]                        # only when some range has no `levels`
+    method = "latin"                 # latin | sobol | saltelli
+    samples = 64                     # latin: points; sobol: a power of 2; saltelli: base N
+    seed = 1                         # default: the root seed
+
+    [outputs]
+    monthly = "all"                  # or a list of sim.engines.batch.MONTHLY_VARS, or [] for none
+    runs = "all"                     # or a list of sim.engines.batch.summarise keys
+
+Design points are the factorial product of the listed factors, crossed with the sampled points
+(``sim.experiments.design``). Every design point uses the same root seed, so replication r of
+every point draws the same random numbers (common random numbers: differences between points are
+paired).
+
+:func:`load_experiment` reads one; ``sim.experiments.driver.run_experiment`` (``alignsim batch``)
+runs it into a result store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.core.params import PARAM_FIELDS, SCHEDULABLE, Scenario, param_info, scenario_hash
+from sim.errors import UserError, unknown_name
+from sim.experiments.design import (
+    SAMPLERS,
+    SCENARIO_FACTOR,
+    STRATEGY_FACTORS,
+    design_rows,
+    grid_levels,
+    point_scenario,
+)
+from sim.scenario import load_scenario_ref
+from sim.tomlcheck import (
+    check_bool,
+    check_int,
+    check_list,
+    check_names,
+    check_param,
+    check_str,
+    check_strategy,
+    check_table,
+    field_error,
+    read_toml,
+)
+
+TOP_KEYS = {
+    "name": "Experiment name (default: the file name); the default store is results/<name>",
+    "description": "One-line description",
+    "base": "Base scenario: a name in scenarios/ or a path relative to this file",
+    "replications": "Runs per design point (1..10,000,000)",
+    "months": "Horizon in months (1..600; default: the base scenario's)",
+    "seed": "Root seed shared by every design point (common random numbers)",
+    "factors": "Table: factor -> list of values, {range, levels}, or {range} for the sampler",
+    "sampler": "Table: method (latin|sobol|saltelli), samples, seed",
+    "outputs": "Table: monthly (variables to aggregate), runs (summary outcomes to keep)",
+}
+SAMPLER_KEYS = ("method", "samples", "seed", "second_order")
+OUTPUT_KEYS = ("monthly", "runs")
+RANGE_KEYS = ("range", "levels", "values")
+#: summary outcomes always kept (the headline table needs them)
+REQUIRED_OUTCOMES = ("inst_month", "collapse_month", "institutionalised", "collapsed")
+MAX_REPLICATIONS = 10_000_000
+MAX_POINTS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One experimental factor: a parameter, a strategy role or the scenario."""
+
+    key: str
+    kind: str  # "param" | "strategy" | "scenario"
+    values: tuple[Any, ...] = ()  # listed values (empty when sampled)
+    lo: float = 0.0
+    hi: float = 0.0
+    sampled: bool = False
+    integer: bool = False
+
+
+@dataclass
+class Experiment:
+    """A parsed, validated experiment with its resolved design points."""
+
+    name: str
+    description: str
+    path: Path
+    text: str
+    base_ref: str
+    base: Scenario
+    factors: tuple[Factor, ...]
+    replications: int
+    months: int
+    seed: int
+    sampler: dict[str, Any]
+    monthly_vars: tuple[str, ...]
+    run_outcomes: tuple[str, ...]
+    #: one dict of factor values per design point
+    design: list[dict[str, Any]] = field(default_factory=list)
+    #: the resolved scenario of each design point
+    points: list[Scenario] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    @property
+    def factor_keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.factors)
+
+    def design_hash(self) -> str:
+        """Hash of what the runs depend on (points, seed, horizon, outputs), not replications."""
+        d = {
+            "points": [
+                [scenario_hash(sc), jsonable_row(row)]
+                for sc, row in zip(self.points, self.design, strict=True)
+            ],
+            "seed": self.seed,
+            "months": self.months,
+            "monthly": list(self.monthly_vars),
+            "runs": list(self.run_outcomes),
+        }
+        text = json.dumps(d, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A design point's factor values as JSON values (strings and ints kept, numbers as float)."""
+    return {k: (v if isinstance(v, str | int) else float(v)) for k, v in row.items()}
+
+
+# ------------------------------------------------------------------------------------- loading
+def load_experiment(source: str | Path) -> Experiment:
+    """Read and validate an experiment file; resolve its design points.
+
+    ``source`` is a path, or a bare name looked up in ``experiments/``.
+
+    Raises:
+        UserError: naming the file, the key, what was expected and what was found.
+    """
+    path = find_experiment(source)
+    text, raw = read_toml(path)
+    return _build(raw, path, text)
+
+
+def find_experiment(source: str | Path) -> Path:
+    """A path to an existing experiment file, or a bare name found in ./experiments/."""
+    p = Path(source)
+    if p.suffix == ".toml" or len(p.parts) > 1 or p.exists():
+        if not p.is_file():
+            raise UserError("experiment file not found", file=p, expected="an existing .toml file")
+        return p
+    folder = Path.cwd() / "experiments"
+    if not folder.is_dir():
+        folder = Path(__file__).resolve().parents[2] / "experiments"
+    cand = folder / f"{source}.toml"
+    if cand.is_file():
+        return cand
+    raise unknown_name("experiment", str(source), [q.stem for q in sorted(folder.glob("*.toml"))])
+
+
+# ------------------------------------------------------------------------------------- parsing
+def _param_value(path: Path, key: str, name: str, value: Any) -> float | int:
+    v = check_param(path, key, name, value)
+    return int(v) if param_info(name)["integer"] else v
+
+
+def _factor(path: Path, key: str, spec: Any) -> Factor:
+    fkey = f"factors.{key}"
+    if key in STRATEGY_FACTORS:
+        values = check_list(path, fkey, spec, "a non-empty list of strategy names")
+        return Factor(key, "strategy", tuple(check_strategy(path, f"{fkey}[{i}]", v)
+                                             for i, v in enumerate(values)))  # fmt: skip
+    if key == SCENARIO_FACTOR:
+        values = check_list(path, fkey, spec, "a non-empty list of scenario names or paths")
+        for i, v in enumerate(values):
+            load_scenario_ref(path, f"{fkey}[{i}]", v)
+        return Factor(key, "scenario", tuple(values))
+    if key not in PARAM_FIELDS:
+        choices = [*PARAM_FIELDS, *STRATEGY_FACTORS, SCENARIO_FACTOR]
+        raise unknown_name("factor", key, choices, file=path, key=fkey)
+    info = param_info(key)
+    integer = bool(info["integer"])
+    if isinstance(spec, list):
+        values = check_list(path, fkey, spec, "a non-empty list of numbers")
+        vals = tuple(_param_value(path, f"{fkey}[{i}]", key, v) for i, v in enumerate(values))
+        if len(set(vals)) != len(vals):
+            raise field_error(path, fkey, "repeated value", "distinct values", list(values))
+        return Factor(key, "param", vals, integer=integer)
+    if not isinstance(spec, dict):
+        raise field_error(
+            path,
+            fkey,
+            "wrong type",
+            "a list of values, or a table such as { range = [lo, hi], levels = n }",
+            spec,
+        )
+    for k in spec:
+        if k not in RANGE_KEYS:
+            raise unknown_name("factor key", k, RANGE_KEYS, file=path, key=f"{fkey}.{k}")
+    if "values" in spec:
+        if len(spec) > 1:
+            raise field_error(path, fkey, "'values' cannot be combined with 'range' or 'levels'",
+                              "either values = [...] or range = [lo, hi]", spec)  # fmt: skip
+        return _factor(path, key, spec["values"])
+    if "range" not in spec:
+        raise field_error(path, f"{fkey}.range", "missing key", "range = [lo, hi]", spec)
+    rng = spec["range"]
+    if not (isinstance(rng, list) and len(rng) == 2):
+        raise field_error(path, f"{fkey}.range", "wrong type", "a pair [lo, hi]", rng)
+    lo = _param_value(path, f"{fkey}.range[0]", key, rng[0])
+    hi = _param_value(path, f"{fkey}.range[1]", key, rng[1])
+    if not lo < hi:
+        raise field_error(path, f"{fkey}.range", "empty range", "lo < hi", rng)
+    if "levels" in spec:
+        n = check_int(path, f"{fkey}.levels", spec["levels"], 2, 10_000)
+        grid = grid_levels(lo, hi, n, integer)
+        if integer and len(set(grid)) != n:
+            raise field_error(path, f"{fkey}.levels", "too many levels for a whole-number parameter",
+                              f"at most {int(hi - lo) + 1} levels", n)  # fmt: skip
+        return Factor(key, "param", tuple(grid), lo=lo, hi=hi, integer=integer)
+    return Factor(key, "param", (), lo=lo, hi=hi, sampled=True, integer=integer)
+
+
+def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
+    from sim.engines.batch import MONTHLY_VARS
+
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise unknown_name("top-level key", key, TOP_KEYS, file=path)
+    name = check_str(path, "name", raw.get("name", path.stem))
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise field_error(path, "name", "bad name",
+                          "letters, digits, '_', '-', '.' (used as a folder)", name)  # fmt: skip
+    description = check_str(path, "description", raw.get("description", ""))
+    if "base" not in raw:
+        raise field_error(path, "base", "missing key", 'base = "<scenario name or path>"',
+                          "(missing)")  # fmt: skip
+    base_ref = check_str(path, "base", raw["base"])
+    base = load_scenario_ref(path, "base", base_ref)
+    if "replications" not in raw:
+        raise field_error(
+            path, "replications", "missing key", "a whole number of runs per point", "(missing)"
+        )
+    replications = check_int(path, "replications", raw["replications"], 1, MAX_REPLICATIONS)
+    months = check_int(path, "months", raw.get("months", base.months), 1, 600)
+    seed = check_int(path, "seed", raw.get("seed", 0), 0, 2**63 - 1)
+
+    factors_raw = check_table(path, "factors", raw.get("factors", {}))
+    factors = tuple(_factor(path, k, v) for k, v in factors_raw.items())
+    for f in factors:
+        if f.kind == "param" and f.key in SCHEDULABLE:
+            scheduled = [
+                sc.name for sc in _factor_scenarios(path, base, factors) if sc.schedule(f.key)
+            ]
+            if scheduled:
+                raise field_error(
+                    path,
+                    f"factors.{f.key}",
+                    f"'{f.key}' is scheduled in scenario '{scheduled[0]}', so the schedule would "
+                    "override the factor's value",
+                    "a factor on an input the base scenario does not schedule",
+                    f.key,
+                )
+
+    sampled = [f for f in factors if f.sampled]
+    sampler_raw = raw.get("sampler")
+    sampler: dict[str, Any] = {}
+    if sampler_raw is not None:
+        sampler = _sampler(path, check_table(path, "sampler", sampler_raw), seed)
+        if not sampled:
+            raise field_error(path, "sampler", "a sampler without sampled factors",
+                              "at least one factor given as { range = [lo, hi] } without 'levels'",
+                              sorted(sampler_raw))  # fmt: skip
+    elif sampled:
+        raise field_error(path, f"factors.{sampled[0].key}",
+                          "a range without 'levels' needs a [sampler] table",
+                          "levels = n (a grid), or a [sampler] table with method and samples",
+                          factors_raw[sampled[0].key])  # fmt: skip
+
+    outputs = check_table(path, "outputs", raw.get("outputs", {}))
+    for k in outputs:
+        if k not in OUTPUT_KEYS:
+            raise unknown_name("outputs key", k, OUTPUT_KEYS, file=path, key=f"outputs.{k}")
+    monthly_vars = check_names(path, "outputs.monthly", outputs.get("monthly", "all"),
+                               MONTHLY_VARS, "monthly variable")  # fmt: skip
+    outcome_names = _summary_keys()
+    run_outcomes = check_names(path, "outputs.runs", outputs.get("runs", "all"), outcome_names,
+                               "run outcome")  # fmt: skip
+    run_outcomes = tuple(k for k in outcome_names if k in run_outcomes or k in REQUIRED_OUTCOMES)
+
+    exp = Experiment(
+        name=name,
+        description=description,
+        path=path,
+        text=text,
+        base_ref=base_ref,
+        base=base,
+        factors=factors,
+        replications=replications,
+        months=months,
+        seed=seed,
+        sampler=sampler,
+        monthly_vars=monthly_vars,
+        run_outcomes=run_outcomes,
+    )
+    exp.design = design_rows(exp)
+    if len(exp.design) > MAX_POINTS:
+        raise field_error(path, "factors", "too many design points", "at most 1,000,000",
+                          len(exp.design))  # fmt: skip
+    exp.points = [point_scenario(exp, row) for row in exp.design]
+    return exp
+
+
+def _sampler(path: Path, table: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The [sampler] table, checked: method, samples, seed (default: the root seed), second_order."""
+    for k in table:
+        if k not in SAMPLER_KEYS:
+            raise unknown_name("sampler key", k, SAMPLER_KEYS, file=path, key=f"sampler.{k}")
+    method = check_str(path, "sampler.method", table.get("method", "latin"))
+    if method not in SAMPLERS:
+        raise unknown_name("sampler method", method, SAMPLERS, file=path, key="sampler.method")
+    if "samples" not in table:
+        raise field_error(
+            path, "sampler.samples", "missing key", "samples = <number of points>", "(missing)"
+        )
+    samples = check_int(path, "sampler.samples", table["samples"], 1, 1_000_000)
+    if method == "sobol" and samples & (samples - 1):
+        raise field_error(path, "sampler.samples", "not a power of two",
+                          "a power of two for a Sobol sequence (e.g. 64, 128, 256)", samples)  # fmt: skip
+    s_seed = check_int(path, "sampler.seed", table.get("seed", seed), 0, 2**32 - 1)
+    second = check_bool(path, "sampler.second_order", table.get("second_order", True))
+    return {"method": method, "samples": samples, "seed": s_seed, "second_order": second}
+
+
+def _factor_scenarios(path: Path, base: Scenario, factors: Sequence[Factor]) -> list[Scenario]:
+    for f in factors:
+        if f.kind == "scenario":
+            return [load_scenario_ref(path, "factors.scenario", v) for v in f.values]
+    return [base]
+
+
+def _summary_keys() -> tuple[str, ...]:
+    """Keys of sim.engines.batch.summarise, in order (from a one-run, one-month simulation)."""
+    from sim.engines.batch import simulate
+
+    return tuple(simulate(Scenario(), 0, [0], months=1).summary)
