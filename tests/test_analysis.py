@@ -184,3 +184,41 @@ def test_headline_table(tables: dict[str, Any]) -> None:
     assert {"p_inst_by_24", "p_inst_by_24_lo", "p_inst_by_24_hi", "p_durable",
             "median_inst_month", "mean_final_approval_ROK"} <= set(h.columns)  # fmt: skip
     assert np.all(h["p_inst_by_24"] <= h["p_inst_ever"] + 1e-12)
+
+
+def test_headline_counts_agree_with_the_shares_and_the_runs(tables: dict[str, Any]) -> None:
+    runs = tables["runs"]
+    h = A.headline_table(runs, ["strategy"], month=24, counts=True).set_index("strategy")
+    plain = A.headline_table(runs, ["strategy"], month=24).set_index("strategy")
+    pd.testing.assert_frame_equal(h[plain.columns], plain, check_exact=True)
+    for s, g in runs.groupby("strategy"):
+        t = g["inst_month"].to_numpy()
+        by24 = (t >= 0) & (t <= 24)
+        assert h.loc[s, "k_inst_by_24"] == by24.sum()
+        assert h.loc[s, "p_inst_by_24"] == by24.sum() / len(g)
+        assert h.loc[s, "n_inst"] == (t >= 0).sum()
+        assert h.loc[s, "n_collapsed"] == ((t >= 0) & (g["collapse_month"].to_numpy() >= 0)).sum()
+        med = np.median(t[by24]) if by24.any() else np.nan
+        np.testing.assert_equal(h.loc[s, "median_inst_month_by_24"], med)
+
+
+def test_store_headline_is_the_headline_table_per_point(tables: dict[str, Any]) -> None:
+    from types import SimpleNamespace
+
+    from sim.results.headline import COLUMNS, format_headline, store_headline
+
+    st = SimpleNamespace(design=tables["design"], runs=tables["runs"])
+    t = store_headline(st, by_month=12)
+    assert list(t.columns) == ["point", "us_coercion", "strategy", "china_coercion", *COLUMNS]
+    assert list(t["point"]) == list(tables["design"]["point"])
+    for r in t.itertuples():
+        g = tables["runs"][tables["runs"]["point"] == r.point]
+        t_ = g["inst_month"].to_numpy()
+        assert r.runs == len(g) and r.k == ((t_ >= 0) & (t_ <= 12)).sum()
+        assert r.p_inst == r.k / r.runs and r.ci_lo <= r.p_inst <= r.ci_hi
+        if r.n_inst:
+            assert r.collapse_rate == r.n_collapsed / r.n_inst
+        else:
+            assert np.isnan(r.collapse_rate)
+    text = format_headline(t, by_month=12).splitlines()
+    assert "P(inst by 12) [95% CI]" in text[0] and len(text) == 2 + len(t)

@@ -39,7 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.experiments.driver import run_experiment
-    from sim.experiments.store import format_headline, headline, load
+    from sim.experiments.store import load
+    from sim.results.headline import format_headline, store_headline
 
     store = run_experiment(
         args.experiment,
@@ -54,6 +55,6 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
     )
     if not args.no_summary:
-        print(format_headline(headline(load(store))))
+        print(format_headline(store_headline(load(store))))
     print(f"store: {store}")
     return 0

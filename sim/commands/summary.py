@@ -24,12 +24,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.errors import UserError
-    from sim.experiments.store import format_headline, headline, load
+    from sim.experiments.store import load
+    from sim.results.headline import format_headline, store_headline
 
     if args.by_month < 1:
         raise UserError("bad month", key="--by-month", expected="1 or more", found=args.by_month)
     st = load(args.store)
-    table = headline(st, args.by_month)
+    table = store_headline(st, args.by_month)
     m = st.manifest
     if args.csv:
         print(table.to_csv(index=False), end="")

@@ -262,10 +262,26 @@ def ordered_levels(values: pd.Series) -> list[Any]:
     return sorted(levels)
 
 
-def headline_table(runs: pd.DataFrame, by: Sequence[str], month: int = 24) -> pd.DataFrame:
+def headline_table(
+    runs: pd.DataFrame, by: Sequence[str], month: int = 24, *, counts: bool = False
+) -> pd.DataFrame:
     """The headline numbers per group: runs, P(institutionalised by month) with its interval,
     P(ever within the horizon), median month of institutionalisation (among those that did),
-    share collapsed among institutionalised, final approvals."""
+    share collapsed among institutionalised, final approvals.
+
+    The one computation of the headline: the report's table (groups of the figures' layout) and
+    ``alignsim summary`` (one group per design point, :func:`sim.results.headline.store_headline`)
+    both come from here.
+
+    Args:
+        runs: the runs table.
+        by: grouping columns (none: one row for all runs).
+        month: the month of "institutionalised by month".
+        counts: also give the counts behind the shares: ``k_inst_by_{month}`` (runs
+            institutionalised by ``month``), ``n_inst`` (institutionalised at all),
+            ``n_collapsed`` (of those, collapsed later) and ``median_inst_month_by_{month}``
+            (median month among the runs institutionalised by ``month``).
+    """
     inst = event_by_month(runs, month, by)
     ever = proportion_table(
         runs, pd.Series(runs["inst_month"].to_numpy() >= 0, index=runs.index), by
@@ -291,6 +307,20 @@ def headline_table(runs: pd.DataFrame, by: Sequence[str], month: int = 24) -> pd
         for c in ("final_approval_ROK", "final_approval_JPN"):
             if c in runs.columns:
                 out[f"mean_{c}"] = runs[c].mean()
+    if counts:
+        t = runs["inst_month"].to_numpy()
+        collapsed = (t >= 0) & (runs["collapse_month"].to_numpy() >= 0)
+        coll = proportion_table(runs, pd.Series(collapsed, index=runs.index), by)
+        out[f"k_inst_by_{month}"] = inst["k"].to_numpy()
+        out["n_inst"] = ever["k"].to_numpy()
+        out["n_collapsed"] = coll["k"].to_numpy()
+        reached = runs.loc[(t >= 0) & (t <= month)]
+        name = f"median_inst_month_by_{month}"
+        if keys:
+            m = reached.groupby(keys, observed=True)["inst_month"].median().rename(name)
+            out = out.merge(m.reset_index(), on=keys, how="left")
+        else:
+            out[name] = reached["inst_month"].median()
     return out
 
 
