@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 NAME = "run"
@@ -109,9 +110,28 @@ def with_overrides(source: str, sets: list[str]) -> Any:
     return scenario
 
 
-def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def write_story(result: Any, target: Path) -> Path:
+    """The run's story figure (``sim.results.plotting.plot_run_story``) saved as PNG, atomically."""
+    import matplotlib
 
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim import package_version
+    from sim.experiments.store import atomic_path
+    from sim.results.plotting import plot_run_story
+
+    stamp = f"{result.scenario.name} | seed {result.seed} | 1 run | alignsim {package_version()}"
+    fig = plot_run_story(
+        result.monthly, result.steps, result.events, title=result.scenario.name, stamp=stamp
+    )
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+    return target
+
+
+def run(args: argparse.Namespace) -> int:
     from sim.errors import UserError
     from sim.experiments.runio import run_scenario, write_run
 
@@ -131,7 +151,9 @@ def run(args: argparse.Namespace) -> int:
         if args.out
         else Path("results") / f"run-{result.scenario.name}-seed{args.seed}"
     )
-    files = write_run(result, out, fmt=args.format, plot=args.plot)
+    files = write_run(result, out, fmt=args.format)
+    if args.plot:
+        files.append(write_story(result, out / "story.png"))
     if args.quiet:
         print(out)
     else:

@@ -1,4 +1,4 @@
-"""One run of a scenario, its readable summary, and its files (the edge behind `alignsim run`)."""
+"""One run of a scenario, its readable summary, and its tables (the edge behind `alignsim run`)."""
 
 from __future__ import annotations
 
@@ -111,6 +111,7 @@ def run_scenario(
 
 
 def write_table(df: pd.DataFrame, target: Path, fmt: str) -> Path:
+    """Write a table as ``target.<fmt>`` (csv or parquet), atomically; returns the path."""
     path = target.with_suffix("." + fmt)
     with atomic_path(path) as tmp:
         if fmt == "parquet":
@@ -120,8 +121,11 @@ def write_table(df: pd.DataFrame, target: Path, fmt: str) -> Path:
     return path
 
 
-def write_run(result: RunResult, out: Path, fmt: str = "csv", plot: bool = False) -> list[Path]:
-    """Write the run's tables (and optionally its story figure) into ``out``, atomically per file."""
+def write_run(result: RunResult, out: Path, fmt: str = "csv") -> list[Path]:
+    """Write the run's tables and ``run.json`` into ``out``, atomically per file.
+
+    (``alignsim run --plot`` adds the story figure: ``sim.commands.run.write_story``.)
+    """
     if out.exists() and not out.is_dir():
         raise UserError(
             "output path exists and is not a folder", file=out, expected="a folder path"
@@ -135,25 +139,4 @@ def write_run(result: RunResult, out: Path, fmt: str = "csv", plot: bool = False
     with atomic_path(out / "run.json") as tmp:
         tmp.write_text(json.dumps(result.provenance(), indent=2) + "\n")
     files.append(out / "run.json")
-    if plot:
-        files.append(write_story(result, out / "story.png"))
     return files
-
-
-def write_story(result: RunResult, target: Path) -> Path:
-    """The run's story figure (sim.results.plotting.plot_run_story) saved as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.results.plotting import plot_run_story
-
-    stamp = f"{result.scenario.name} | seed {result.seed} | 1 run | alignsim {package_version()}"
-    fig = plot_run_story(
-        result.monthly, result.steps, result.events, title=result.scenario.name, stamp=stamp
-    )
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
-    return target
