@@ -245,8 +245,9 @@ def headline(store: Any, month: int = HEADLINE_MONTH) -> pd.DataFrame:
 
 
 def findings(store: Any, month: int = HEADLINE_MONTH) -> list[str]:
-    """Sentences on the hypotheses of MODEL.md that the store speaks to, every number computed
-    from its runs. A hypothesis the store cannot test is said to be untested."""
+    """Sentences on the hypotheses H1-H4 (docs/RESEARCH.md section 4) that the store speaks to,
+    every number computed from its runs. A hypothesis the store cannot test is said to be
+    untested."""
     runs = store.runs
     lay = layout(store)
     out: list[str] = []
