@@ -41,9 +41,9 @@ def params_in_range(draw: st.DrawFn) -> Params:
     values = {info["name"]: draw(param_value(info)) for info in param_table()}
     for lower, upper, _ in CONSTRAINTS:
         if not values[lower] < values[upper]:
-            values[lower], values[upper] = sorted((values[lower], values[upper]))
-            if values[lower] == values[upper]:
-                values[lower] = values[upper] * 0.5
+            low, high = sorted((values[lower], values[upper]))
+            high = max(high, 0.01)
+            values[lower], values[upper] = min(low, high * 0.5), high
     return Params(**values)
 
 

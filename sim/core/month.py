@@ -89,6 +89,14 @@ EPISODE_STARTED = 5  # 1 when a random Chinese coercion episode began
 TURNOVER = 6  # + d: 1 when the leader was replaced by the rules (term end, LDP)
 N_TRACE_INT = 8
 
+# Where a monthly value comes from (the record's sources, declared in sim.core.outputs).
+FROM_STATE = 0  # a column of the float state
+FROM_TRACE = 1  # a column of the month's float trace
+FROM_INT_STATE = 2  # a column of the integer state
+FROM_TRILATERAL = 3  # the trilateral index of the state's cooperation
+FROM_INSTITUTIONALISED = 4  # 1 once institutionalised
+FROM_COLLAPSED = 5  # 1 once collapsed
+
 # Scheduled event kinds, as the month reads them (sim.core.params.EVENT_KINDS).
 EVENT_KIND_ID = {
     "approval_shock": 0,
@@ -621,3 +629,55 @@ def start_runs(params: Arr, world: tuple, state: tuple, trace: tuple) -> None:
     shared = params.shape[0] == 1
     for r in range(state[0].shape[0]):
         start_run(r, params[0] if shared else params[r], world, state, trace)
+
+
+@rule
+def run_months(
+    first: int,
+    last: int,
+    params: Arr,
+    keys: Arr,
+    world: tuple,
+    state: tuple,
+    trace: tuple,
+    choices: Arr,
+    us_override: Arr,
+    sources: Arr,
+    monthly: Arr,
+) -> None:
+    """Months ``first`` to ``last`` of every run (0 starts the runs), writing each month's
+    record (``sources``: ``sim.core.outputs.RECORD_SOURCES``) into ``monthly`` (R, months + 1,
+    V) unless it is empty."""
+    keep = monthly.shape[0] > 0
+    buffer = np.empty((state[0].shape[0], sources.shape[0]))
+    for month in range(first, last + 1):
+        if month == 0:
+            start_runs(params, world, state, trace)
+        else:
+            step_runs(month, params, keys, world, state, trace, choices, us_override)
+        if keep:
+            write_record(state, trace, sources, buffer)
+            monthly[:, month, :] = buffer
+
+
+@rule
+def write_record(state: tuple, trace: tuple, sources: Arr, out: Arr) -> None:
+    """This month's monthly variables of every run into ``out`` (R, V), in the order of
+    ``sources`` ((V, 2) rows of (FROM_*, column): ``sim.core.outputs.RECORD_SOURCES``)."""
+    f, i = state[0], state[1]
+    tf = trace[0]
+    for r in range(f.shape[0]):
+        for v in range(sources.shape[0]):
+            kind, col = sources[v, 0], sources[v, 1]
+            if kind == FROM_STATE:
+                out[r, v] = f[r, col]
+            elif kind == FROM_TRACE:
+                out[r, v] = tf[r, col]
+            elif kind == FROM_INT_STATE:
+                out[r, v] = float(i[r, col])
+            elif kind == FROM_TRILATERAL:
+                out[r, v] = R.trilateral_index(f[r, COOP], f[r, COOP + 1], f[r, COOP + 2])
+            elif kind == FROM_INSTITUTIONALISED:
+                out[r, v] = 1.0 if i[r, INST_MONTH] >= 0 else 0.0
+            else:
+                out[r, v] = 1.0 if i[r, COLLAPSE_MONTH] >= 0 else 0.0

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba.extending import register_jitable
 
 from sim.core import month as M
 from sim.core import rules as R
@@ -23,8 +22,13 @@ from sim.core import steps as S
 
 Arr = npt.NDArray[Any]
 
-# Where a monthly value comes from (the first column of RECORD_SOURCES).
-FROM_STATE, FROM_TRACE, FROM_INT_STATE, TRILATERAL, INSTITUTIONALISED, COLLAPSED = range(6)
+# Where a monthly value comes from (the first column of RECORD_SOURCES; the month writes it).
+FROM_STATE = M.FROM_STATE
+FROM_TRACE = M.FROM_TRACE
+FROM_INT_STATE = M.FROM_INT_STATE
+TRILATERAL = M.FROM_TRILATERAL
+INSTITUTIONALISED = M.FROM_INSTITUTIONALISED
+COLLAPSED = M.FROM_COLLAPSED
 
 
 @dataclass(frozen=True)
@@ -145,28 +149,6 @@ SUMMARY: tuple[Output, ...] = (
 SUMMARY_VARS: tuple[str, ...] = tuple(o.name for o in SUMMARY)
 #: first_mover's codes.
 FIRST_MOVER = {M.NEVER: "none", 0: "ROK", 1: "JPN", 2: "both"}
-
-
-@register_jitable
-def write_record(state: tuple, trace: tuple, sources: Arr, out: Arr) -> None:
-    """This month's monthly variables of every run into ``out`` (R, V), in declared order."""
-    f, i = state[0], state[1]
-    tf = trace[0]
-    for r in range(f.shape[0]):
-        for v in range(sources.shape[0]):
-            kind, col = sources[v, 0], sources[v, 1]
-            if kind == FROM_STATE:
-                out[r, v] = f[r, col]
-            elif kind == FROM_TRACE:
-                out[r, v] = tf[r, col]
-            elif kind == FROM_INT_STATE:
-                out[r, v] = float(i[r, col])
-            elif kind == TRILATERAL:
-                out[r, v] = R.trilateral_index(f[r, M.COOP], f[r, M.COOP + 1], f[r, M.COOP + 2])
-            elif kind == INSTITUTIONALISED:
-                out[r, v] = 1.0 if i[r, M.INST_MONTH] >= 0 else 0.0
-            else:
-                out[r, v] = 1.0 if i[r, M.COLLAPSE_MONTH] >= 0 else 0.0
 
 
 def summarise(state: M.State) -> dict[str, Arr]:

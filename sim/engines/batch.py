@@ -36,16 +36,18 @@ class Kernels:
     start_runs: Callable[..., None]
     step_runs: Callable[..., None]
     write_record: Callable[..., None]
+    run_months: Callable[..., None]
 
 
 #: The plain-Python month: the readable reference path.
-REFERENCE = Kernels(M.start_runs, M.step_runs, O.write_record)
+REFERENCE = Kernels(M.start_runs, M.step_runs, M.write_record, M.run_months)
 
 
 class _Compiled:
     """Compiled kernels, built on first use (so importing the engine compiles nothing)."""
 
-    _kernels: Kernels | None = None
+    def __init__(self) -> None:
+        self._kernels: Kernels | None = None
 
     def get(self) -> Kernels:
         if self._kernels is None:
@@ -59,6 +61,23 @@ KERNELS = _Compiled()
 def kernels(compiled: bool = True) -> Kernels:
     """The compiled month, or the reference path when ``compiled`` is False."""
     return KERNELS.get() if compiled else REFERENCE
+
+
+def _in_threads(threads: int, n: int, work: Callable[[slice], None]) -> None:
+    """``work`` on contiguous slices of the n runs, on up to ``threads`` threads (the compiled
+    month releases the GIL; runs are independent, so results do not depend on the split)."""
+    threads = max(1, min(int(threads), n // 1000 or 1))
+    if threads == 1:
+        work(slice(0, n))
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, n, threads + 1).astype(int)
+    with ThreadPoolExecutor(threads) as pool:
+        for f in [
+            pool.submit(work, slice(a, b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]:
+            f.result()
 
 
 @dataclass
@@ -81,6 +100,7 @@ def simulate(
     keep_monthly: bool = False,
     on_month: Callable[[int, Arr], None] | None = None,
     compiled: bool = True,
+    threads: int = 1,
 ) -> BatchResult:
     """Run many replications of a scenario.
 
@@ -95,6 +115,8 @@ def simulate(
             months 0..M, without keeping them all (e.g. to build histograms); the array is
             reused, so copy what you keep.
         compiled: False runs the plain-Python reference month (slow; for checks).
+        threads: run the compiled month's runs on this many threads (results are identical;
+            batch drivers with several worker processes keep 1).
     """
     reps = np.asarray(replications, dtype=np.int64).reshape(-1)
     n = reps.shape[0]
@@ -108,23 +130,34 @@ def simulate(
     state_t, trace_t = state.arrays(), (trace.floats, trace.ints)
     choices = np.full((n, 2), M.NO_CHOICE, dtype=np.int64)
     no_override = np.full(n, np.nan)
-    record = np.empty((n, len(MONTHLY_VARS))) if (keep_monthly or on_month) else None
-    monthly = np.empty((n, horizon + 1, len(MONTHLY_VARS))) if keep_monthly else None
+    nv = len(MONTHLY_VARS)
+    monthly = np.empty((n, horizon + 1, nv) if keep_monthly else (0, 0, nv))
     with np.errstate(over="ignore"):  # the reference path hashes in wrapping uint64 scalars
-        k.start_runs(params, world_t, state_t, trace_t)
-        for month in range(horizon + 1):
-            if month > 0:
-                k.step_runs(month, params, keys, world_t, state_t, trace_t, choices, no_override)
-            if record is not None:
+        if on_month is None:  # the whole run in one compiled call per thread
+            _in_threads(
+                threads if compiled else 1,
+                n,
+                lambda rows: k.run_months(
+                    0, horizon, params if params.shape[0] == 1 else params[rows], keys[rows],
+                    world_t, tuple(a[rows] for a in state_t), tuple(a[rows] for a in trace_t),
+                    choices[rows], no_override[rows], O.RECORD_SOURCES, monthly[rows],
+                ),
+            )  # fmt: skip
+        else:
+            record = np.empty((n, nv))
+            k.start_runs(params, world_t, state_t, trace_t)
+            for month in range(horizon + 1):
+                if month > 0:
+                    k.step_runs(month, params, keys, world_t, state_t, trace_t, choices,
+                                no_override)  # fmt: skip
                 k.write_record(state_t, trace_t, O.RECORD_SOURCES, record)
-                if monthly is not None:
+                if keep_monthly:
                     monthly[:, month] = record
-                if on_month is not None:
-                    on_month(month, record)
+                on_month(month, record)
     return BatchResult(
         replications=reps,
         summary=O.summarise(state),
-        monthly=monthly,
+        monthly=monthly if keep_monthly else None,
         first_taken_month=state.first_month,
         first_taken_by=state.first_by,
     )

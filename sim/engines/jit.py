@@ -48,11 +48,12 @@ def cache_dir() -> Path:
 
 
 def compiled(fn: Callable[..., Any]) -> Any:
-    """``fn`` compiled by numba (nopython, cached in :func:`cache_dir`)."""
+    """``fn`` compiled by numba (nopython, cached in :func:`cache_dir`, releasing the GIL so
+    that threads can run it on separate runs at once)."""
     config: Any = numba.config
     before = config.CACHE_DIR
     config.CACHE_DIR = str(cache_dir())
     try:
-        return numba.njit(cache=True)(fn)
+        return numba.njit(cache=True, nogil=True)(fn)
     finally:
         config.CACHE_DIR = before
