@@ -62,4 +62,4 @@ def test_run_one_works_as_a_salib_model() -> None:
     )
     assert y.shape == (8 * 4,) and np.isfinite(y).all() and y.std() > 0
     si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=1)
-    assert len(si["S1"]) == 2
+    assert np.isfinite(si["ST"]).all() and si["ST"].max() > 0

@@ -111,6 +111,40 @@ seed = 3
     assert load_experiment(p).design == e.design  # the sampler is seeded
 
 
+def test_morris_design_is_seeded_on_the_grid_and_crossed_with_listed_factors(
+    tmp_path: Path,
+) -> None:
+    from sim.experiments.design import MORRIS_LEVELS, morris_experiment
+
+    p = tmp_path / "m.toml"
+    p.write_text(
+        'base = "baseline_2022"\nreplications = 2\nmonths = 12\nseed = 3\n'
+        '[factors]\nstrategy = ["small_steps", "status_quo"]\n'
+        "us_coercion = { range = [0.2, 0.6] }\nrok_approval0 = { range = [0.15, 0.55] }\n"
+        '[sampler]\nmethod = "saltelli"\nsamples = 4\nsecond_order = false\n'
+    )
+    e = load_experiment(p)
+    m = morris_experiment(e, 5)
+    assert m.name == "m_morris" and e.name == "m"
+    assert len(m.design) == 2 * 5 * (2 + 1)  # listed combos x trajectories x (factors + 1)
+    assert [d["strategy"] for d in m.design[:15]] == ["small_steps"] * 15
+    grid = np.linspace(0.2, 0.6, MORRIS_LEVELS)
+    us = np.array([d["us_coercion"] for d in m.design])
+    assert np.all(np.isclose(us[:, None], grid[None, :]).any(axis=1))
+    assert [sc.params.us_coercion for sc in m.points] == list(us)
+    assert m.design_hash() != e.design_hash()
+    assert morris_experiment(e, 5).design == m.design  # seeded
+
+
+def test_old_module_still_exports_what_unswitched_code_imports() -> None:
+    from sim.experiments import driver, experiment, provenance, spec, store
+
+    assert experiment.run_experiment is driver.run_experiment
+    assert experiment.code_version is provenance.code_version
+    assert experiment.find_experiment is spec.find_experiment
+    assert experiment.scenario_from_dict is store.scenario_from_dict
+
+
 def test_common_random_numbers_and_coordinates(reference: Path) -> None:
     st = sim.load(reference)
     exp_runs = st.runs

@@ -44,7 +44,7 @@ def test_plot_writes_every_kind_in_every_format(store: Path, tmp_path: Path, cap
         for fmt in ("png", "svg", "pdf"):
             assert f"{kind}.{fmt}" in names
     svg = (out / "sweep.svg").read_text()
-    assert "tiny_sweep" in svg and "seed 11" in svg and "24 runs" not in svg
+    assert "tiny_sweep" in svg and "seed 11" in svg and "72 runs" in svg  # 12 points x 6
 
 
 def test_store_figures_layout(store: Path) -> None:
@@ -71,7 +71,10 @@ def test_report_html_is_self_contained_with_provenance(store: Path, tmp_path: Pa
     assert "H1:" in html and "H3" in html
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "![sweep](figures/sweep.png)" in md and (tmp_path / "rep/figures/sweep.png").is_file()
-    assert "| strategy |" in md or "strategy" in md.split("## Headline table")[1]
+    # one row per (panel, line) group: china_coercion x strategy
+    table = md.split("## Headline table")[1].split("## Figures")[0]
+    assert "| china_coercion | strategy | runs |" in table
+    assert sum(line.startswith("| 0.") for line in table.splitlines()) == 4
 
 
 def test_findings_numbers_come_from_the_runs(store: Path) -> None:

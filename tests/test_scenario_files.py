@@ -82,7 +82,7 @@ def test_grand_bargain_rarely_affordable_at_low_approval():
 
 def test_tit_for_tat_reaches_cooperation_in_most_runs():
     s = ensemble("tit_for_tat")
-    assert 0.5 < p_inst_by(s, 24) <= 1.0
+    assert p_inst_by(s, 24) > 0.5
 
 
 def test_low_us_pressure_slows_cooperation():
