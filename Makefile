@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml tools/find_python.sh tools/fetch_assets.py
 	@set -e; py=$$(tools/find_python.sh); echo "Using $$py ($$($$py --version))"; \
 	[ -x $(PY) ] || $$py -m venv $(VENV); \
 	$(PY) -m pip install -q --upgrade pip; \
-	$(PY) -m pip install -q -e '.[batch,analysis,app,dev]'; \
+	$(PY) -m pip install -q -e '.[batch,analysis,app,dev,ema]'; \
 	$(PY) tools/fetch_assets.py; \
 	touch $(STAMP)
 

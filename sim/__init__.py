@@ -1,8 +1,8 @@
 """alignsim.
 
-Lazy exports (``import sim`` stays light): ``sim.load(STORE)`` reads a result store into pandas
-(see ``sim.experiments.store.load``); ``sim.run_one(params, seed)`` runs the model once as a plain function
-(see ``sim.experiments.runone.run_one``).
+Lazy exports (``import sim`` stays light), from ``sim.api``: ``sim.run_many(table)`` runs a
+table of runs in compiled batches; ``sim.run_one(params, seed)`` runs the model once as a plain
+function; ``sim.load(STORE)`` reads a result store into pandas.
 """
 
 from typing import Any
@@ -18,13 +18,13 @@ def package_version() -> str:
         return "0+unknown"
 
 
+#: The public functions, exported lazily from sim.api (so ``import sim`` stays light).
+API = ("load", "run_one", "run_many")
+
+
 def __getattr__(name: str) -> Any:
-    if name == "load":
-        from sim.experiments.store import load
+    if name in API:
+        from sim import api
 
-        return load
-    if name == "run_one":
-        from sim.experiments.runone import run_one
-
-        return run_one
+        return getattr(api, name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
