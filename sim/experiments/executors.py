@@ -83,15 +83,21 @@ def _max_rss_mb() -> float:
         return float("nan")
 
 
-def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Arr | None]:
-    """Run a chunk's runs; returns (summary, first_taken_month, first_taken_by, monthly)."""
+def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Any, Arr | None]:
+    """Run a chunk's runs; returns (summary, first_taken_month, first_taken_by, histogram rows
+    or None, monthly trajectories when the task keeps them).
+
+    Histograms are built month by month (``sim.experiments.histogram``), so the chunk's whole
+    monthly array exists only when its trajectories are written.
+    """
     from sim.engines.batch import MONTHLY_VARS, simulate
+    from sim.experiments.histogram import MonthlyHistogram
 
     n = task.point.shape[0]
-    need_monthly = bool(task.monthly_index) or task.trajectories
+    hist = MonthlyHistogram(task.point, task.monthly_index) if task.monthly_index else None
     summary: dict[str, Arr] = {}
     ftm = ftb = np.zeros((0, 0), dtype=np.int64)
-    monthly = np.empty((n, task.months + 1, len(MONTHLY_VARS))) if need_monthly else None
+    monthly = np.empty((n, task.months + 1, len(MONTHLY_VARS))) if task.trajectories else None
     for g in task.groups:
         gp = np.asarray(g.points, dtype=np.int64)
         sel = np.flatnonzero(np.isin(task.point, gp))
@@ -100,12 +106,25 @@ def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Arr | Non
         local = np.searchsorted(gp, task.point[sel])
         reps = task.replication[sel]
         if task.engine == "mesa":
-            summ, fm, fb, mon = _mesa_runs(task, g, local, reps, need_monthly)
+            summ, fm, fb, mon = _mesa_runs(task, g, local, reps, hist is not None or
+                                           monthly is not None)  # fmt: skip
+            if hist is not None and mon is not None:
+                for m in range(mon.shape[1]):
+                    hist.add(m, mon[:, m], rows=sel)
         else:
             varying = {k: np.asarray(v, dtype=float)[local] for k, v in g.varying.items()}
+
+            def on_month(m: int, record: Arr, sel: Arr = sel) -> None:
+                if hist is not None:
+                    hist.add(m, record, rows=sel)
+                if monthly is not None:
+                    monthly[sel, m] = record
+
             res = simulate(g.scenario, task.seed, reps, months=task.months,
-                           varying=varying or None, keep_monthly=need_monthly)  # fmt: skip
-            summ, fm, fb, mon = res.summary, res.first_taken_month, res.first_taken_by, res.monthly
+                           varying=varying or None,
+                           on_month=on_month if hist is not None or monthly is not None
+                           else None)  # fmt: skip
+            summ, fm, fb, mon = res.summary, res.first_taken_month, res.first_taken_by, None
         if not summary:
             summary = {k: np.empty(n, dtype=v.dtype) for k, v in summ.items()}
             ftm = np.empty((n, fm.shape[1]), dtype=np.int64)
@@ -116,7 +135,7 @@ def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Arr | Non
         ftb[sel] = fb
         if monthly is not None and mon is not None:
             monthly[sel] = mon
-    return summary, ftm, ftb, monthly
+    return summary, ftm, ftb, (hist.table() if hist is not None else None), monthly
 
 
 def _mesa_runs(
@@ -155,13 +174,13 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
 
     from sim.core.steps import STEP_NAMES
     from sim.engines.batch import MONTHLY_VARS
-    from sim.experiments.store import chunk_histogram, table_bytes
+    from sim.experiments.store import table_bytes
 
     t0 = time.perf_counter()
     delay = os.environ.get("ALIGNSIM_TEST_CHUNK_DELAY")  # test hook: slow chunks down
     if delay:
         time.sleep(float(delay))
-    summary, ftm, ftb, monthly = simulate_chunk(task)
+    summary, ftm, ftb, hist_rows, monthly = simulate_chunk(task)
     n = task.point.shape[0]
     cols: dict[str, Any] = {
         "point": task.point.astype(np.int64),
@@ -179,11 +198,7 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         cols[f"first_by_{step}"] = ftb[:, j]
     meta = {"alignsim.design_hash": task.design_hash, "alignsim.chunk": str(task.chunk_id)}
     runs = table_bytes(pa.table(cols), meta)
-    hist = None
-    if task.monthly_index and monthly is not None:
-        h = chunk_histogram(task.point, monthly[:, :, list(task.monthly_index)],
-                            list(task.monthly_index))  # fmt: skip
-        hist = table_bytes(h, meta)
+    hist = table_bytes(hist_rows, meta) if hist_rows is not None else None
     traj = None
     if task.trajectories and monthly is not None:
         m1 = task.months + 1

@@ -4,8 +4,9 @@ A chunk's monthly aggregates (``docs/STORE.md``) are, per (design point, month, 
 the count, minimum, maximum and sum of the quantised values. :class:`MonthlyHistogram` takes one
 month's record of every run at a time (the batch engine's ``on_month``), so memory holds one
 month, not the chunk's whole (runs x months x variables) array, and the compiled binning costs
-a few nanoseconds a value. Its rows are the same, to the bit and in the same order, as
-``sim.experiments.store.chunk_histogram`` over the full array.
+a few nanoseconds a value. Its rows are the same, to the bit and in the same order, as those of
+the whole-array computation the store used before (kept in tests/test_histogram.py as the
+reference).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ SHIFT = QBITS - BIN_BITS
 QMAX = (1 << QBITS) - 1
 #: Below this many runs of a point, a variable's values are sorted instead of counted into bins.
 SORT_BELOW = 64
+#: Up to this many (point, month block) pieces, rows are put in order by interleaving the
+#: months' blocks; beyond it by one sort.
+INTERLEAVE_MAX = 20_000
 
 
 class MonthlyHistogram:
@@ -69,21 +73,36 @@ class MonthlyHistogram:
         import pyarrow as pa
 
         names = ("point", "month", "var", "bin", "count", "qmin", "qmax", "qsum")
-        if self._blocks:
-            cols = {n: np.concatenate([b[i] for b in self._blocks]) for i, n in enumerate(names)}
-        else:
+        keys = np.unique(np.concatenate([b[0] for b in self._blocks])) if self._blocks else None
+        if keys is None:
             cols = {n: np.zeros(0, dtype=np.int64) for n in names}
-        order = np.lexsort((cols["bin"], cols["var"], cols["month"], cols["point"]))
+        elif keys.shape[0] * len(self._blocks) > INTERLEAVE_MAX:  # many points: one sort
+            cols = {n: np.concatenate([b[i] for b in self._blocks]) for i, n in enumerate(names)}
+            order = np.lexsort((cols["bin"], cols["var"], cols["month"], cols["point"]))
+            cols = {n: c[order] for n, c in cols.items()}
+        else:
+            # each month's block is ordered by point, variable and bin: interleave the blocks
+            # point by point (months in order) instead of sorting every row
+            self._blocks.sort(key=lambda b: int(b[1][0]) if b[1].shape[0] else -1)
+            pieces: list[list[Arr]] = [[] for _ in names]
+            bounds = [np.searchsorted(b[0], keys, side="left") for b in self._blocks]
+            ends = [np.searchsorted(b[0], keys, side="right") for b in self._blocks]
+            for j in range(keys.shape[0]):
+                for b, lo, hi in zip(self._blocks, bounds, ends, strict=True):
+                    if hi[j] > lo[j]:
+                        for i in range(len(names)):
+                            pieces[i].append(b[i][lo[j] : hi[j]])
+            cols = {n: np.concatenate(pieces[i]) for i, n in enumerate(names)}
         return pa.table(
             {
-                "point": cols["point"][order],
-                "month": cols["month"][order].astype(np.int32),
-                "variable": self.var_index[cols["var"][order]].astype(np.int32),
-                "bin": cols["bin"][order].astype(np.int32),
-                "count": cols["count"][order],
-                "qmin": cols["qmin"][order],
-                "qmax": cols["qmax"][order],
-                "qsum": cols["qsum"][order],
+                "point": cols["point"],
+                "month": cols["month"].astype(np.int32),
+                "variable": self.var_index[cols["var"]].astype(np.int32),
+                "bin": cols["bin"].astype(np.int32),
+                "count": cols["count"],
+                "qmin": cols["qmin"],
+                "qmax": cols["qmax"],
+                "qsum": cols["qsum"],
             }
         )
 

@@ -364,7 +364,7 @@ def _factor_scenarios(path: Path, base: Scenario, factors: Sequence[Factor]) -> 
 
 
 def _summary_keys() -> tuple[str, ...]:
-    """Keys of sim.engines.batch.summarise, in order (from a one-run, one-month simulation)."""
-    from sim.engines.batch import simulate
+    """Keys of a run's summary, in order (declared in sim.core.outputs)."""
+    from sim.core.outputs import SUMMARY_VARS
 
-    return tuple(simulate(Scenario(), 0, [0], months=1).summary)
+    return SUMMARY_VARS

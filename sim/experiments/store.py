@@ -34,30 +34,26 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sim.core.outputs import MONTHLY, MONTHLY_BY_NAME
 from sim.core.params import Scenario
 from sim.errors import UserError
+from sim.experiments.histogram import BIN_BITS, QBITS
 
 Arr = npt.NDArray[Any]
 STORE_FORMAT = 2  # 2: 512-bin histograms (format 1 had 2048; the two must never be merged)
-QBITS = 40  # quantisation of monthly values
-BIN_BITS = 9  # 512 bins per variable
-SHIFT = QBITS - BIN_BITS
-QMAX = (1 << QBITS) - 1
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Every file and folder of a store (what --force removes).
 STORE_ENTRIES = ("manifest.json", "design.parquet", "monthly.parquet", "runs", "hist",
                  "trajectories")  # fmt: skip
-INTEGER_VARS = ("launches", "steps_ROK", "steps_JPN", "reversals_ROK", "reversals_JPN",
-                "leader_ROK", "leader_JPN", "institutionalised", "collapsed")  # fmt: skip
+#: Monthly variables that are whole numbers (their declarations in sim.core.outputs).
+INTEGER_VARS = tuple(o.name for o in MONTHLY if o.integer)
 
 
 def var_range(name: str) -> tuple[float, float]:
-    """Fixed range of a monthly variable for its histogram (values outside are clipped)."""
-    if name.startswith("alignment_"):
-        return (-1.0, 1.0)
-    if name in INTEGER_VARS:
-        return (0.0, 256.0)
-    return (0.0, 1.0)
+    """Fixed range of a monthly variable for its histogram (its declared range; values outside
+    are clipped)."""
+    out = MONTHLY_BY_NAME[name]
+    return (out.lo, out.hi)
 
 
 # ----------------------------------------------------------------------------------- file I/O
@@ -86,8 +82,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write ``obj`` to ``path`` as indented JSON, atomically (the manifest)."""
-    atomic_write_bytes(path, json.dumps(obj, indent=1, sort_keys=False).encode())
+    """Write ``obj`` to ``path`` as compact JSON, atomically (the manifest; it is rewritten as
+    each chunk finishes, and only the compact form uses the json module's C encoder)."""
+    atomic_write_bytes(path, json.dumps(obj, separators=(",", ":")).encode())
 
 
 def table_bytes(table: Any, metadata: dict[str, str] | None = None) -> bytes:
@@ -176,53 +173,6 @@ def scenario_from_dict(d: dict[str, Any]) -> Scenario:
 
 
 # ------------------------------------------------------------------------- monthly histograms
-def chunk_histogram(points: Arr, monthly: Arr, var_index: Any) -> Any:
-    """Sparse histogram rows of one chunk's trajectories.
-
-    Args:
-        points: (n,) design point of each run, non-decreasing (runs grouped by point).
-        monthly: (n, M + 1, V) values of the kept variables.
-        var_index: index in ``MONTHLY_VARS`` of each kept variable (length V).
-
-    Returns:
-        A pyarrow Table: point, month, variable, bin, count, qmin, qmax, qsum.
-    """
-    import pyarrow as pa
-
-    from sim.engines.batch import MONTHLY_VARS
-
-    n, m1, v = monthly.shape
-    names = [MONTHLY_VARS[i] for i in var_index]
-    lo = np.array([var_range(x)[0] for x in names])
-    hi = np.array([var_range(x)[1] for x in names])
-    uniq, local = np.unique(points, return_inverse=True)
-    q = np.rint((monthly - lo) / (hi - lo) * float(1 << QBITS))
-    q = np.clip(q, 0, QMAX).astype(np.int64)
-    cells = (local.reshape(-1, 1, 1) * m1 + np.arange(m1).reshape(1, -1, 1)) * v + np.arange(
-        v
-    ).reshape(1, 1, -1)
-    if int(cells.max(initial=0)) >= (1 << (62 - QBITS)):
-        raise ValueError("chunk too large for the histogram key; use a smaller chunk size")
-    key = np.sort(((cells << QBITS) | q).ravel())
-    group = key >> SHIFT
-    starts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
-    ends = np.concatenate([starts[1:], [key.size]])
-    qv = key & QMAX
-    cell = group[starts] >> BIN_BITS
-    return pa.table(
-        {
-            "point": uniq[cell // (m1 * v)].astype(np.int64),
-            "month": ((cell // v) % m1).astype(np.int32),
-            "variable": np.asarray(var_index, dtype=np.int32)[cell % v],
-            "bin": (group[starts] & ((1 << BIN_BITS) - 1)).astype(np.int32),
-            "count": (ends - starts).astype(np.int64),
-            "qmin": qv[starts],
-            "qmax": qv[ends - 1],
-            "qsum": np.add.reduceat(qv, starts),
-        }
-    )
-
-
 def monthly_from_histograms(tables: list[Any], months: int) -> Any:
     """Merge histogram rows (any chunking, any order) into the monthly aggregate table."""
     import pyarrow as pa
