@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("array", "mesa"), default="array",
                    help="array engine (fast, default) or the Mesa model (same results)")  # fmt: skip
     p.add_argument("--chunk-size", type=int, metavar="N",
-                   help="runs per chunk (default 5000; memory grows with it)")  # fmt: skip
+                   help="runs per chunk (default: adapts to the horizon and outputs, at most 20,000; memory grows with it)")  # fmt: skip
     p.add_argument("--replications", type=int, metavar="N",
                    help="replications per design point (default: the file's; more = extend)")  # fmt: skip
     p.add_argument("--trajectories", action="store_true",

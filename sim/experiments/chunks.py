@@ -19,8 +19,32 @@ from sim.experiments.executors import ChunkTask, PointGroup
 from sim.experiments.spec import Experiment
 from sim.scenario import load_scenario_ref
 
-#: Runs per chunk unless ``--chunk-size`` says otherwise (memory grows with it).
-DEFAULT_CHUNK_SIZE = 5000
+#: Most runs in a chunk (summaries only, nothing monthly kept).
+MAX_CHUNK = 20_000
+#: Run-months per chunk when monthly aggregates are built (their rows grow with the horizon).
+CHUNK_RUN_MONTHS = 600_000
+#: Fewest runs in a chunk.
+MIN_CHUNK = 100
+#: Memory a chunk's trajectories may take (the array, its long table and its Parquet bytes).
+TRAJECTORY_BYTES = 150 * 2**20
+
+
+def default_chunk_size(months: int, monthly_vars: int, trajectories: bool) -> int:
+    """Runs per chunk unless ``--chunk-size`` says otherwise: it adapts to the horizon so that a
+    chunk's memory stays bounded (well under 1 GB a process at 60, 240 or 600 months).
+
+    Summaries only: MAX_CHUNK runs. With monthly aggregates: CHUNK_RUN_MONTHS run-months. With
+    trajectories: what fits in TRAJECTORY_BYTES as well.
+    """
+    size = MAX_CHUNK
+    if monthly_vars:
+        size = min(size, CHUNK_RUN_MONTHS // (months + 1))
+    if trajectories:
+        from sim.core.outputs import MONTHLY_VARS
+
+        per_run = (months + 1) * len(MONTHLY_VARS) * 8 * 3
+        size = min(size, TRAJECTORY_BYTES // per_run)
+    return max(MIN_CHUNK, size)
 
 
 def plan_chunks(n_points: int, blocks: list[list[int]], chunk_size: int, first_id: int,

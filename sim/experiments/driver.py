@@ -16,20 +16,20 @@ from typing import Any
 
 from sim.core.params import scenario_dict, scenario_hash
 from sim.errors import UserError, unknown_name
-from sim.experiments.chunks import DEFAULT_CHUNK_SIZE, chunk_task, plan_chunks, point_groups
+from sim.experiments.chunks import chunk_task, default_chunk_size, plan_chunks, point_groups
 from sim.experiments.executors import make_executor, run_chunk
 from sim.experiments.progress import Progress
 from sim.experiments.provenance import code_version, environment, now
 from sim.experiments.spec import MAX_REPLICATIONS, Experiment, jsonable_row, load_experiment
 from sim.experiments.store import (
     STORE_FORMAT,
+    MonthlyWriter,
     atomic_write_bytes,
     atomic_write_json,
     part_name,
     read_manifest,
     table_bytes,
     wipe,
-    write_monthly,
 )
 
 
@@ -101,7 +101,7 @@ def run_experiment(
     session: dict[str, Any] = {"started": now(), "engine": engine, "argv": sys.argv[1:]}
 
     if manifest is None:
-        size = chunk_size or DEFAULT_CHUNK_SIZE
+        size = chunk_size or default_chunk_size(exp.months, len(exp.monthly_vars), trajectories)
         blocks = [[0, target_reps]]
         manifest = {
             "store_format": STORE_FORMAT,
@@ -171,9 +171,18 @@ def run_experiment(
     atomic_write_json(store / "manifest.json", manifest)
 
     pending = [c for c in manifest["chunks"] if c["status"] != "done"]
-    if pending:
-        _run_chunks(exp, store, manifest, session, pending, workers, scheduler, quiet, say)
-    write_monthly(store, manifest)
+    monthly = MonthlyWriter(store, manifest)
+    try:
+        for c in manifest["chunks"]:
+            if c["status"] == "done":
+                monthly.chunk_done(c)
+        if pending:
+            _run_chunks(exp, store, manifest, session, pending, workers, scheduler, quiet, say,
+                        monthly)  # fmt: skip
+        monthly.finish()
+    except BaseException:
+        monthly.abandon()
+        raise
     manifest["status"] = "complete"
     manifest["finished"] = session["finished"] = now()
     atomic_write_json(store / "manifest.json", manifest)
@@ -182,10 +191,14 @@ def run_experiment(
 
 def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session: dict[str, Any],
                 pending: list[dict[str, Any]], workers: int | None, scheduler: str | None,
-                quiet: bool, say: Any) -> None:  # fmt: skip
+                quiet: bool, say: Any, monthly: MonthlyWriter) -> None:  # fmt: skip
     """Run the pending chunks (at most two per worker in flight), writing each one's files and
-    the manifest as it finishes; the session records the executor."""
+    the manifest as it finishes, and the monthly aggregates of the points they complete; the
+    session records the executor."""
+    import io
     from concurrent.futures import FIRST_COMPLETED, wait
+
+    import pyarrow.parquet as pq
 
     from sim.engines.batch import MONTHLY_VARS
 
@@ -232,6 +245,8 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
                           "worker": res.worker, "max_rss_mb": round(res.max_rss_mb, 1)})  # fmt: skip
                 atomic_write_json(store / "manifest.json", manifest)
                 progress.advance(c["runs"])
+                hist = pq.read_table(io.BytesIO(res.hist)) if res.hist is not None else None
+                monthly.chunk_done(c, hist)
     finally:
         progress.close()
         executor.close()

@@ -83,34 +83,95 @@ def _max_rss_mb() -> float:
         return float("nan")
 
 
+#: Histogram rows a sub-batch of a chunk may build at most (an upper bound: every run's value in
+#: its own bin, at most 512 bins a variable), so a chunk's memory stays bounded.
+HIST_ROWS = 2_000_000
+
+
+def point_batches(task: ChunkTask) -> list[slice]:
+    """The chunk's runs cut into contiguous slices of whole design points whose histogram rows
+    stay under HIST_ROWS (a slice holds at least one point)."""
+    from sim.experiments.histogram import MAX_BINS
+
+    change = np.flatnonzero(np.diff(task.point)) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [task.point.shape[0]]])
+    per_cell = (task.months + 1) * max(1, len(task.monthly_index))
+    out: list[slice] = []
+    lo, rows = 0, 0
+    for a, b in zip(starts, ends, strict=True):
+        cost = per_cell * min(int(b - a), MAX_BINS)
+        if rows and rows + cost > HIST_ROWS:
+            out.append(slice(lo, int(a)))
+            lo, rows = int(a), 0
+        rows += cost
+    out.append(slice(lo, task.point.shape[0]))
+    return out
+
+
 def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Any, Arr | None]:
     """Run a chunk's runs; returns (summary, first_taken_month, first_taken_by, histogram rows
     or None, monthly trajectories when the task keeps them).
 
-    Histograms are built month by month (``sim.experiments.histogram``), so the chunk's whole
-    monthly array exists only when its trajectories are written.
+    Histograms are built month by month (``sim.experiments.histogram``) for a few design points
+    at a time, so the chunk's whole monthly array exists only when its trajectories are written.
     """
-    from sim.engines.batch import MONTHLY_VARS, simulate
-    from sim.experiments.histogram import MonthlyHistogram
+    import pyarrow as pa
+
+    from sim.engines.batch import MONTHLY_VARS
 
     n = task.point.shape[0]
-    hist = MonthlyHistogram(task.point, task.monthly_index) if task.monthly_index else None
+    summary: dict[str, Arr] = {}
+    ftm = np.empty((n, 0), dtype=np.int64)
+    ftb = np.empty((n, 0), dtype=np.int64)
+    monthly = np.empty((n, task.months + 1, len(MONTHLY_VARS))) if task.trajectories else None
+    tables = []
+    batches = point_batches(task) if task.monthly_index else [slice(0, n)]
+    for rows in batches:
+        summ, fm, fb, hist = _simulate_runs(task, rows, monthly)
+        if not summary:
+            summary = {k: np.empty(n, dtype=v.dtype) for k, v in summ.items()}
+            ftm = np.empty((n, fm.shape[1]), dtype=np.int64)
+            ftb = np.empty((n, fb.shape[1]), dtype=np.int64)
+        for k, v in summ.items():
+            summary[k][rows] = v
+        ftm[rows], ftb[rows] = fm, fb
+        if hist is not None:
+            tables.append(hist.table())
+    hist = pa.concat_tables(tables).combine_chunks() if tables else None  # one layout, one file
+    return summary, ftm, ftb, hist, monthly
+
+
+def _simulate_runs(
+    task: ChunkTask, rows: slice, monthly: Arr | None
+) -> tuple[dict[str, Arr], Arr, Arr, Any]:
+    """Runs ``rows`` of the chunk (whole design points): their summary, first-taken tables and
+    histogram; their trajectories go into ``monthly`` when given."""
+    from sim.engines.batch import simulate
+    from sim.experiments.histogram import MonthlyHistogram
+
+    point, replication = task.point[rows], task.replication[rows]
+    n = point.shape[0]
+    hist = MonthlyHistogram(point, task.monthly_index) if task.monthly_index else None
+    base = rows.start or 0
     summary: dict[str, Arr] = {}
     ftm = ftb = np.zeros((0, 0), dtype=np.int64)
-    monthly = np.empty((n, task.months + 1, len(MONTHLY_VARS))) if task.trajectories else None
     for g in task.groups:
         gp = np.asarray(g.points, dtype=np.int64)
-        sel = np.flatnonzero(np.isin(task.point, gp))
+        sel = np.flatnonzero(np.isin(point, gp))
         if sel.size == 0:
             continue
-        local = np.searchsorted(gp, task.point[sel])
-        reps = task.replication[sel]
+        local = np.searchsorted(gp, point[sel])
+        reps = replication[sel]
         if task.engine == "mesa":
-            summ, fm, fb, mon = _mesa_runs(task, g, local, reps, hist is not None or
-                                           monthly is not None)  # fmt: skip
-            if hist is not None and mon is not None:
+            summ, fm, fb, mon = _mesa_runs(task, g, local, reps,
+                                           hist is not None or monthly is not None)  # fmt: skip
+            if mon is not None:
                 for m in range(mon.shape[1]):
-                    hist.add(m, mon[:, m], rows=sel)
+                    if hist is not None:
+                        hist.add(m, mon[:, m], rows=sel)
+                if monthly is not None:
+                    monthly[base + sel] = mon
         else:
             varying = {k: np.asarray(v, dtype=float)[local] for k, v in g.varying.items()}
 
@@ -118,13 +179,12 @@ def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Any, Arr 
                 if hist is not None:
                     hist.add(m, record, rows=sel)
                 if monthly is not None:
-                    monthly[sel, m] = record
+                    monthly[base + sel, m] = record
 
+            keep = hist is not None or monthly is not None
             res = simulate(g.scenario, task.seed, reps, months=task.months,
-                           varying=varying or None,
-                           on_month=on_month if hist is not None or monthly is not None
-                           else None)  # fmt: skip
-            summ, fm, fb, mon = res.summary, res.first_taken_month, res.first_taken_by, None
+                           varying=varying or None, on_month=on_month if keep else None)  # fmt: skip
+            summ, fm, fb = res.summary, res.first_taken_month, res.first_taken_by
         if not summary:
             summary = {k: np.empty(n, dtype=v.dtype) for k, v in summ.items()}
             ftm = np.empty((n, fm.shape[1]), dtype=np.int64)
@@ -133,9 +193,7 @@ def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Any, Arr 
             summary[k][sel] = v
         ftm[sel] = fm
         ftb[sel] = fb
-        if monthly is not None and mon is not None:
-            monthly[sel] = mon
-    return summary, ftm, ftb, (hist.table() if hist is not None else None), monthly
+    return summary, ftm, ftb, hist
 
 
 def _mesa_runs(

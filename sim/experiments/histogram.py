@@ -26,6 +26,8 @@ QBITS = 40
 BIN_BITS = 9
 SHIFT = QBITS - BIN_BITS
 QMAX = (1 << QBITS) - 1
+#: Bins a variable has (rows a (point, month, variable) can take at most).
+MAX_BINS = 1 << BIN_BITS
 #: Below this many runs of a point, a variable's values are sorted instead of counted into bins.
 SORT_BELOW = 64
 #: Up to this many (point, month block) pieces, rows are put in order by interleaving the
@@ -47,6 +49,7 @@ class MonthlyHistogram:
         self.lo = np.array([MONTHLY[i].lo for i in self.var_index])
         self.hi = np.array([MONTHLY[i].hi for i in self.var_index])
         self._blocks: list[tuple[Arr, ...]] = []
+        self._out: list[Arr] | None = None  # the kernel's output buffers, reused every month
 
     def add(self, month: int, record: Arr, rows: Arr | None = None) -> None:
         """Add one month: ``record`` (m, V_all) holds runs ``rows`` of the chunk (default all)."""
@@ -59,10 +62,10 @@ class MonthlyHistogram:
         change = np.flatnonzero(np.diff(points)) + 1
         starts = np.concatenate([[0], change]).astype(np.int64)
         ends = np.concatenate([change, [points.shape[0]]]).astype(np.int64)
-        size = q.size
-        out = [np.empty(size, dtype=np.int64) for _ in range(7)]
-        k = _month_rows(q, starts, ends, points[starts], *out)
-        point, var, bin_, count, qmin, qmax, qsum = (a[:k] for a in out)
+        if self._out is None or self._out[0].shape[0] < q.size:
+            self._out = [np.empty(q.size, dtype=np.int64) for _ in range(7)]
+        k = _month_rows(q, starts, ends, points[starts], *self._out)
+        point, var, bin_, count, qmin, qmax, qsum = (a[:k].copy() for a in self._out)
         self._blocks.append(
             (point, np.full(k, month, np.int64), var, bin_, count, qmin, qmax, qsum)
         )

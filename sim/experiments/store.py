@@ -239,49 +239,107 @@ def monthly_from_histograms(tables: list[Any], months: int) -> Any:
     return pa.table(out)
 
 
+class MonthlyWriter:
+    """Writes ``monthly.parquet`` from the chunks' histograms, block of points by block of
+    points, as soon as every chunk covering a block is done (bounded memory: by points).
+
+    The batch driver feeds it each chunk as it finishes (:meth:`chunk_done`, with the chunk's
+    histogram table when it has it in memory), so the merge runs while workers still compute;
+    :func:`write_monthly` feeds it every done chunk at once. Either way the file is the same.
+    """
+
+    def __init__(self, store: Path, manifest: dict[str, Any]) -> None:
+        self.store = store
+        self.target = store / "monthly.parquet"
+        self.months = int(manifest["months"])
+        self.chunks = [c for c in manifest["chunks"]]
+        n_points = len(manifest["points"])
+        nvars = max(1, len(manifest["outputs"]["monthly"]))
+        reps = max(int(b[1]) for b in manifest["blocks"])
+        per_point = (self.months + 1) * nvars * min(reps, 1 << BIN_BITS)
+        block = max(1, 3_000_000 // per_point)
+        self.blocks = [(p0, min(n_points, p0 + block)) for p0 in range(0, n_points, block)]
+        self.has_hist = bool(manifest["outputs"]["monthly"])
+        self._next = 0  # the next block to write
+        self._done: set[int] = set()
+        self._tables: dict[int, Any] = {}  # chunk id -> its histogram rows, while needed
+        self._tmp = self.target.with_name(f".{self.target.name}.tmp{os.getpid()}")
+        self._writer: Any = None
+
+    def chunk_done(self, chunk: dict[str, Any], table: Any = None) -> None:
+        """Chunk ``chunk`` is done (its files written); ``table``: its histogram rows."""
+        self._done.add(int(chunk["id"]))
+        if table is not None:
+            self._tables[int(chunk["id"])] = table
+        self._write_ready()
+
+    def _covering(self, p0: int, p1: int) -> list[dict[str, Any]]:
+        return [c for c in self.chunks if not (c["point_hi"] < p0 or c["point_lo"] >= p1)]
+
+    def _write_ready(self) -> None:
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        while self._next < len(self.blocks):
+            p0, p1 = self.blocks[self._next]
+            covering = self._covering(p0, p1)
+            if any(int(c["id"]) not in self._done for c in covering):
+                return
+            tables = []
+            for c in covering:
+                if not c.get("files", {}).get("hist"):
+                    continue
+                t = self._tables.get(int(c["id"]))
+                if t is None:
+                    t = pq.read_table(self.store / c["files"]["hist"],
+                                      filters=[("point", ">=", p0), ("point", "<", p1)])  # fmt: skip
+                else:
+                    point = t["point"]
+                    t = t.filter(pc.and_(pc.greater_equal(point, p0), pc.less(point, p1)))
+                tables.append(t)
+            tables = [t for t in tables if t.num_rows]
+            merged = monthly_from_histograms(tables, self.months)
+            if merged is not None:
+                if self._writer is None:
+                    self._writer = pq.ParquetWriter(self._tmp, merged.schema, compression="zstd")
+                self._writer.write_table(merged)
+            self._next += 1
+            for c in covering:  # a chunk's rows are no longer needed once its last block is out
+                if c["point_hi"] < (self.blocks[self._next][0] if self._next < len(self.blocks)
+                                    else 1 << 62):  # fmt: skip
+                    self._tables.pop(int(c["id"]), None)
+
+    def finish(self) -> None:
+        """Write what is left; rename the file into place (or remove a stale one)."""
+        self._write_ready()
+        if self._next < len(self.blocks):
+            raise RuntimeError("monthly aggregates: not every chunk is done")
+        if self._writer is not None:
+            self._writer.close()
+            os.replace(self._tmp, self.target)
+        elif self.target.exists():
+            self.target.unlink()
+
+    def abandon(self) -> None:
+        """Drop a partly written file (the batch stopped before every chunk was done)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._tmp.exists():
+            self._tmp.unlink()
+
+
 def write_monthly(store: Path, manifest: dict[str, Any]) -> None:
     """Merge every done chunk's histogram into ``monthly.parquet`` (bounded memory: by points)."""
-    import pyarrow.parquet as pq
-
-    chunks = [c for c in manifest["chunks"] if c.get("files", {}).get("hist")]
-    target = store / "monthly.parquet"
-    if not chunks:
-        if target.exists():
-            target.unlink()
-        return
-    months = int(manifest["months"])
-    n_points = len(manifest["points"])
-    nvars = max(1, len(manifest["outputs"]["monthly"]))
-    reps = max(int(b[1]) for b in manifest["blocks"])
-    per_point = (months + 1) * nvars * min(reps, 1 << BIN_BITS)
-    block = max(1, 3_000_000 // per_point)
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-    writer = None
+    writer = MonthlyWriter(store, manifest)
     try:
-        for p0 in range(0, n_points, block):
-            p1 = min(n_points, p0 + block)
-            tables = []
-            for c in chunks:
-                if c["point_hi"] < p0 or c["point_lo"] >= p1:
-                    continue
-                tables.append(
-                    pq.read_table(
-                        store / c["files"]["hist"],
-                        filters=[("point", ">=", p0), ("point", "<", p1)],
-                    )
-                )
-            tables = [t for t in tables if t.num_rows]
-            merged = monthly_from_histograms(tables, months)
-            if merged is None:
-                continue
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, merged.schema, compression="zstd")
-            writer.write_table(merged)
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is not None:
-        os.replace(tmp, target)
+        for c in manifest["chunks"]:
+            if c.get("status") == "done":
+                writer.chunk_done(c)
+        writer.finish()
+    except BaseException:
+        writer.abandon()
+        raise
 
 
 # ------------------------------------------------------------------------------------- loading
