@@ -199,6 +199,31 @@ def test_identical_across_chunk_sizes_and_workers(tmp_path: Path, reference: Pat
     assert json.loads((b / "manifest.json").read_text())["sessions"][0]["executor"] == "processes"
 
 
+@pytest.mark.parametrize("kind", ["threads", "processes"])
+def test_identical_on_any_concurrent_futures_executor(
+    tmp_path: Path, reference: Path, kind: str
+) -> None:
+    """The caller's own executor (as MPI's MPIPoolExecutor would be on a cluster)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    exp = write_exp(tmp_path)
+    pool = (ThreadPoolExecutor(2) if kind == "threads"
+            else ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")))  # fmt: skip
+    with pool:
+        e = run_experiment(exp, tmp_path / "e", executor=pool, chunk_size=6, quiet=True,
+                           trajectories=True)  # fmt: skip
+        assert pool.submit(int, "7").result() == 7  # the batch leaves the caller's pool open
+    session = json.loads((e / "manifest.json").read_text())["sessions"][0]
+    assert session["executor"] == type(pool).__name__ and session["workers"] == 2
+    assert_same_store(reference, e)
+
+
+def test_an_executor_must_have_submit(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="concurrent.futures.Executor"):
+        run_experiment(write_exp(tmp_path), tmp_path / "x", executor=object(), quiet=True)
+
+
 def test_identical_on_dask_local_cluster(tmp_path: Path, reference: Path) -> None:
     pytest.importorskip("distributed")
     exp = write_exp(tmp_path)

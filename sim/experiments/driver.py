@@ -39,6 +39,7 @@ def run_experiment(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
+    executor: Any = None,
     engine: str = "array",
     chunk_size: int | None = None,
     replications: int | None = None,
@@ -52,6 +53,20 @@ def run_experiment(
     Runs only the chunks the store lacks: after a crash (even SIGKILL) the same call finishes
     the missing chunks; a larger ``replications`` adds only the new replications. A store made
     by another experiment or code version is refused unless ``force`` (which starts it afresh).
+
+    Args:
+        experiment: an experiment file (path or name) or a loaded Experiment.
+        out: the store folder (default ``results/<experiment name>``).
+        workers: local worker processes (default: one per core); 1 runs in this process.
+        scheduler: a Dask scheduler address, or ``local`` for a local Dask cluster.
+        executor: any ``concurrent.futures.Executor`` to run the chunks (e.g. MPI's pool on a
+            cluster); the caller owns it. Results do not depend on the executor.
+        engine: ``array`` (the compiled batch engine) or ``mesa`` (the Mesa model, slow).
+        chunk_size: runs per chunk (default: adapts to the horizon and outputs).
+        replications: replications per design point (default: the experiment's).
+        trajectories: also store every run's monthly trajectory.
+        force: discard an existing store in ``out`` and start afresh.
+        quiet: no progress output.
 
     Returns:
         The store folder.
@@ -177,8 +192,8 @@ def run_experiment(
             if c["status"] == "done":
                 monthly.chunk_done(c)
         if pending:
-            _run_chunks(exp, store, manifest, session, pending, workers, scheduler, quiet, say,
-                        monthly)  # fmt: skip
+            _run_chunks(exp, store, manifest, session, pending, (workers, scheduler, executor), quiet,
+                    say, monthly)  # fmt: skip
         monthly.finish()
     except BaseException:
         monthly.abandon()
@@ -190,7 +205,7 @@ def run_experiment(
 
 
 def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session: dict[str, Any],
-                pending: list[dict[str, Any]], workers: int | None, scheduler: str | None,
+                pending: list[dict[str, Any]], where: tuple[int | None, str | None, Any],
                 quiet: bool, say: Any, monthly: MonthlyWriter) -> None:  # fmt: skip
     """Run the pending chunks (at most two per worker in flight), writing each one's files and
     the manifest as it finishes, and the monthly aggregates of the points they complete; the
@@ -207,7 +222,7 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
     groups = point_groups(exp)
     monthly_index = tuple(MONTHLY_VARS.index(v) for v in exp.monthly_vars)
     engine = session["engine"]
-    executor = make_executor(workers, scheduler)
+    executor = make_executor(*where)
     session["executor"] = executor.name
     session["workers"] = executor.workers
     if not quiet:

@@ -391,12 +391,40 @@ class DaskExecutor:
             self._cluster.close()
 
 
-Executor = InProcessExecutor | PoolExecutor | DaskExecutor
+class ExternalExecutor:
+    """Any ``concurrent.futures.Executor`` the caller made and owns (a thread or process pool,
+    MPI's ``MPIPoolExecutor`` on a cluster, Dask's ``client.get_executor()``, ...). The batch
+    submits its chunks to it and leaves it open."""
+
+    def __init__(self, executor: Any) -> None:
+        if not callable(getattr(executor, "submit", None)):
+            from sim.errors import UserError
+
+            raise UserError("not an executor", key="executor",
+                            expected="a concurrent.futures.Executor (with submit())",
+                            found=type(executor).__name__)  # fmt: skip
+        self._executor = executor
+        self.name = type(executor).__name__
+        self.workers = int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 1)
+
+    def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
+        fut: Future[Any] = self._executor.submit(fn, task)
+        return fut
+
+    def close(self) -> None:
+        pass  # the caller's executor: the caller shuts it down
 
 
-def make_executor(workers: int | None, scheduler: str | None) -> Executor:
-    """The executor for ``--workers`` and ``--scheduler`` (default: one process per core)."""
+Executor = InProcessExecutor | PoolExecutor | DaskExecutor | ExternalExecutor
+
+
+def make_executor(workers: int | None, scheduler: str | None, executor: Any = None) -> Executor:
+    """The executor for ``--workers`` and ``--scheduler`` (default: one process per core), or
+    the caller's own ``concurrent.futures.Executor``."""
     from sim.errors import UserError
+
+    if executor is not None:
+        return ExternalExecutor(executor)
 
     if workers is not None and workers < 1:
         raise UserError("bad worker count", key="--workers", expected="1 or more", found=workers)
