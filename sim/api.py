@@ -26,19 +26,16 @@ import pandas as pd
 from sim.core.params import CONSTRAINTS, PARAM_FIELDS, Scenario, param_info
 from sim.core.strategies import STRATEGY_NAMES
 from sim.errors import UserError, unknown_name
-from sim.experiments.runone import run_one
+from sim.experiments.design import SCENARIO_FACTOR, STRATEGY_FACTORS
 from sim.experiments.store import load
+from sim.tomlcheck import check_constraints, check_param, check_strategy
 
 __all__ = ["run_many", "run_one", "load"]
 
 WHERE = "run_many(params)"
-#: Columns of a run table that are not parameters.
-SCENARIO_COLUMN = "scenario"
-STRATEGY_COLUMNS = {
-    "strategy": ("ROK", "JPN", "ROK_successor", "JPN_successor"),
-    "rok_strategy": ("ROK",),
-    "jpn_strategy": ("JPN",),
-}
+#: Columns of a run table that are not parameters (as the factors of experiment files).
+SCENARIO_COLUMN = SCENARIO_FACTOR
+STRATEGY_COLUMNS = STRATEGY_FACTORS
 RUN_COLUMNS = ("seed", "replication", "months")
 #: Runs per compiled batch (memory stays small whatever the table's length).
 BATCH = 50_000
@@ -102,7 +99,7 @@ def run_many(
     horizon = (_whole(_numbers(table, "months"), "months", 1, 100_000) if "months" in table
                else None)  # fmt: skip
     if months is not None:
-        months = int(_whole(np.asarray([months]), "months", 1, 100_000)[0])
+        months = int(_whole(np.asarray([months], dtype=object), "months", 1, 100_000)[0])
 
     if threads is None:
         import os
@@ -130,6 +127,67 @@ def run_many(
     for name, v in out_summary.items():
         out[name] = v
     return out
+
+
+def run_one(params: dict[str, Any], seed: int, replication: int = 0) -> dict[str, Any]:
+    """Run the model once as a plain Python function (for SALib, EMA Workbench and the like).
+
+    Args:
+        params: parameter name -> value (any of ``sim.core.params.PARAM_FIELDS``; Python or
+            numpy numbers, or 0-d arrays), plus optionally
+            ``"scenario"`` (a scenario name or path; default: built-in defaults), ``"strategy"``
+            (both leaders and their successors), ``"rok_strategy"``, ``"jpn_strategy"`` and
+            ``"months"``.
+        seed: root seed.
+        replication: replication index (keys the random numbers together with the seed).
+
+    Returns:
+        The run's outcome summary (``sim.core.outputs.SUMMARY``) as plain Python values.
+
+    Raises:
+        UserError: for an unknown parameter (with the nearest valid name) or an invalid value.
+    """
+    from sim.engines.batch import simulate
+    from sim.scenario import load_scenario
+
+    where = "run_one(params)"
+    p = {k: _plain(v) for k, v in dict(params).items()}
+    seed = int(_whole(np.asarray([_plain(seed)], dtype=object), "seed", 0, 2**63 - 1, where)[0])
+    replication = int(
+        _whole(np.asarray([_plain(replication)], dtype=object), "replication", 0, 2**62, where)[0]
+    )
+    sc = Scenario()
+    if SCENARIO_FACTOR in p:
+        sc = load_scenario(str(p.pop(SCENARIO_FACTOR)))
+    months = p.pop("months", None)
+    for key, roles in STRATEGY_FACTORS.items():
+        if key in p:
+            name = check_strategy(where, key, p.pop(key))
+            sc = sc.with_strategies(**{role: name for role in roles})
+    changes: dict[str, Any] = {}
+    for k, v in p.items():
+        valid = [*PARAM_FIELDS, *STRATEGY_FACTORS, SCENARIO_FACTOR, "months"]
+        if k not in PARAM_FIELDS:
+            raise unknown_name("parameter", k, valid, file=where, key=k)
+        val = check_param(where, k, k, v)
+        changes[k] = int(val) if param_info(k)["integer"] else val
+    if changes:
+        sc = sc.with_params(**changes)
+        check_constraints(where, sc.params, key_prefix="")
+    if months is not None:
+        months = int(_whole(np.asarray([months], dtype=object), "months", 1, 100_000, where)[0])
+        sc = dataclasses.replace(sc, months=months)
+    res = simulate(sc, int(seed), [int(replication)])
+    return {k: v[0].item() for k, v in res.summary.items()}
+
+
+def _plain(value: Any) -> Any:
+    """numpy numbers and 0-d arrays as the Python numbers they hold (other values as given)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _as_table(params: Any) -> pd.DataFrame:
@@ -168,13 +226,14 @@ def _numbers(table: pd.DataFrame, col: str) -> npt.NDArray[np.float64]:
                         expected="a finite number", found=raw[nan[0]])  # fmt: skip
     if col in PARAM_FIELDS:
         info = param_info(col)
-        bad = np.flatnonzero((arr < info["lo"]) | (arr > info["hi"]) |
-                             (info["integer"] & (arr != np.floor(arr))))  # fmt: skip
-        if bad.size:
+        wrong = (arr < info["lo"]) | (arr > info["hi"]) | (info["integer"] & (arr != np.floor(arr)))
+        out_of = np.flatnonzero(wrong)
+        if out_of.size:
+            row = int(out_of[0])
             what = "a whole number" if info["integer"] else "a number"
-            raise UserError("value out of range", file=WHERE, key=f"{col} (row {bad[0]})",
+            raise UserError("value out of range", file=WHERE, key=f"{col} (row {row})",
                             expected=f"{what} in [{info['lo']}, {info['hi']}] ({info['unit']})",
-                            found=raw[bad[0]])  # fmt: skip
+                            found=raw[row])  # fmt: skip
     return arr
 
 
@@ -198,7 +257,9 @@ def _is_number(x: Any) -> bool:
         return False
 
 
-def _whole(values: npt.NDArray[Any], key: str, lo: int, hi: int) -> npt.NDArray[np.int64]:
+def _whole(
+    values: npt.NDArray[Any], key: str, lo: int, hi: int, where: str = WHERE
+) -> npt.NDArray[np.int64]:
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
         ok = (arr >= lo) & (arr <= hi)
@@ -209,15 +270,16 @@ def _whole(values: npt.NDArray[Any], key: str, lo: int, hi: int) -> npt.NDArray[
         out = np.where(ok, f, 0).astype(np.int64)
     bad = np.flatnonzero(~ok)
     if bad.size:
-        raise UserError("value out of range", file=WHERE, key=f"{key} (row {bad[0]})",
+        raise UserError("value out of range", file=where,
+                        key=key if where != WHERE else f"{key} (row {bad[0]})",
                         expected=f"a whole number in [{lo}, {hi}]", found=arr.reshape(-1)[bad[0]])  # fmt: skip
     return out
 
 
 def _check_constraints(values: dict[str, npt.NDArray[np.float64]], n: int) -> None:
     for lower, upper, text in CONSTRAINTS:
-        lo = values.get(lower, np.full(n, float(PARAM_FIELDS[lower].default)))
-        hi = values.get(upper, np.full(n, float(PARAM_FIELDS[upper].default)))
+        lo = values.get(lower, np.full(n, float(param_info(lower)["default"])))
+        hi = values.get(upper, np.full(n, float(param_info(upper)["default"])))
         bad = np.flatnonzero(~(lo < hi))
         if bad.size:
             raise UserError("constraint violated", file=WHERE, key=f"{lower} (row {bad[0]})",

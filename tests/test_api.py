@@ -76,6 +76,9 @@ def test_numpy_numbers_are_numbers(value: Any) -> None:
     assert out.loc[0, "us_coercion"] == value
     model = AlignmentModel(rng=np.int64(3), us_coercion=value, months=np.int64(6))
     assert model.run_params.us_coercion == float(value)
+    one = sim.run_one({"us_coercion": value, "months": np.int64(6)}, np.int64(0), np.array(0))
+    plain = sim.run_one({"us_coercion": float(value), "months": 6}, 0, 0)
+    assert one == plain
 
 
 @pytest.mark.parametrize(

@@ -136,15 +136,6 @@ def test_morris_design_is_seeded_on_the_grid_and_crossed_with_listed_factors(
     assert morris_experiment(e, 5).design == m.design  # seeded
 
 
-def test_old_module_still_exports_what_unswitched_code_imports() -> None:
-    from sim.experiments import driver, experiment, provenance, spec, store
-
-    assert experiment.run_experiment is driver.run_experiment
-    assert experiment.code_version is provenance.code_version
-    assert experiment.find_experiment is spec.find_experiment
-    assert experiment.scenario_from_dict is store.scenario_from_dict
-
-
 def test_common_random_numbers_and_coordinates(reference: Path) -> None:
     st = sim.load(reference)
     exp_runs = st.runs

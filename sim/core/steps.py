@@ -1,6 +1,7 @@
 """The ladder of diplomatic steps between Seoul and Tokyo (and trilateral ones), as data.
 
-Order, names and owners follow the record of August 2022 to August 2023 (MODEL.md section 5):
+Order, names and owners follow the record of August 2022 to August 2023 (docs/RESEARCH.md
+section 5):
 visa-free entry (Japan 11 Oct 2022, ROK 1 Nov), the ROK's third-party compensation plan
 (6 Mar 2023), the Tokyo summit with Japan lifting chip-material curbs and the ROK dropping its WTO
 case (16 Mar), GSOMIA normalised (21 Mar), whitelists restored (ROK 24 Apr, Japan 27 Jun), and

@@ -430,7 +430,7 @@ def hypotheses(sweep: Any, cha_section: dict[str, Any], by_month: int = 24) -> d
 
 def _same_model(st: Any) -> bool:
     """True when a store was made by the model code of this checkout (else it is stale)."""
-    from sim.experiments.experiment import code_version
+    from sim.experiments.provenance import code_version
 
     made_by = st.manifest.get("code", {}).get("model_code_hash")
     return bool(made_by == code_version()["model_code_hash"])
@@ -439,7 +439,8 @@ def _same_model(st: Any) -> bool:
 def _store(name: str, results: Path, log: Callable[[str], None], replications: int | None) -> Any:
     import sim
     from sim.errors import UserError
-    from sim.experiments.experiment import find_experiment, run_experiment
+    from sim.experiments.driver import run_experiment
+    from sim.experiments.spec import find_experiment
 
     exp_path = find_experiment(name)
     out = results / name
@@ -498,7 +499,8 @@ def run_theory_checks(
 def _store_reduced(results: Path, log: Callable[[str], None], replications: int) -> Any:
     import sim
     from sim.errors import UserError
-    from sim.experiments.experiment import find_experiment, run_experiment
+    from sim.experiments.driver import run_experiment
+    from sim.experiments.spec import find_experiment
 
     out = results / "coercion_sweep_validate"
     try:
