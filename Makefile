@@ -54,6 +54,7 @@ golden: $(STAMP)
 docs: $(STAMP)
 	$(PY) tools/gen_scenario_docs.py
 	@[ ! -f tools/gen_odd_params.py ] || $(PY) tools/gen_odd_params.py
+	$(PY) tools/gen_codebook.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -66,3 +66,19 @@ def test_submodel_links_point_at_functions_that_exist() -> None:
 
 def test_says_it_is_not_a_forecast() -> None:
     assert "not a forecast" in ODD.read_text(encoding="utf-8")
+
+
+def test_the_codebook_is_generated_from_the_declarations() -> None:
+    import subprocess
+    import sys
+
+    from sim.core.outputs import MONTHLY, SUMMARY
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "tools" / "gen_codebook.py"), "--check"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stdout
+    text = (root / "docs" / "CODEBOOK.md").read_text(encoding="utf-8")
+    for o in (*MONTHLY, *SUMMARY):
+        assert f"| `{o.name}` | {o.label} |" in text, o.name
+    assert "-1 (never)" in text and "not a forecast" in text

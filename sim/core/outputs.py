@@ -46,19 +46,24 @@ class Output:
     source: tuple[int, int] = (FROM_STATE, 0)
 
 
+WHO = {"ROK": ("ROK", "ROK"), "JPN": ("Japan", "Japanese")}
+
+
 def _pair(
     stem: str, label: str, meaning: str, unit: str, column: int, kind: int = FROM_STATE, **kw: Any
 ) -> tuple[Output, Output]:
+    """The ROK and Japan outputs of one quantity; in ``label`` and ``meaning``, {who} is the
+    country (ROK, Japan) and {adj} its adjective (ROK, Japanese)."""
     return tuple(  # type: ignore[return-value]
         Output(
-            f"{stem}_{who}",
-            f"{label} ({who})",
-            meaning.replace("{who}", who),
+            f"{stem}_{code}",
+            label.format(who=WHO[code][0], adj=WHO[code][1]),
+            meaning.format(who=WHO[code][0], adj=WHO[code][1]),
             unit,
             source=(kind, column + d),
             **kw,
         )  # fmt: skip
-        for d, who in enumerate(("ROK", "JPN"))
+        for d, code in enumerate(("ROK", "JPN"))
     )
 
 
@@ -66,27 +71,29 @@ COUNT: dict[str, Any] = {"integer": True, "lo": 0.0, "hi": 256.0}
 
 #: Monthly variables, in record order.
 MONTHLY: tuple[Output, ...] = (
-    *_pair("alignment", "Alignment", "{who}'s alignment between the Chinese (-1) and US (+1) camps",
-           "-1..+1", M.ALIGNMENT, lo=-1.0, hi=1.0),
-    *_pair("approval", "Approval", "{who} leader's approval rating (political capital)", "share 0..1",
-           M.APPROVAL),
-    *_pair("abandonment", "Abandonment fear", "{who}'s fear of abandonment by the US", "0..1",
-           M.ABANDONMENT),
-    *_pair("entrapment", "Entrapment fear", "{who}'s fear of entrapment in US-China conflict", "0..1",
-           M.ENTRAPMENT),
-    *_pair("grievance", "Grievance", "salience of history grievances toward the partner in {who}",
-           "0..1", M.GRIEVANCE),
-    *_pair("threat", "Threat", "North Korean threat as perceived in {who}", "0..1", M.THREAT),
-    *_pair("china_pressure", "Chinese pressure", "Chinese coercion felt by {who} this month", "0..1",
-           M.CHINA_PRESSURE),
+    *_pair("alignment", "{who} alignment (-1 China .. +1 US)",
+           "{who}'s alignment between the Chinese (-1) and US (+1) camps", "-1..+1", M.ALIGNMENT,
+           lo=-1.0, hi=1.0),
+    *_pair("approval", "{adj} leader approval", "the {adj} leader's approval rating (political "
+           "capital)", "share 0..1", M.APPROVAL),
+    *_pair("abandonment", "{adj} fear of abandonment", "{who}'s fear of abandonment by the US",
+           "0..1", M.ABANDONMENT),
+    *_pair("entrapment", "{adj} fear of entrapment", "{who}'s fear of entrapment in a US-China "
+           "conflict", "0..1", M.ENTRAPMENT),
+    *_pair("grievance", "{adj} grievance salience", "salience of history grievances toward the "
+           "partner in {who}", "0..1", M.GRIEVANCE),
+    *_pair("threat", "{adj} threat perception", "North Korean threat as perceived in {who}",
+           "0..1", M.THREAT),
+    *_pair("china_pressure", "Chinese pressure on {who}", "Chinese coercion felt by {who} this "
+           "month", "0..1", M.CHINA_PRESSURE),
     Output("coop_ROK_JPN", "ROK-Japan cooperation", "ROK-Japan cooperation level", "0..1",
            source=(FROM_STATE, M.COOP)),
     Output("coop_ROK_US", "ROK-US cooperation", "ROK-US alliance cooperation level", "0..1",
            source=(FROM_STATE, M.COOP + 1)),
     Output("coop_JPN_US", "Japan-US cooperation", "Japan-US alliance cooperation level", "0..1",
            source=(FROM_STATE, M.COOP + 2)),
-    Output("trilateral", "Trilateral index", "harmonic mean of the three pairwise cooperation "
-           "levels", "index 0..1", source=(TRILATERAL, 0)),
+    Output("trilateral", "Trilateral cooperation index", "harmonic mean of the three pairwise "
+           "cooperation levels", "index 0..1", source=(TRILATERAL, 0)),
     Output("us_coercion", "US pressure", "US coercion this month (scheduled or a player's)",
            "0..1", source=(FROM_TRACE, M.US_COERCION)),
     Output("china_coercion", "Chinese coercion", "baseline Chinese coercion this month", "0..1",
@@ -95,12 +102,12 @@ MONTHLY: tuple[Output, ...] = (
            source=(FROM_TRACE, M.US_COMMITMENT)),
     Output("launches", "North Korean launches", "North Korean launches this month", "count",
            source=(FROM_TRACE, M.LAUNCHES), **COUNT),
-    *_pair("steps", "Steps", "steps {who}'s leader took this month", "count", M.STEPS,
+    *_pair("steps", "{adj} steps", "steps {who}'s leader took this month", "count", M.STEPS,
            FROM_TRACE, **COUNT),
-    *_pair("reversals", "Reversals", "steps {who}'s leader withdrew this month", "count",
+    *_pair("reversals", "{adj} reversals", "steps {who}'s leader withdrew this month", "count",
            M.REVERSALS, FROM_TRACE, **COUNT),
-    *_pair("leader", "Leader", "{who}'s leader in office (1 = the leader at month 0)", "number",
-           M.LEADER, FROM_INT_STATE, **COUNT),
+    *_pair("leader", "{adj} leader in office", "{who}'s leader in office (1 = the leader at "
+           "month 0)", "number", M.LEADER, FROM_INT_STATE, **COUNT),
     Output("institutionalised", "Institutionalised", "1 once trilateral cooperation is "
            "institutionalised", "0/1", source=(INSTITUTIONALISED, 0), **COUNT),
     Output("collapsed", "Collapsed", "1 once institutionalised cooperation has collapsed", "0/1",

@@ -27,6 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
 from sim import package_version
+from sim.core.outputs import MONTHLY, MONTHLY_BY_NAME
 from sim.results.analysis import (
     durability,
     event_by_month,
@@ -59,10 +60,10 @@ STRATEGY_COLOUR = {
 
 #: The story's trajectories: column -> (label, colour, style).
 STORY_LINES: dict[str, tuple[str, str, str]] = {
-    "trilateral": ("Trilateral cooperation index", "#6a3d9a", "-"),
-    "approval_ROK": ("ROK leader approval", ACTOR_COLOUR["ROK"], "-"),
-    "approval_JPN": ("Japanese leader approval", ACTOR_COLOUR["JPN"], "-"),
-    "coop_ROK_JPN": ("ROK-Japan cooperation", "#ff7f0e", "--"),
+    "trilateral": (MONTHLY_BY_NAME["trilateral"].label, "#6a3d9a", "-"),
+    "approval_ROK": (MONTHLY_BY_NAME["approval_ROK"].label, ACTOR_COLOUR["ROK"], "-"),
+    "approval_JPN": (MONTHLY_BY_NAME["approval_JPN"].label, ACTOR_COLOUR["JPN"], "-"),
+    "coop_ROK_JPN": (MONTHLY_BY_NAME["coop_ROK_JPN"].label, "#ff7f0e", "--"),
 }
 
 #: Rows (in axes fraction) of the step markers at the bottom of the story plot.
@@ -237,18 +238,12 @@ def _month_axis(ax: Axes, m: pd.DataFrame) -> None:
 
 # ------------------------------------------------------------------------ outcome figures
 #: Labels for factors and monthly variables on axes.
+#: Outputs take their declared labels (sim.core.outputs); factors their own.
 LABELS: dict[str, str] = {
+    **{o.name: o.label for o in MONTHLY},
     "us_coercion": "US coercion (0-1)",
     "china_coercion": "Chinese coercion",
     "strategy": "strategy",
-    "trilateral": "Trilateral cooperation index",
-    "approval_ROK": "ROK leader approval",
-    "approval_JPN": "Japanese leader approval",
-    "alignment_ROK": "ROK alignment (-1 China .. +1 US)",
-    "alignment_JPN": "Japan alignment (-1 China .. +1 US)",
-    "coop_ROK_JPN": "ROK-Japan cooperation",
-    "coop_ROK_US": "ROK-US cooperation",
-    "coop_JPN_US": "Japan-US cooperation",
 }
 
 #: The fan chart's default panels.

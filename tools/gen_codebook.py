@@ -1,0 +1,138 @@
+"""Write docs/CODEBOOK.md, the columns of a result store, from the output declarations.
+
+    .venv/bin/python tools/gen_codebook.py          # rewrite docs/CODEBOOK.md
+    .venv/bin/python tools/gen_codebook.py --check  # exit 1 if it is stale
+
+Every variable's meaning, unit, type, range and missing value comes from ``sim.core.outputs``
+(and the ladder's steps from ``sim.core.steps``); ``tests/test_docs_generated.py`` fails when the
+file differs from what this script writes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sim.core.outputs import FIRST_MOVER, MONTHLY, SUMMARY, Output
+from sim.core.steps import LADDER
+from sim.experiments.store import QUANTILES
+
+ROOT = Path(__file__).resolve().parents[1]
+CODEBOOK = ROOT / "docs" / "CODEBOOK.md"
+
+
+def _kind(o: Output) -> str:
+    if o.unit == "true/false":
+        return "boolean"
+    return "integer" if o.integer else "float"
+
+
+def _row(o: Output, with_range: bool) -> str:
+    cells = [f"`{o.name}`", o.label, o.meaning, o.unit, _kind(o)]
+    if with_range:
+        cells.append(f"{o.lo:g} .. {o.hi:g}")
+    cells.append(o.missing or "never missing")
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def text() -> str:
+    never = dict(FIRST_MOVER)
+    lines = [
+        "# Codebook: the columns of a result store",
+        "",
+        "*Generated from the declarations in `sim/core/outputs.py` by `tools/gen_codebook.py`"
+        " (`make docs`); do not edit by hand.*",
+        "",
+        "A result store (`alignsim batch`, see [STORE.md](STORE.md)) holds tidy tables in Parquet"
+        " files; `sim.load(STORE)` reads them into pandas. The model is a stylised research and"
+        " teaching model, not a forecast: these are the outputs of runs, not measurements.",
+        "",
+        "**Missing values.** A month that never came (a step never taken, cooperation never"
+        " institutionalised) is written as `-1`, never as a blank: drop or recode `-1` before"
+        " taking means (in pandas `df[col].where(df[col] >= 0)`; in R `na_if(x, -1)`; in Stata"
+        " `mvdecode col, mv(-1)`). Booleans are stored as Parquet booleans.",
+        "",
+        "## runs/ (one row a run)",
+        "",
+        "| column | meaning | type | missing |",
+        "|---|---|---|---|",
+        "| `point` | design point (a row of design.parquet) | integer | never missing |",
+        "| `replication` | replication index: keys the run's random numbers with the seed"
+        " | integer | never missing |",
+        "| `seed` | root seed | integer | never missing |",
+        "| *factor columns* | the experiment's factors (one column each, as in design.parquet)"
+        " | as the factor | never missing |",
+        "| *outcome columns* | the experiment's `[outputs] runs` (default: every summary variable"
+        " below) | see below | see below |",
+        "| `first_month_<step>` | month the step was first taken (one column per step of the"
+        " ladder below) | integer | -1 (never) |",
+        "| `first_by_<step>` | who first took it: 0 ROK, 1 Japan, 2 jointly | integer"
+        " | -1 (never) |",
+        "",
+        "### Summary variables (outcome columns)",
+        "",
+        "| name | label | meaning | unit or scale | type | missing |",
+        "|---|---|---|---|---|---|",
+        *(_row(o, with_range=False) for o in SUMMARY),
+        "",
+        "`first_mover` codes: " + ", ".join(f"`{k}` {v}" for k, v in sorted(never.items())) + ".",
+        "",
+        "### The ladder of steps (`<step>` in the column names)",
+        "",
+        "| step | label | owner | reversible |",
+        "|---|---|---|---|",
+        *(
+            f"| `{s.name}` | {s.label} | {s.owner} | {'yes' if s.reversible else 'no'} |"
+            for s in LADDER
+        ),
+        "",
+        "## monthly.parquet (one row per design point, month and variable)",
+        "",
+        "| column | meaning |",
+        "|---|---|",
+        "| `point` | design point |",
+        "| `month` | model month (0 = the start month) |",
+        "| `variable` | a monthly variable (below) |",
+        "| `n` | runs aggregated |",
+        "| `mean` | mean over the runs |",
+        *(
+            f"| `q{round(q * 100):02d}` | {round(q * 100)}th percentile over the runs |"
+            for q in QUANTILES
+        ),
+        "",
+        "Aggregates come from histograms of 512 bins on each variable's range (below); values"
+        " outside the range are clipped to it. See STORE.md for how quantiles are interpolated.",
+        "",
+        "## Monthly variables (monthly.parquet `variable`, trajectories columns)",
+        "",
+        "| name | label | meaning | unit or scale | type | range | missing |",
+        "|---|---|---|---|---|---|---|",
+        *(_row(o, with_range=True) for o in MONTHLY),
+        "",
+        "## trajectories/ (with `--trajectories`: one row per run and month)",
+        "",
+        "`point`, `replication`, `month`, then one column per monthly variable above.",
+        "",
+        "## design.parquet (one row per design point)",
+        "",
+        "`point`, one column per factor, `scenario_name`, `scenario_hash` (sha256 of everything"
+        " that determines a run except its name, description and seed).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    new = text()
+    if "--check" in sys.argv[1:]:
+        if not CODEBOOK.exists() or CODEBOOK.read_text(encoding="utf-8") != new:
+            print(f"{CODEBOOK} is stale: run .venv/bin/python tools/gen_codebook.py")
+            return 1
+        return 0
+    CODEBOOK.write_text(new, encoding="utf-8")
+    print(f"wrote {CODEBOOK}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
