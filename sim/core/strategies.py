@@ -31,9 +31,8 @@ GRAND_BARGAIN = 1
 TIT_FOR_TAT = 2
 STATUS_QUO = 3
 HARDLINE = 4
-#: A player (``alignsim play`` or the app) chooses this month's move instead of the strategy.
-PLAYER = -1
-#: No player choice this month: the strategy decides.
+#: No player choice this month: the strategy decides (a player, in ``alignsim play`` or the
+#: app, may choose the month's move instead).
 NO_CHOICE = -3
 
 GB = S.STEP_INDEX["grand_bargain"]
