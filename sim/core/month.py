@@ -14,10 +14,12 @@ A month of one run, in order (synchronous update: every leader decides from the 
 7. **Turnover.** The ROK president's term end, the LDP replacing an unpopular leader.
 
 The state of R runs is held in five arrays (:class:`State`), one row a run, with named columns
-(the constants below). Both engines drive :func:`step_runs`: the batch engine compiles it with
-numba over thousands of runs; the Mesa model steps one run and its agents read and write their
-own columns. Written in plain Python that numba compiles, it also runs uncompiled as the readable
-reference path (``NUMBA_DISABLE_JIT=1``), and the two agree to the bit (tests/engines).
+(the constants below). Both engines drive :func:`step_runs` (or :func:`run_months`, every month
+in one call): the batch engine compiles it with numba over thousands of runs; the Mesa model
+steps one run and its agents read and write their own columns. Written in plain Python that
+numba compiles, it also runs uncompiled as the readable reference path
+(``sim.engines.batch.simulate(..., compiled=False)``), and all agree to the bit
+(``tests/engines/test_engine_agreement.py``).
 """
 
 from __future__ import annotations
