@@ -23,6 +23,7 @@ def save(name: str, data: dict[str, Any]) -> Path:
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "load_avg_at_start": data.pop("_load", None),
+            "other_jobs_at_start": data.pop("_others", None),
         },  # fmt: skip
         "code": code_version(),
         **data,
@@ -38,3 +39,55 @@ def load_avg() -> list[float] | None:
         return [round(x, 2) for x in os.getloadavg()]
     except OSError:
         return None
+
+
+def stats(values: list[float], digits: int = 4) -> dict[str, Any]:
+    """Every measurement, their minimum and their median (rounded)."""
+    import statistics
+
+    return {
+        "all": [round(v, digits) for v in values],
+        "min": round(min(values), digits),
+        "median": round(statistics.median(values), digits),
+    }
+
+
+def ratio(num: dict[str, Any], den: dict[str, Any], digits: int = 2) -> dict[str, float]:
+    """num / den of two :func:`stats` results: of the medians and of the minimums."""
+    return {
+        "of_medians": round(num["median"] / den["median"], digits),
+        "of_mins": round(num["min"] / den["min"], digits),
+    }
+
+
+def others_running() -> list[str]:
+    """Command lines of other heavy jobs known to share this machine (tools/mutation_check.py)."""
+    import subprocess
+
+    res = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=False)
+    return [ln.strip() for ln in res.stdout.splitlines()
+            if "mutation_check" in ln and "ps -eo" not in ln]  # fmt: skip
+
+
+def single_thread_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """An environment whose numeric libraries use one thread (one-core measurements)."""
+    env = dict(os.environ if env is None else env)
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+              "NUMBA_NUM_THREADS"):  # fmt: skip
+        env[k] = "1"
+    return env
+
+
+#: The previous engine (the reference point of the speed goals): the package at this commit.
+PREVIOUS_COMMIT = "3501c8a"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def extract_previous(dest: Path) -> Path:
+    """``sim/`` and ``scenarios/`` of the previous engine (PREVIOUS_COMMIT) into ``dest``."""
+    import subprocess
+
+    archive = subprocess.run(["git", "archive", PREVIOUS_COMMIT, "sim", "scenarios"], cwd=ROOT,
+                             capture_output=True, check=True).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest

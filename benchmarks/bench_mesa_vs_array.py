@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import load_avg, save  # noqa: E402
+from _common import load_avg, others_running, save  # noqa: E402
 
 from sim.core.params import Scenario  # noqa: E402
 from sim.engines.batch import MONTHLY_VARS, simulate  # noqa: E402
@@ -35,7 +35,7 @@ def scenario(strategy: str) -> Scenario:
 
 
 def main() -> None:
-    load = load_avg()
+    load, others = load_avg(), others_running()
     specs = [scenario(s) for s in STRATEGIES]
     t0 = time.perf_counter()
     rows = mesa.batch_run(
@@ -79,6 +79,7 @@ def main() -> None:
     )
     save("mesa_vs_array", {
         "_load": load,
+        "_others": others,
         "sweep": f"{len(LEVELS)} US coercion levels x {len(STRATEGIES)} strategies x {REPS} "
                  f"replications, {MONTHS} months",
         "runs": n_runs,

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Every benchmark, then the table in benchmarks/README.md. Run on a quiet machine (the scripts
+# record the load average and any known heavy job at their start): from the repository root,
+#   benchmarks/run_all.sh            # about 15 minutes on 2 cores
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+for b in engine workers million coercion_sweep memory compile api help mesa_vs_array; do
+    echo "== bench_$b" >&2
+    "$PY" "benchmarks/bench_$b.py" > /dev/null
+done
+"$PY" benchmarks/make_readme.py > /dev/null
+echo "figures: benchmarks/README.md (JSON in benchmarks/results/)" >&2
