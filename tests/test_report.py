@@ -138,3 +138,18 @@ def test_runs_without_outcome_columns_is_a_clear_error(store: Path) -> None:
     st.runs = st.runs.drop(columns=["inst_month"])
     with pytest.raises(UserError, match="outcome columns"):
         store_figures(st)
+
+
+def test_a_store_without_the_fan_charts_variables_gets_no_fan_chart(tmp_path: Path) -> None:
+    """The fan chart needs one of its variables among the store's monthly outputs; a store
+    aggregating only others (as experiments/theory_snyder.toml does) reports without it."""
+    exp = tmp_path / "few.toml"
+    exp.write_text('name = "few"\nbase = "baseline_2022"\nreplications = 3\nmonths = 6\n'
+                   "[factors]\nus_coercion = [0.2, 0.8]\n"
+                   '[outputs]\nmonthly = ["abandonment_ROK"]\n')  # fmt: skip
+    import sim
+    from sim.results.report import store_figures
+
+    store = run_experiment(exp, tmp_path / "few", workers=1, quiet=True)
+    figs = store_figures(sim.load(store))
+    assert "fan" not in figs and figs

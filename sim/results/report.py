@@ -195,7 +195,7 @@ def store_figures(
     if "fan" in want and len(store.monthly):
         pts, fixed = reference_points(store, lay)
         mon = store.monthly[store.monthly["point"].isin(pts["point"])]
-        if len(mon):
+        if len(mon) and set(mon["variable"]) & set(P.FAN_VARIABLES):
             labels = {
                 int(r["point"]): (str(r[lay.line]) if lay.line else f"point {r['point']}")
                 for _, r in pts.iterrows()
