@@ -24,6 +24,8 @@ def save(name: str, data: dict[str, Any]) -> Path:
             "cpus": os.cpu_count(),
             "load_avg_at_start": data.pop("_load", None),
             "other_jobs_at_start": data.pop("_others", None),
+            "load_avg_at_end": load_avg(),
+            "other_jobs_at_end": others_running(),
         },  # fmt: skip
         "code": code_version(),
         **data,
@@ -61,12 +63,13 @@ def ratio(num: dict[str, Any], den: dict[str, Any], digits: int = 2) -> dict[str
 
 
 def others_running() -> list[str]:
-    """Command lines of other heavy jobs known to share this machine (tools/mutation_check.py)."""
+    """Command lines of other heavy jobs known to share this machine (tools/mutation_check.py,
+    test runs)."""
     import subprocess
 
     res = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=False)
     return [ln.strip() for ln in res.stdout.splitlines()
-            if "mutation_check" in ln and "ps -eo" not in ln]  # fmt: skip
+            if ("mutation_check" in ln or "pytest" in ln) and "ps -eo" not in ln]  # fmt: skip
 
 
 def single_thread_env(env: dict[str, str] | None = None) -> dict[str, str]:
