@@ -50,6 +50,14 @@ lint: $(STAMP)
 golden: $(STAMP)
 	$(PY) tools/update_golden.py
 
+# Mutation check (docs/TESTING.md): single-token mutants of the month and its drivers, each run
+# against the fast test selection in a scratch copy; writes tests/mutation_report.json.
+MUTANTS ?= 100
+MUTATION_SEED ?= 1
+.PHONY: mutation
+mutation: $(STAMP)
+	$(PY) tools/mutation_check.py --sample $(MUTANTS) --seed $(MUTATION_SEED) --jobs 2
+
 # Regenerate the documents derived from the parameter declarations.
 docs: $(STAMP)
 	$(PY) tools/gen_scenario_docs.py
