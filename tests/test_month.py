@@ -217,6 +217,8 @@ def test_tit_for_tat_on_either_side_answers_a_reversal_with_a_reversal(actor: st
         (["visa_free_entry_rok", "none", "none"], ["none", "none", "visa_free_entry_jpn"], 1, 3, 0),
         (["none", "none", "visa_free_entry_rok"], ["visa_free_entry_jpn", "none", "none"], 3, 1, 1),
         (["none", "visa_free_entry_rok", "none"], ["none", "visa_free_entry_jpn", "none"], 2, 2, 2),
+        (["none", "visa_free_entry_rok", "none"], ["none"] * 3, 2, -1, 0),
+        (["none"] * 3, ["none", "none", "visa_free_entry_jpn"], -1, 3, 1),
         (["none"] * 3, ["none"] * 3, -1, -1, -1),
     ],
 )
@@ -251,8 +253,9 @@ def test_the_model_stops_at_its_horizon() -> None:
     assert model.running
     model.step()
     assert not model.running and model.month == 2
-    model.step()  # past the horizon: nothing happens
+    model.step()  # past the horizon: nothing happens, and the model stays stopped
     assert model.month == 2 and len(table(model)) == 3
+    assert not model.running
 
 
 def test_scheduled_events_are_logged_in_the_month_they_happen() -> None:
