@@ -625,18 +625,19 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"not a mutated file: {', '.join(unknown)} (choose from {', '.join(TARGETS)})")
         files = [t for t in TARGETS if t in wanted]
     listing = args.list
+    if listing:  # read the working tree; no scratch folder
+        return _check(args, files, ROOT, ROOT, argv)
+    if args.scratch is not None and args.scratch.resolve().is_relative_to(ROOT):
+        ap.error("the scratch folder must be outside the repository")
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="alignsim-mutation-"))
     scratch.mkdir(parents=True, exist_ok=True)
-    if scratch.resolve().is_relative_to(ROOT):
-        ap.error("the scratch folder must be outside the repository")
     # One snapshot of the working tree: every mutant is made from it, whatever changes meanwhile.
-    base = ROOT if listing else scratch / "base"
-    if not listing:
-        make_copy(base, ROOT)
+    base = scratch / "base"
+    make_copy(base, ROOT)
     try:
         return _check(args, files, base, scratch, argv)
     finally:
-        if not args.keep and not listing:
+        if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
