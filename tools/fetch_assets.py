@@ -11,7 +11,7 @@ Idempotent: a package already in the cache (its ``package.json`` present) is ski
 it fetches something or fails. ``--check`` only reports what is missing (exit 1 if anything is).
 
 The list (``sim.commands.app.ASSET_PACKAGES``) holds the versions solara 1.64.1 asks for; a
-newer solara may ask for others: the browser tests (tests/test_browser_app.py) fail if a request goes
+newer solara may ask for others: the browser tests (tests/teaching/test_browser_app.py) fail if a request goes
 unanswered.
 """
 

@@ -3,7 +3,7 @@
 
 Every number in ``docs/teaching/answer_keys/*.md`` comes from this script; none is typed by hand.
 The class settings (scenario, seed, replications, the values compared) are declared once, in
-``EXERCISES`` below, and quoted by the worksheets and notebooks. ``tests/test_teaching.py``
+``EXERCISES`` below, and quoted by the worksheets and notebooks. ``tests/teaching/test_teaching.py``
 regenerates the keys and compares them with the committed files, so a change to the model that
 changes an answer fails CI until the keys are regenerated (``python tools/make_answer_keys.py``)
 and the change is read.

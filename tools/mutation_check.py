@@ -89,14 +89,14 @@ COPIED = ("sim", "tests", "scenarios", "data", "tools", "pyproject.toml")
 #: The fixed test selection, fastest and most discriminating first (pytest -x stops at the
 #: first failure, so a killed mutant rarely runs it all). Missing files are left out.
 SELECTION = (
-    "tests/test_rules.py",
-    "tests/test_strategies.py",
-    "tests/test_month.py",
-    "tests/test_golden.py",
-    "tests/test_shipped_snapshots.py",
-    "tests/test_play.py",
-    "tests/test_properties.py",
-    "tests/test_engine_agreement.py",
+    "tests/core/test_rules.py",
+    "tests/core/test_strategies.py",
+    "tests/core/test_month.py",
+    "tests/engines/test_golden.py",
+    "tests/engines/test_shipped_snapshots.py",
+    "tests/teaching/test_play.py",
+    "tests/engines/test_properties.py",
+    "tests/engines/test_engine_agreement.py",
 )
 #: Hypothesis examples are drawn from this seed, so a mutant's outcome does not vary by run.
 HYPOTHESIS_SEED = 0

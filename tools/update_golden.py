@@ -7,11 +7,11 @@ updates the files it writes:
 
 * ``tests/golden/baseline_seed1.csv``: the Mesa model's monthly table for
   ``scenarios/baseline_2022.toml``, seed 1, 60 months, at full precision.
-  ``tests/test_golden.py`` compares a fresh run to that file exactly.
+  ``tests/engines/test_golden.py`` compares a fresh run to that file exactly.
 * ``tests/golden/shipped_scenarios.json``: for every ``scenarios/*.toml``, 20 replications of the
   batch engine at root seed 20221, as sha256 digests per monthly variable, per summary key and of
   the first-taken tables, plus a few plain numbers for human reading.
-  ``tests/test_shipped_snapshots.py`` recomputes and compares them, so a change to the month is
+  ``tests/engines/test_shipped_snapshots.py`` recomputes and compares them, so a change to the month is
   caught even when it leaves the golden scenario unchanged.
 """
 
@@ -114,7 +114,7 @@ def snapshots() -> dict[str, Any]:
     return {
         "about": (
             "Digests of the batch engine's outputs for every scenarios/*.toml, written by "
-            "tools/update_golden.py (make golden) and checked by tests/test_shipped_snapshots.py. "
+            "tools/update_golden.py (make golden) and checked by tests/engines/test_shipped_snapshots.py. "
             "Regenerate only when a change in the model's behaviour is intended."
         ),
         "seed": SNAPSHOT_SEED,

@@ -5,7 +5,7 @@ the count, minimum, maximum and sum of the quantised values. :class:`MonthlyHist
 month's record of every run at a time (the batch engine's ``on_month``), so memory holds one
 month, not the chunk's whole (runs x months x variables) array, and the compiled binning costs
 a few nanoseconds a value. Its rows are the same, to the bit and in the same order, as those of
-the whole-array computation the store used before (kept in tests/test_histogram.py as the
+the whole-array computation the store used before (kept in tests/experiments/test_histogram.py as the
 reference).
 """
 

@@ -350,7 +350,7 @@ def calibration_markdown(
         f"The calibration saw {s['record_rows']} rows of the record, the last dated "
         f"{s['record_last_date']}; the cutoff is {s['cutoff']} and enforced in code "
         "(`sim.validation.calibration.check_cutoff`, `observed_statistics`; tested in "
-        "`tests/test_calibration.py`).",
+        "`tests/validation/test_calibration.py`).",
         "",
         "## Statistics matched",
         "",

@@ -10,7 +10,7 @@ import pytest
 
 from sim.cli import main
 
-BAD = sorted((Path(__file__).parent / "data" / "experiments_bad").glob("*.toml"))
+BAD = sorted((Path(__file__).resolve().parents[1] / "data" / "experiments_bad").glob("*.toml"))
 
 
 def test_enough_fixtures() -> None:

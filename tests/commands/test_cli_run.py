@@ -13,7 +13,7 @@ import pandas as pd
 from sim.cli import main
 from sim.engines.batch import MONTHLY_VARS
 
-BASE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline_2022.toml"
+BASE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_2022.toml"
 
 
 def test_run_prints_summary_and_writes_files(tmp_path, capsys):

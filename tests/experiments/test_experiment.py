@@ -24,7 +24,7 @@ from sim.experiments.driver import run_experiment
 from sim.experiments.spec import load_experiment
 from sim.experiments.store import BIN_BITS, Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = """
 name = "small"
 base = "baseline_2022"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-SIM = Path(__file__).resolve().parents[1] / "sim"
+SIM = Path(__file__).resolve().parents[2] / "sim"
 #: The one model module that reads files: it hashes the model's own source to name the folder of
 #: compiled months (sim/engines/jit.py); it may import what that needs.
 READS_ITS_OWN_SOURCE = {"engines/jit": {"os", "pathlib", "hashlib"}}

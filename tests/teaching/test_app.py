@@ -18,7 +18,7 @@ from sim.commands import app as app_cmd  # noqa: E402
 from sim.core.params import Scenario, param_table  # noqa: E402
 from sim.engines.batch import MONTHLY_VARS, simulate  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_importing_the_app_builds_no_model(monkeypatch):

@@ -26,7 +26,7 @@ from sim.engines.model import AlignmentModel
 from sim.scenario import load_scenario
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SHIPPED = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml"))
+SHIPPED = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
 SEEDS = list(range(20))
 
 

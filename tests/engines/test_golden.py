@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HOW_TO_UPDATE = (
     "The baseline run no longer matches tests/golden/baseline_seed1.csv. If this change in the "
     "model's behaviour is intended, run `make golden` and commit the new file with the reason."

@@ -96,7 +96,7 @@ def test_tiny_calibration_writes_a_loadable_scenario(tmp_path: Path) -> None:
     assert set(res.posterior["identifiability"]) <= {
         "identified", "weakly identified", "not identified",
     }  # fmt: skip
-    hind = Path(__file__).resolve().parents[1] / "scenarios" / "hindcast_2022_2023.toml"
+    hind = Path(__file__).resolve().parents[2] / "scenarios" / "hindcast_2022_2023.toml"
     path = tmp_path / "calibrated.toml"
     path.write_text(C.calibrated_toml(res, str(hind), "test"))
     cal = load_scenario(path)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HOW_TO_UPDATE = (
     "If this change in the model's behaviour is intended, run `make golden` and commit the "
     "regenerated tests/golden files with the reason; otherwise the change is a regression."

@@ -398,7 +398,7 @@ def test_summary_outputs_declared_integer_are_the_ones_the_month_counts_in_whole
 def test_monthly_outputs_declared_integer_are_exactly_the_whole_numbered_ones() -> None:
     """Over a few shipped scenarios, a monthly variable holds only whole numbers if and only if it
     is declared integer (counts, flags, leaders)."""
-    root = Path(__file__).resolve().parents[1] / "scenarios"
+    root = Path(__file__).resolve().parents[2] / "scenarios"
     runs = [
         simulate(load_scenario(root / f"{name}.toml"), 1, range(10), keep_monthly=True).monthly
         for name in ("baseline_2022", "leader_crisis", "tit_for_tat")
