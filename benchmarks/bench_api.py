@@ -35,6 +35,26 @@ def equal(a: Any, b: Any) -> bool:
     return bool(a == b) or (isinstance(a, float) and math.isnan(a) and math.isnan(float(b)))
 
 
+def profile(loop: Any, calls: int) -> dict[str, float]:
+    """Where a run_one call's time goes: cumulative microseconds per call of the ten costliest
+    functions under it (one extra, profiled loop; profiling slows every call down)."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    loop()
+    prof.disable()
+    st: Any = pstats.Stats(prof)
+    rows = []
+    for (file, _line, fn), (_cc, _nc, _tt, ct, _callers) in st.stats.items():
+        if fn != "run_one" and ("/sim/" in file or "tomllib" in file):
+            where = file.split("/sim/")[-1] if "/sim/" in file else "tomllib"
+            rows.append((ct, f"{where}:{fn}"))
+    rows.sort(reverse=True)
+    return {name: round(ct / calls * 1e6, 1) for ct, name in rows[:10]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
@@ -70,6 +90,7 @@ def main() -> None:
             t0 = time.perf_counter()
             ones = loop()
             one_t.append((time.perf_counter() - t0) / LOOP)
+        where = profile(loop, LOOP)
         same = all(equal(ones[i][k], out[k].iloc[i]) for i in range(LOOP) for k in ones[i])
         m, o = stats([t * 1e6 for t in many_t], 3), stats([t * 1e6 for t in one_t], 3)
         speed = ratio(o, m, 1)
@@ -82,6 +103,7 @@ def main() -> None:
             "per_run_speedup": speed,
             "meets_goal": speed["of_medians"] >= 100,
             "same_outcomes_first_300": same,
+            "run_one_profile_us_per_call": where,
         }  # fmt: skip
     save("api", {
         "_load": load,

@@ -6,8 +6,9 @@ store, as a user gets it: with ``workers=2`` that includes starting the two work
 (which load the compiled month from the cache); ``workers=1`` runs the chunks in this process.
 One warm-up call of each first (fills the compilation cache); then the timed calls alternate
 (1, 2, 1, 2, ...). Where the time goes: each worker's busy seconds (the sum of its chunks'
-``seconds`` in the manifest), the rest (start-up, writing the store, waiting), and the fixed cost
-of a tiny run (2 replications) with each worker count.
+``seconds`` in the manifest), the rest (start-up, writing the store, waiting), the seconds of a
+worker's first chunk (which loads the compiled month in a new process) and of the other chunks,
+and the fixed cost of a tiny run (2 replications) with each worker count.
 Run: .venv/bin/python benchmarks/bench_workers.py [--repeats 5]
 """
 
@@ -45,6 +46,17 @@ def busy(m: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def first_and_rest(m: dict[str, Any]) -> tuple[list[float], list[float]]:
+    """Seconds of each worker's first chunk (it loads the compiled month) and of the others."""
+    first: list[float] = []
+    rest: list[float] = []
+    seen: set[str] = set()
+    for c in sorted(m["chunks"], key=lambda c: c["id"]):
+        (rest if c["worker"] in seen else first).append(c["seconds"])
+        seen.add(c["worker"])
+    return first, rest
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
@@ -54,6 +66,8 @@ def main() -> None:
     busiest: dict[int, list[float]] = {1: [], 2: []}
     chunk_sums: dict[int, list[float]] = {1: [], 2: []}
     tiny: dict[int, list[float]] = {1: [], 2: []}
+    first: dict[int, list[float]] = {1: [], 2: []}
+    rest: dict[int, list[float]] = {1: [], 2: []}
     m: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
@@ -66,6 +80,9 @@ def main() -> None:
                 b = busy(m)
                 busiest[w].append(max(b.values()))
                 chunk_sums[w].append(sum(b.values()))
+                f, r = first_and_rest(m)
+                first[w] += f
+                rest[w] += r
         for _ in range(3):
             for w in (1, 2):
                 tiny[w].append(timed(w, tmp, replications=2)[0])
@@ -94,6 +111,8 @@ def main() -> None:
                 str(w): round(stats(times[w])["median"] - stats(busiest[w])["median"], 3)
                 for w in (1, 2)
             },
+            "first_chunk_of_a_worker_seconds": {"1": stats(first[1]), "2": stats(first[2])},
+            "other_chunks_seconds": {"1": stats(rest[1]), "2": stats(rest[2])},
             "tiny_run_seconds": {"1": stats(tiny[1]), "2": stats(tiny[2]),
                                  "replications": 2},  # fmt: skip
         },

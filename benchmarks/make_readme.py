@@ -67,6 +67,11 @@ def workers(r: dict[str, Any]) -> list[Row]:
     busy1 = w["busiest_worker_chunk_seconds"]["1"]["median"]
     busy2 = w["busiest_worker_chunk_seconds"]["2"]["median"]
     tiny = w["tiny_run_seconds"]
+    chunks = ""
+    if "first_chunk_of_a_worker_seconds" in w:
+        f, o = w["first_chunk_of_a_worker_seconds"], w["other_chunks_seconds"]
+        chunks = (f"; a chunk takes {o['1']['median']} s (1) / {o['2']['median']} s (2), a "
+                  f"worker's first chunk {f['1']['median']} s / {f['2']['median']} s")  # fmt: skip
     return [
         (f"(f) batch driver, `{r['experiment']}` ({r['runs']:,} runs x {r['months']} months, "
          f"{r['chunks']} chunks of {r['chunk_size']:,}): 2 workers vs 1, whole call",
@@ -74,7 +79,7 @@ def workers(r: dict[str, Any]) -> list[Row]:
          f"**{one['median'] / two['median']:.2f}x** (of mins {one['min'] / two['min']:.2f}x); "
          f"busiest worker's chunks {busy1} s (1) / {busy2} s (2), outside chunks "
          f"{one['median'] - busy1:.2f} s / {two['median'] - busy2:.2f} s; a 2-replication run "
-         f"takes {tiny['1']['median']} s (1) / {tiny['2']['median']} s (2)",
+         f"takes {tiny['1']['median']} s (1) / {tiny['2']['median']} s (2){chunks}",
          ">= 1.8x", one["median"] / two["median"] >= 1.8),
     ]  # fmt: skip
 
@@ -153,12 +158,13 @@ def api(r: dict[str, Any]) -> list[Row]:
 
 
 def mesa_vs_array(r: dict[str, Any]) -> list[Row]:
-    speed = r["mesa_batch_run_seconds"] / r["array_engine_seconds"]
+    m, a = r["mesa_batch_run_seconds"], r["array_engine_seconds"]
+    speed = m["median"] / a["median"]
     return [
         (f"(a) {r['sweep']} ({r['runs']} runs): mesa.batch_run vs batch engine",
-         f"Mesa {r['mesa_batch_run_seconds']} s ({r['mesa_runs_per_second']} runs/s), batch "
-         f"engine {r['array_engine_seconds']} s ({r['array_runs_per_second']} runs/s): "
-         f"**{speed:.1f}x**, outcomes identical: {r['outcomes_identical']}",
+         f"Mesa {mm(m)} ({r['runs'] / m['median']:.0f} runs/s), batch engine {mm(a)} "
+         f"({r['runs'] / a['median']:,.0f} runs/s): **{speed:.0f}x** (of mins "
+         f"{m['min'] / a['min']:.0f}x), outcomes identical: {r['outcomes_identical']}",
          ">= 100x, identical", speed >= 100 and r["outcomes_identical"]),
     ]  # fmt: skip
 
