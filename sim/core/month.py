@@ -114,7 +114,7 @@ EV_MONTH, EV_KIND, EV_ACTOR, EV_VALUE, EV_STRATEGY, EV_DURATION = range(6)
 KEEP_STRATEGY = -1
 
 #: The parameters as a numpy record type: one float per declared parameter.
-PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_FIELDS])
+PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_FIELDS], align=True)
 
 
 @dataclass
@@ -294,7 +294,8 @@ def start_run(r: int, p: Any, world: tuple, state: tuple, trace: tuple) -> None:
 
 @rule
 def step_runs(
-    month: int,
+    first: int,
+    last: int,
     params: Arr,
     keys: Arr,
     world: tuple,
@@ -302,317 +303,338 @@ def step_runs(
     trace: tuple,
     choices: Arr,
     us_override: Arr,
+    sources: Arr,
+    monthly: Arr,
 ) -> None:
-    """Advance every run in the state by one month, to ``month`` (see the module docstring).
+    """Advance every run in the state through months ``first`` to ``last`` (1, 2, ...; see the
+    module docstring). Each run goes through all its months in turn, so its state stays in the
+    processor's cache; runs are independent, so the order changes no result.
 
     Args:
-        month: the month being played (1, 2, ...).
+        first, last: the months to play (``first`` follows the state's month).
         params: one parameter record (``PARAM_DTYPE``) for all runs, or one per run.
         keys: (R,) the runs' random keys (``sim.core.rng.run_keys``).
         world, state, trace: :class:`World`, :class:`State` and :class:`Trace` as tuples.
-        choices: (R, 2) a player's move for ROK and JPN this month, NO_CHOICE to let the
-            strategy decide.
-        us_override: (R,) a player's US pressure this month, NaN for the scheduled value.
+        choices: (R, 2) a player's move for ROK and JPN, NO_CHOICE to let the strategy decide.
+        us_override: (R,) a player's US pressure, NaN for the scheduled value.
+        sources: the monthly record's sources (``sim.core.outputs.RECORD_SOURCES``).
+        monthly: (R, months + 1, V): each month's record is written here unless it is empty.
     """
     inputs, events, strategies, successors, owned = world
     f, i, taken_month, first_month, first_by = state
     tf, ti = trace
     shared = params.shape[0] == 1
+    keep = monthly.shape[0] > 0
+    launch_table = np.empty((2, R.MAX_LAUNCHES + 1))  # a run's Poisson terms, kept over months
     for r in range(f.shape[0]):
         p = params[0] if shared else params[r]
-        key = keys[r]
         choice = choices[r]
-
-        # 1. news: scheduled inputs and events, then the month's draws
-        us_c = scheduled_input(inputs, month, 0, p.us_coercion)
-        if not np.isnan(us_override[r]):
-            us_c = us_override[r]
-        cn_c = scheduled_input(inputs, month, 1, p.china_coercion)
-        commit = scheduled_input(inputs, month, 2, p.us_commitment)
-        launches = R.poisson_from_uniform(
-            rng.draw(key, month, rng.STREAM_LAUNCHES, 0), p.nk_launch_rate
-        )
-        approval_rok, approval_jpn = f[r, APPROVAL], f[r, APPROVAL + 1]
-        grievance_rok, grievance_jpn = f[r, GRIEVANCE], f[r, GRIEVANCE + 1]
-        strategy_rok, strategy_jpn = i[r, STRATEGY], i[r, STRATEGY + 1]
-        leader_rok, leader_jpn = i[r, LEADER], i[r, LEADER + 1]
-        episode_left, episode_size = i[r, EPISODE_LEFT], f[r, EPISODE_SIZE]
-        for e in range(events.shape[0]):
-            if events[e, EV_MONTH] != month:
-                continue
-            kind = int(events[e, EV_KIND])
-            rok = events[e, EV_ACTOR] == 0
-            value = events[e, EV_VALUE]
-            value_or_zero = 0.0 if np.isnan(value) else value
-            if kind == APPROVAL_SHOCK:
-                if rok:
-                    approval_rok = min(
-                        max(approval_rok + value_or_zero, R.APPROVAL_MIN), R.APPROVAL_MAX
-                    )
-                else:
-                    approval_jpn = min(
-                        max(approval_jpn + value_or_zero, R.APPROVAL_MIN), R.APPROVAL_MAX
-                    )
-            elif kind == LEADER_CHANGE:
-                new_approval = p.honeymoon_approval if np.isnan(value) else value
-                new_strategy = int(events[e, EV_STRATEGY])
-                if rok:
-                    leader_rok += 1
-                    approval_rok = new_approval
-                    if new_strategy != KEEP_STRATEGY:
-                        strategy_rok = new_strategy
-                else:
-                    leader_jpn += 1
-                    approval_jpn = new_approval
-                    if new_strategy != KEEP_STRATEGY:
-                        strategy_jpn = new_strategy
-            elif kind == FLASHPOINT:
-                if rok:
-                    grievance_rok = R.clip01(grievance_rok + value_or_zero)
-                else:
-                    grievance_jpn = R.clip01(grievance_jpn + value_or_zero)
-            elif kind == PROVOCATION:
-                launches = launches + value_or_zero
-            elif kind == COERCION_EPISODE:
-                duration = int(events[e, EV_DURATION])
-                episode_left = duration if duration != 0 else 1
-                episode_size = value_or_zero
-        started = episode_left <= 0 and rng.draw(key, month, rng.STREAM_EPISODE, 0) < (
-            p.china_episode_rate
-        )
-        if started:
-            episode_left = int(p.china_episode_months)
-            episode_size = p.china_episode_size
-        boost = episode_size if episode_left > 0 else 0.0
-        flash_rok = (
-            1.0 if rng.draw(key, month, rng.STREAM_FLASHPOINT, 2) < p.flashpoint_rate else 0.0
-        )
-        flash_jpn = (
-            1.0 if rng.draw(key, month, rng.STREAM_FLASHPOINT, 3) < p.flashpoint_rate else 0.0
-        )
-        noise_rok = R.triangular_noise(
-            rng.draw(key, month, rng.STREAM_NOISE, 2),
-            rng.draw(key, month, rng.STREAM_NOISE, 12),
-            p.approval_noise,
-        )
-        noise_jpn = R.triangular_noise(
-            rng.draw(key, month, rng.STREAM_NOISE, 3),
-            rng.draw(key, month, rng.STREAM_NOISE, 13),
-            p.approval_noise,
-        )
-        threat_rok = R.threat_after_month(f[r, THREAT], launches, p)
-        threat_jpn = R.threat_after_month(f[r, THREAT + 1], launches, p)
-        grievance_rok = R.grievance_after_flashpoints(grievance_rok, flash_rok, p.flashpoint_size)
-        grievance_jpn = R.grievance_after_flashpoints(grievance_jpn, flash_jpn, p.flashpoint_size)
-        coop_rj = f[r, COOP]
-        grade_rok = R.contribution_grade(f[r, ALIGNMENT], coop_rj, p)
-        grade_jpn = R.contribution_grade(f[r, ALIGNMENT + 1], coop_rj, p)
-        pressure_rok = R.china_pressure(cn_c, boost, grade_rok, p)
-        pressure_jpn = R.china_pressure(cn_c, boost, grade_jpn, p)
-
-        # 2. decisions, all from the same perceived state
-        incentive = R.cooperation_incentive(
-            threat_rok, threat_jpn, f[r, ABANDONMENT], f[r, ABANDONMENT + 1], commit, us_c, p
-        )
-        taken = i[r, TAKEN]
-        scale_rok = R.step_cost_scale(grievance_rok, us_c, p)
-        scale_jpn = R.step_cost_scale(grievance_jpn, us_c, p)
-        floor_rok, floor_jpn = p.rok_approval_floor, p.jpn_approval_floor
-        margin_rok = R.initiative_margin(month - i[r, LAST_OWN_STEP + 1], p)
-        margin_jpn = R.initiative_margin(month - i[r, LAST_OWN_STEP], p)
-        available = (
-            R.available_steps(taken, coop_rj, owned[0]),
-            R.available_steps(taken, coop_rj, owned[1]),
-        )
-        feasible = (
-            R.affordable_steps(approval_rok, floor_rok, scale_rok, margin_rok, available[0]),
-            R.affordable_steps(approval_jpn, floor_jpn, scale_jpn, margin_jpn, available[1]),
-        )
-        affordable = (
-            R.affordable_steps(approval_rok, floor_rok, scale_rok, 0.0, available[0]),
-            R.affordable_steps(approval_jpn, floor_jpn, scale_jpn, 0.0, available[1]),
-        )
-        reversible = (
-            R.latest_reversible(taken, taken_month[r], owned[0]),
-            R.latest_reversible(taken, taken_month[r], owned[1]),
-        )
-        motivated_rok = (
-            R.motivation(f[r, ABANDONMENT], f[r, ENTRAPMENT], incentive, p)
-            >= p.motivation_threshold
-        )
-        motivated_jpn = (
-            R.motivation(f[r, ABANDONMENT + 1], f[r, ENTRAPMENT + 1], incentive, p)
-            >= p.motivation_threshold
-        )
-        if choice[0] != NO_CHOICE:
-            proposal_rok, accept_rok = decide_player(choice[0], affordable[0], available[0])
-        else:
-            proposal_rok, accept_rok = decide(
-                strategy_rok, month, feasible[0], affordable[0], available[0], motivated_rok,
-                i[r, LAST_ACTION + 1], month - i[r, LAST_OWN_STEP], reversible[0] >= 0,
-                p.small_step_interval,
-            )  # fmt: skip
-        if choice[1] != NO_CHOICE:
-            proposal_jpn, accept_jpn = decide_player(choice[1], affordable[1], available[1])
-        else:
-            proposal_jpn, accept_jpn = decide(
-                strategy_jpn, month, feasible[1], affordable[1], available[1], motivated_jpn,
-                i[r, LAST_ACTION], month - i[r, LAST_OWN_STEP + 1], reversible[1] >= 0,
-                p.small_step_interval,
-            )  # fmt: skip
-
-        # 3. resolution
-        paid_rok, paid_jpn, withdrawn_rok, withdrawn_jpn = R.resolve_actions(
-            (proposal_rok, proposal_jpn),
-            (accept_rok, accept_jpn),
-            feasible,
-            affordable,
-            available,
-            reversible,
-        )
-        executed = paid_rok | paid_jpn
-        withdrawn = withdrawn_rok | withdrawn_jpn
-
-        # 4. consequences
-        moved_rok, moved_jpn = paid_rok != 0, paid_jpn != 0
-        last_own_rok = month if moved_rok else i[r, LAST_OWN_STEP]
-        last_own_jpn = month if moved_jpn else i[r, LAST_OWN_STEP + 1]
-        recent = (month - last_own_rok) <= 1 and (month - last_own_jpn) <= 1
-        reciprocated = 1.0 if (moved_rok or moved_jpn) and recent else 0.0
-        new_approval_rok = R.approval_after_month(
-            approval_rok,
-            p.rok_approval_baseline,
-            R.ladder_sum(paid_rok, scale_rok, S.COST),
-            p.reversal_approval_credit * R.ladder_sum(withdrawn_rok, scale_rok, S.COST),
-            reciprocated,
-            launches,
-            pressure_rok,
-            p.rok_china_dependence,
-            us_c,
-            noise_rok,
-            p,
-        )
-        new_approval_jpn = R.approval_after_month(
-            approval_jpn,
-            p.jpn_approval_baseline,
-            R.ladder_sum(paid_jpn, scale_jpn, S.COST),
-            p.reversal_approval_credit * R.ladder_sum(withdrawn_jpn, scale_jpn, S.COST),
-            reciprocated,
-            launches,
-            pressure_jpn,
-            p.jpn_china_dependence,
-            us_c,
-            noise_jpn,
-            p,
-        )
-        f[r, ALIGNMENT] = R.alignment_after_month(
-            f[r, ALIGNMENT], us_c, pressure_rok, p.rok_china_dependence, threat_rok, p
-        )
-        f[r, ALIGNMENT + 1] = R.alignment_after_month(
-            f[r, ALIGNMENT + 1], us_c, pressure_jpn, p.jpn_china_dependence, threat_jpn, p
-        )
-        aband_target, entrap_target = R.fear_targets(
-            threat_rok, commit, us_c, p.rok_china_dependence, p
-        )
-        f[r, ABANDONMENT] = R.fear_after_month(f[r, ABANDONMENT], aband_target, p)
-        f[r, ENTRAPMENT] = R.fear_after_month(f[r, ENTRAPMENT], entrap_target, p)
-        aband_target, entrap_target = R.fear_targets(
-            threat_jpn, commit, us_c, p.jpn_china_dependence, p
-        )
-        f[r, ABANDONMENT + 1] = R.fear_after_month(f[r, ABANDONMENT + 1], aband_target, p)
-        f[r, ENTRAPMENT + 1] = R.fear_after_month(f[r, ENTRAPMENT + 1], entrap_target, p)
-
-        pace = p.trust_gain_scale
-        gain = R.ladder_sum(executed, pace, S.GAIN)
-        loss = p.reversal_trust_penalty * R.ladder_sum(withdrawn, pace, S.GAIN)
-        trilateral_gain = R.ladder_sum(executed & S.TRILATERAL_MASK, pace, S.GAIN)
-        taken = (taken | executed) & ~withdrawn
-        locked = R.ladder_sum(taken & ~S.REVERSIBLE_MASK, pace, S.GAIN)
-        anchor = R.cooperation_anchor(locked, p)
-        flash_hit = 0.0 + flash_rok * grievance_rok * 1.0 + flash_jpn * grievance_jpn * 1.0
-        coop_rok_us = R.us_cooperation_after_month(f[r, COOP + 1], grade_rok, trilateral_gain, p)
-        coop_jpn_us = R.us_cooperation_after_month(f[r, COOP + 2], grade_jpn, trilateral_gain, p)
-        coop_rj = R.rok_jpn_cooperation_after_month(
-            coop_rj, gain, loss, anchor, incentive, flash_hit, p
-        )
-        f[r, COOP], f[r, COOP + 1], f[r, COOP + 2] = coop_rj, coop_rok_us, coop_jpn_us
-        f[r, GRIEVANCE] = R.grievance_after_month(grievance_rok, gain, p)
-        f[r, GRIEVANCE + 1] = R.grievance_after_month(grievance_jpn, gain, p)
-        f[r, THREAT], f[r, THREAT + 1] = threat_rok, threat_jpn
-        f[r, CHINA_PRESSURE], f[r, CHINA_PRESSURE + 1] = pressure_rok, pressure_jpn
-
-        # 5. bookkeeping
-        rest, k = executed, 0
-        while rest != 0:
-            if rest & 1:
-                taken_month[r, k] = month
-                if first_month[r, k] < 0:
-                    first_month[r, k] = month
-                    if R.has(paid_rok, k) and R.has(paid_jpn, k):
-                        first_by[r, k] = 2
-                    elif R.has(paid_rok, k):
-                        first_by[r, k] = 0
+        # the month's draws hash (key, stream, month, actor): the first two once a run
+        key_launches = rng.stream_key(keys[r], rng.STREAM_LAUNCHES)
+        key_episode = rng.stream_key(keys[r], rng.STREAM_EPISODE)
+        key_flashpoint = rng.stream_key(keys[r], rng.STREAM_FLASHPOINT)
+        key_noise = rng.stream_key(keys[r], rng.STREAM_NOISE)
+        launch_table[0, 0] = launch_table[1, 0] = np.exp(-p.nk_launch_rate)
+        known = 1
+        for month in range(first, last + 1):
+            # 1. news: scheduled inputs and events, then the month's draws
+            us_c = scheduled_input(inputs, month, 0, p.us_coercion)
+            if not np.isnan(us_override[r]):
+                us_c = us_override[r]
+            cn_c = scheduled_input(inputs, month, 1, p.china_coercion)
+            commit = scheduled_input(inputs, month, 2, p.us_commitment)
+            count, known = R.poisson_count(
+                rng.draw_in_month(rng.month_key(key_launches, month), 0),
+                p.nk_launch_rate,
+                launch_table,
+                known,
+            )
+            launches = float(count)
+            approval_rok, approval_jpn = f[r, APPROVAL], f[r, APPROVAL + 1]
+            grievance_rok, grievance_jpn = f[r, GRIEVANCE], f[r, GRIEVANCE + 1]
+            strategy_rok, strategy_jpn = i[r, STRATEGY], i[r, STRATEGY + 1]
+            leader_rok, leader_jpn = i[r, LEADER], i[r, LEADER + 1]
+            episode_left, episode_size = i[r, EPISODE_LEFT], f[r, EPISODE_SIZE]
+            for e in range(events.shape[0]):
+                if events[e, EV_MONTH] != month:
+                    continue
+                kind = int(events[e, EV_KIND])
+                rok = events[e, EV_ACTOR] == 0
+                value = events[e, EV_VALUE]
+                value_or_zero = 0.0 if np.isnan(value) else value
+                if kind == APPROVAL_SHOCK:
+                    if rok:
+                        approval_rok = min(
+                            max(approval_rok + value_or_zero, R.APPROVAL_MIN), R.APPROVAL_MAX
+                        )
                     else:
-                        first_by[r, k] = 1
-            rest, k = rest >> 1, k + 1
-        i[r, TAKEN] = taken
-        i[r, LAST_OWN_STEP], i[r, LAST_OWN_STEP + 1] = last_own_rok, last_own_jpn
-        i[r, LAST_ACTION] = (
-            R.REVERSED if withdrawn_rok != 0 else (R.MOVED if moved_rok else R.DID_NOTHING)
-        )
-        i[r, LAST_ACTION + 1] = (
-            R.REVERSED if withdrawn_jpn != 0 else (R.MOVED if moved_jpn else R.DID_NOTHING)
-        )
-        steps_rok, steps_jpn = count_steps(paid_rok), count_steps(paid_jpn)
-        reversals_rok, reversals_jpn = count_steps(withdrawn_rok), count_steps(withdrawn_jpn)
-        i[r, N_STEPS_TAKEN] += steps_rok
-        i[r, N_STEPS_TAKEN + 1] += steps_jpn
-        i[r, N_REVERSALS] += reversals_rok
-        i[r, N_REVERSALS + 1] += reversals_jpn
-        i[r, EPISODE_LEFT] = max(episode_left - 1, 0)
-        f[r, EPISODE_SIZE] = episode_size
+                        approval_jpn = min(
+                            max(approval_jpn + value_or_zero, R.APPROVAL_MIN), R.APPROVAL_MAX
+                        )
+                elif kind == LEADER_CHANGE:
+                    new_approval = p.honeymoon_approval if np.isnan(value) else value
+                    new_strategy = int(events[e, EV_STRATEGY])
+                    if rok:
+                        leader_rok += 1
+                        approval_rok = new_approval
+                        if new_strategy != KEEP_STRATEGY:
+                            strategy_rok = new_strategy
+                    else:
+                        leader_jpn += 1
+                        approval_jpn = new_approval
+                        if new_strategy != KEEP_STRATEGY:
+                            strategy_jpn = new_strategy
+                elif kind == FLASHPOINT:
+                    if rok:
+                        grievance_rok = R.clip01(grievance_rok + value_or_zero)
+                    else:
+                        grievance_jpn = R.clip01(grievance_jpn + value_or_zero)
+                elif kind == PROVOCATION:
+                    launches = launches + value_or_zero
+                elif kind == COERCION_EPISODE:
+                    duration = int(events[e, EV_DURATION])
+                    episode_left = duration if duration != 0 else 1
+                    episode_size = value_or_zero
+            started = episode_left <= 0 and (
+                rng.draw_in_month(rng.month_key(key_episode, month), 0) < p.china_episode_rate
+            )
+            if started:
+                episode_left = int(p.china_episode_months)
+                episode_size = p.china_episode_size
+            boost = episode_size if episode_left > 0 else 0.0
+            flash_key = rng.month_key(key_flashpoint, month)
+            flash_rok = 1.0 if rng.draw_in_month(flash_key, 2) < p.flashpoint_rate else 0.0
+            flash_jpn = 1.0 if rng.draw_in_month(flash_key, 3) < p.flashpoint_rate else 0.0
+            noise_key = rng.month_key(key_noise, month)
+            noise_rok = R.triangular_noise(
+                rng.draw_in_month(noise_key, 2), rng.draw_in_month(noise_key, 12), p.approval_noise
+            )
+            noise_jpn = R.triangular_noise(
+                rng.draw_in_month(noise_key, 3), rng.draw_in_month(noise_key, 13), p.approval_noise
+            )
+            threat_rok = R.threat_after_month(f[r, THREAT], launches, p)
+            threat_jpn = R.threat_after_month(f[r, THREAT + 1], launches, p)
+            grievance_rok = R.grievance_after_flashpoints(
+                grievance_rok, flash_rok, p.flashpoint_size
+            )
+            grievance_jpn = R.grievance_after_flashpoints(
+                grievance_jpn, flash_jpn, p.flashpoint_size
+            )
+            coop_rj = f[r, COOP]
+            grade_rok = R.contribution_grade(f[r, ALIGNMENT], coop_rj, p)
+            grade_jpn = R.contribution_grade(f[r, ALIGNMENT + 1], coop_rj, p)
+            pressure_rok = R.china_pressure(cn_c, boost, grade_rok, p)
+            pressure_jpn = R.china_pressure(cn_c, boost, grade_jpn, p)
 
-        # 6. institution and collapse
-        tri = R.trilateral_index(coop_rj, coop_rok_us, coop_jpn_us)
-        above, below, inst, collapse = R.institution_update(
-            tri, i[r, ABOVE], i[r, BELOW], i[r, INST_MONTH], i[r, COLLAPSE_MONTH], month, p
-        )
-        i[r, ABOVE], i[r, BELOW], i[r, INST_MONTH], i[r, COLLAPSE_MONTH] = (
-            above,
-            below,
-            inst,
-            collapse,
-        )
-        f[r, TRI_MAX] = max(f[r, TRI_MAX], tri)
+            # 2. decisions, all from the same perceived state
+            incentive = R.cooperation_incentive(
+                threat_rok, threat_jpn, f[r, ABANDONMENT], f[r, ABANDONMENT + 1], commit, us_c, p
+            )
+            taken = i[r, TAKEN]
+            scale_rok = R.step_cost_scale(grievance_rok, us_c, p)
+            scale_jpn = R.step_cost_scale(grievance_jpn, us_c, p)
+            floor_rok, floor_jpn = p.rok_approval_floor, p.jpn_approval_floor
+            margin_rok = R.initiative_margin(month - i[r, LAST_OWN_STEP + 1], p)
+            margin_jpn = R.initiative_margin(month - i[r, LAST_OWN_STEP], p)
+            available = (
+                R.available_steps(taken, coop_rj, owned[0]),
+                R.available_steps(taken, coop_rj, owned[1]),
+            )
+            feasible = (
+                R.affordable_steps(approval_rok, floor_rok, scale_rok, margin_rok, available[0]),
+                R.affordable_steps(approval_jpn, floor_jpn, scale_jpn, margin_jpn, available[1]),
+            )
+            affordable = (
+                R.affordable_steps(approval_rok, floor_rok, scale_rok, 0.0, available[0]),
+                R.affordable_steps(approval_jpn, floor_jpn, scale_jpn, 0.0, available[1]),
+            )
+            reversible = (
+                R.latest_reversible(taken, taken_month[r], owned[0]),
+                R.latest_reversible(taken, taken_month[r], owned[1]),
+            )
+            motivated_rok = (
+                R.motivation(f[r, ABANDONMENT], f[r, ENTRAPMENT], incentive, p)
+                >= p.motivation_threshold
+            )
+            motivated_jpn = (
+                R.motivation(f[r, ABANDONMENT + 1], f[r, ENTRAPMENT + 1], incentive, p)
+                >= p.motivation_threshold
+            )
+            if choice[0] != NO_CHOICE:
+                proposal_rok, accept_rok = decide_player(choice[0], affordable[0], available[0])
+            else:
+                proposal_rok, accept_rok = decide(
+                    strategy_rok, month, feasible[0], affordable[0], available[0], motivated_rok,
+                    i[r, LAST_ACTION + 1], month - i[r, LAST_OWN_STEP], reversible[0] >= 0,
+                    p.small_step_interval,
+                )  # fmt: skip
+            if choice[1] != NO_CHOICE:
+                proposal_jpn, accept_jpn = decide_player(choice[1], affordable[1], available[1])
+            else:
+                proposal_jpn, accept_jpn = decide(
+                    strategy_jpn, month, feasible[1], affordable[1], available[1], motivated_jpn,
+                    i[r, LAST_ACTION], month - i[r, LAST_OWN_STEP + 1], reversible[1] >= 0,
+                    p.small_step_interval,
+                )  # fmt: skip
 
-        # 7. turnover, after the month's consequences
-        low, replaced = R.japan_replacement(new_approval_jpn, i[r, JPN_LOW_MONTHS], p)
-        term_ended = p.rok_term_end_month == month
-        if term_ended:
-            leader_rok += 1
-            strategy_rok = successors[0]
-            new_approval_rok = p.honeymoon_approval
-        if replaced:
-            leader_jpn += 1
-            strategy_jpn = successors[1]
-            new_approval_jpn = p.honeymoon_approval
-            low = 0
-        i[r, JPN_LOW_MONTHS] = low
-        f[r, APPROVAL], f[r, APPROVAL + 1] = new_approval_rok, new_approval_jpn
-        i[r, STRATEGY], i[r, STRATEGY + 1] = strategy_rok, strategy_jpn
-        i[r, LEADER], i[r, LEADER + 1] = leader_rok, leader_jpn
+            # 3. resolution
+            paid_rok, paid_jpn, withdrawn_rok, withdrawn_jpn = R.resolve_actions(
+                (proposal_rok, proposal_jpn),
+                (accept_rok, accept_jpn),
+                feasible,
+                affordable,
+                available,
+                reversible,
+            )
+            executed = paid_rok | paid_jpn
+            withdrawn = withdrawn_rok | withdrawn_jpn
 
-        # the trace
-        tf[r, US_COERCION], tf[r, CHINA_COERCION], tf[r, US_COMMITMENT] = us_c, cn_c, commit
-        tf[r, LAUNCHES] = launches
-        tf[r, STEPS], tf[r, STEPS + 1] = steps_rok, steps_jpn
-        tf[r, REVERSALS], tf[r, REVERSALS + 1] = reversals_rok, reversals_jpn
-        ti[r, PAID], ti[r, PAID + 1] = paid_rok, paid_jpn
-        ti[r, WITHDRAWN], ti[r, WITHDRAWN + 1] = withdrawn_rok, withdrawn_jpn
-        ti[r, FLASHPOINTS] = (1 if flash_rok > 0 else 0) + (2 if flash_jpn > 0 else 0)
-        ti[r, EPISODE_STARTED] = 1 if started else 0
-        ti[r, TURNOVER] = 1 if term_ended else 0
-        ti[r, TURNOVER + 1] = 1 if replaced else 0
+            # 4. consequences
+            moved_rok, moved_jpn = paid_rok != 0, paid_jpn != 0
+            last_own_rok = month if moved_rok else i[r, LAST_OWN_STEP]
+            last_own_jpn = month if moved_jpn else i[r, LAST_OWN_STEP + 1]
+            recent = (month - last_own_rok) <= 1 and (month - last_own_jpn) <= 1
+            reciprocated = 1.0 if (moved_rok or moved_jpn) and recent else 0.0
+            new_approval_rok = R.approval_after_month(
+                approval_rok,
+                p.rok_approval_baseline,
+                R.ladder_sum(paid_rok, scale_rok, S.COST),
+                p.reversal_approval_credit * R.ladder_sum(withdrawn_rok, scale_rok, S.COST),
+                reciprocated,
+                launches,
+                pressure_rok,
+                p.rok_china_dependence,
+                us_c,
+                noise_rok,
+                p,
+            )
+            new_approval_jpn = R.approval_after_month(
+                approval_jpn,
+                p.jpn_approval_baseline,
+                R.ladder_sum(paid_jpn, scale_jpn, S.COST),
+                p.reversal_approval_credit * R.ladder_sum(withdrawn_jpn, scale_jpn, S.COST),
+                reciprocated,
+                launches,
+                pressure_jpn,
+                p.jpn_china_dependence,
+                us_c,
+                noise_jpn,
+                p,
+            )
+            f[r, ALIGNMENT] = R.alignment_after_month(
+                f[r, ALIGNMENT], us_c, pressure_rok, p.rok_china_dependence, threat_rok, p
+            )
+            f[r, ALIGNMENT + 1] = R.alignment_after_month(
+                f[r, ALIGNMENT + 1], us_c, pressure_jpn, p.jpn_china_dependence, threat_jpn, p
+            )
+            aband_target, entrap_target = R.fear_targets(
+                threat_rok, commit, us_c, p.rok_china_dependence, p
+            )
+            f[r, ABANDONMENT] = R.fear_after_month(f[r, ABANDONMENT], aband_target, p)
+            f[r, ENTRAPMENT] = R.fear_after_month(f[r, ENTRAPMENT], entrap_target, p)
+            aband_target, entrap_target = R.fear_targets(
+                threat_jpn, commit, us_c, p.jpn_china_dependence, p
+            )
+            f[r, ABANDONMENT + 1] = R.fear_after_month(f[r, ABANDONMENT + 1], aband_target, p)
+            f[r, ENTRAPMENT + 1] = R.fear_after_month(f[r, ENTRAPMENT + 1], entrap_target, p)
+
+            pace = p.trust_gain_scale
+            gain = R.ladder_sum(executed, pace, S.GAIN)
+            loss = p.reversal_trust_penalty * R.ladder_sum(withdrawn, pace, S.GAIN)
+            trilateral_gain = R.ladder_sum(executed & S.TRILATERAL_MASK, pace, S.GAIN)
+            taken = (taken | executed) & ~withdrawn
+            locked = R.ladder_sum(taken & ~S.REVERSIBLE_MASK, pace, S.GAIN)
+            anchor = R.cooperation_anchor(locked, p)
+            flash_hit = 0.0 + flash_rok * grievance_rok * 1.0 + flash_jpn * grievance_jpn * 1.0
+            coop_rok_us = R.us_cooperation_after_month(
+                f[r, COOP + 1], grade_rok, trilateral_gain, p
+            )
+            coop_jpn_us = R.us_cooperation_after_month(
+                f[r, COOP + 2], grade_jpn, trilateral_gain, p
+            )
+            coop_rj = R.rok_jpn_cooperation_after_month(
+                coop_rj, gain, loss, anchor, incentive, flash_hit, p
+            )
+            f[r, COOP], f[r, COOP + 1], f[r, COOP + 2] = coop_rj, coop_rok_us, coop_jpn_us
+            f[r, GRIEVANCE] = R.grievance_after_month(grievance_rok, gain, p)
+            f[r, GRIEVANCE + 1] = R.grievance_after_month(grievance_jpn, gain, p)
+            f[r, THREAT], f[r, THREAT + 1] = threat_rok, threat_jpn
+            f[r, CHINA_PRESSURE], f[r, CHINA_PRESSURE + 1] = pressure_rok, pressure_jpn
+
+            # 5. bookkeeping
+            rest, k = executed, 0
+            while rest != 0:
+                if rest & 1:
+                    taken_month[r, k] = month
+                    if first_month[r, k] < 0:
+                        first_month[r, k] = month
+                        if R.has(paid_rok, k) and R.has(paid_jpn, k):
+                            first_by[r, k] = 2
+                        elif R.has(paid_rok, k):
+                            first_by[r, k] = 0
+                        else:
+                            first_by[r, k] = 1
+                rest, k = rest >> 1, k + 1
+            i[r, TAKEN] = taken
+            i[r, LAST_OWN_STEP], i[r, LAST_OWN_STEP + 1] = last_own_rok, last_own_jpn
+            i[r, LAST_ACTION] = (
+                R.REVERSED if withdrawn_rok != 0 else (R.MOVED if moved_rok else R.DID_NOTHING)
+            )
+            i[r, LAST_ACTION + 1] = (
+                R.REVERSED if withdrawn_jpn != 0 else (R.MOVED if moved_jpn else R.DID_NOTHING)
+            )
+            steps_rok, steps_jpn = count_steps(paid_rok), count_steps(paid_jpn)
+            reversals_rok, reversals_jpn = count_steps(withdrawn_rok), count_steps(withdrawn_jpn)
+            i[r, N_STEPS_TAKEN] += steps_rok
+            i[r, N_STEPS_TAKEN + 1] += steps_jpn
+            i[r, N_REVERSALS] += reversals_rok
+            i[r, N_REVERSALS + 1] += reversals_jpn
+            i[r, EPISODE_LEFT] = max(episode_left - 1, 0)
+            f[r, EPISODE_SIZE] = episode_size
+
+            # 6. institution and collapse
+            tri = R.trilateral_index(coop_rj, coop_rok_us, coop_jpn_us)
+            above, below, inst, collapse = R.institution_update(
+                tri, i[r, ABOVE], i[r, BELOW], i[r, INST_MONTH], i[r, COLLAPSE_MONTH], month, p
+            )
+            i[r, ABOVE], i[r, BELOW], i[r, INST_MONTH], i[r, COLLAPSE_MONTH] = (
+                above,
+                below,
+                inst,
+                collapse,
+            )
+            f[r, TRI_MAX] = max(f[r, TRI_MAX], tri)
+
+            # 7. turnover, after the month's consequences
+            low, replaced = R.japan_replacement(new_approval_jpn, i[r, JPN_LOW_MONTHS], p)
+            term_ended = p.rok_term_end_month == month
+            if term_ended:
+                leader_rok += 1
+                strategy_rok = successors[0]
+                new_approval_rok = p.honeymoon_approval
+            if replaced:
+                leader_jpn += 1
+                strategy_jpn = successors[1]
+                new_approval_jpn = p.honeymoon_approval
+                low = 0
+            i[r, JPN_LOW_MONTHS] = low
+            f[r, APPROVAL], f[r, APPROVAL + 1] = new_approval_rok, new_approval_jpn
+            i[r, STRATEGY], i[r, STRATEGY + 1] = strategy_rok, strategy_jpn
+            i[r, LEADER], i[r, LEADER + 1] = leader_rok, leader_jpn
+
+            # the trace
+            tf[r, US_COERCION], tf[r, CHINA_COERCION], tf[r, US_COMMITMENT] = us_c, cn_c, commit
+            tf[r, LAUNCHES] = launches
+            tf[r, STEPS], tf[r, STEPS + 1] = steps_rok, steps_jpn
+            tf[r, REVERSALS], tf[r, REVERSALS + 1] = reversals_rok, reversals_jpn
+            ti[r, PAID], ti[r, PAID + 1] = paid_rok, paid_jpn
+            ti[r, WITHDRAWN], ti[r, WITHDRAWN + 1] = withdrawn_rok, withdrawn_jpn
+            ti[r, FLASHPOINTS] = (1 if flash_rok > 0 else 0) + (2 if flash_jpn > 0 else 0)
+            ti[r, EPISODE_STARTED] = 1 if started else 0
+            ti[r, TURNOVER] = 1 if term_ended else 0
+            ti[r, TURNOVER + 1] = 1 if replaced else 0
+            if keep:
+                record_run(r, state, trace, sources, monthly[r, month])
 
 
 @rule
@@ -650,36 +672,41 @@ def run_months(
     """Months ``first`` to ``last`` of every run (0 starts the runs), writing each month's
     record (``sources``: ``sim.core.outputs.RECORD_SOURCES``) into ``monthly`` (R, months + 1,
     V) unless it is empty."""
-    keep = monthly.shape[0] > 0
-    buffer = np.empty((state[0].shape[0], sources.shape[0]))
-    for month in range(first, last + 1):
-        if month == 0:
-            start_runs(params, world, state, trace)
-        else:
-            step_runs(month, params, keys, world, state, trace, choices, us_override)
-        if keep:
-            write_record(state, trace, sources, buffer)
-            monthly[:, month, :] = buffer
+    if first == 0:
+        start_runs(params, world, state, trace)
+        if monthly.shape[0] > 0:
+            for r in range(state[0].shape[0]):
+                record_run(r, state, trace, sources, monthly[r, 0])
+        first = 1
+    if last >= first:
+        step_runs(first, last, params, keys, world, state, trace, choices, us_override, sources,
+                  monthly)  # fmt: skip
 
 
 @rule
 def write_record(state: tuple, trace: tuple, sources: Arr, out: Arr) -> None:
     """This month's monthly variables of every run into ``out`` (R, V), in the order of
     ``sources`` ((V, 2) rows of (FROM_*, column): ``sim.core.outputs.RECORD_SOURCES``)."""
+    for r in range(state[0].shape[0]):
+        record_run(r, state, trace, sources, out[r])
+
+
+@rule
+def record_run(r: int, state: tuple, trace: tuple, sources: Arr, out: Arr) -> None:
+    """Run ``r``'s monthly variables now into ``out`` (V,), in the order of ``sources``."""
     f, i = state[0], state[1]
     tf = trace[0]
-    for r in range(f.shape[0]):
-        for v in range(sources.shape[0]):
-            kind, col = sources[v, 0], sources[v, 1]
-            if kind == FROM_STATE:
-                out[r, v] = f[r, col]
-            elif kind == FROM_TRACE:
-                out[r, v] = tf[r, col]
-            elif kind == FROM_INT_STATE:
-                out[r, v] = float(i[r, col])
-            elif kind == FROM_TRILATERAL:
-                out[r, v] = R.trilateral_index(f[r, COOP], f[r, COOP + 1], f[r, COOP + 2])
-            elif kind == FROM_INSTITUTIONALISED:
-                out[r, v] = 1.0 if i[r, INST_MONTH] >= 0 else 0.0
-            else:
-                out[r, v] = 1.0 if i[r, COLLAPSE_MONTH] >= 0 else 0.0
+    for v in range(sources.shape[0]):
+        kind, col = sources[v, 0], sources[v, 1]
+        if kind == FROM_STATE:
+            out[v] = f[r, col]
+        elif kind == FROM_TRACE:
+            out[v] = tf[r, col]
+        elif kind == FROM_INT_STATE:
+            out[v] = float(i[r, col])
+        elif kind == FROM_TRILATERAL:
+            out[v] = R.trilateral_index(f[r, COOP], f[r, COOP + 1], f[r, COOP + 2])
+        elif kind == FROM_INSTITUTIONALISED:
+            out[v] = 1.0 if i[r, INST_MONTH] >= 0 else 0.0
+        else:
+            out[v] = 1.0 if i[r, COLLAPSE_MONTH] >= 0 else 0.0

@@ -45,16 +45,33 @@ def absorb(h: U64, v: U64) -> U64:
 
 
 @register_jitable
+def stream_key(key: np.uint64, stream: np.uint64) -> np.uint64:
+    """A run's key for one stream (the first two coordinates of a draw)."""
+    return absorb(key, stream)
+
+
+@register_jitable
+def month_key(stream_key: np.uint64, month: int) -> np.uint64:
+    """A stream's key for one month (the first three coordinates of a draw)."""
+    return absorb(stream_key, np.uint64(month))
+
+
+@register_jitable
+def draw_in_month(month_key: np.uint64, actor: int) -> float:
+    """The uniform draw in [0, 1) of ``actor`` from a :func:`month_key`."""
+    return np.float64(absorb(month_key, np.uint64(actor)) >> _S11) * _SCALE
+
+
+@register_jitable
 def draw(key: np.uint64, month: int, stream: np.uint64, actor: int) -> float:
     """One uniform draw in [0, 1) for one run: the scalar form of :func:`uniform`.
 
-    ``stream`` is a :func:`stream_id` (the module's ``STREAM_*`` constants); the compiled month
-    calls this for each draw, so a run's numbers are the same in every engine.
+    ``stream`` is a :func:`stream_id` (the module's ``STREAM_*`` constants). The month hashes
+    the coordinates in the same order in three steps (:func:`stream_key` once a run,
+    :func:`month_key` once a month, :func:`draw_in_month` once a draw), so a run's numbers are
+    the same in every engine.
     """
-    h = absorb(key, stream)
-    h = absorb(h, np.uint64(month))
-    h = absorb(h, np.uint64(actor))
-    return np.float64(h >> _S11) * _SCALE
+    return draw_in_month(month_key(stream_key(key, stream), month), actor)
 
 
 def stream_id(name: str) -> int:

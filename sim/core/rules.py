@@ -63,23 +63,45 @@ def clip01(x: Arr) -> Arr:
 # ---------------------------------------------------------------------------- exogenous draws
 
 
-@rule
 def poisson_from_uniform(u: float, rate: float) -> float:
     """Poisson count by inversion of the cumulative distribution (one run's draw).
 
     North Korean launches arrive as a Poisson process (31 launches in Jan-Aug 2022, EAI
     commentary). Inversion keeps one uniform per count, so counts are reproducible.
     """
-    p = np.exp(-rate)
-    cdf = p
-    count = 0.0
+    table = poisson_table(rate)
+    return float(poisson_count(u, rate, table, 1)[0])
+
+
+def poisson_table(rate: float) -> Arr:
+    """A (2, MAX_LAUNCHES + 1) table for :func:`poisson_count` at ``rate``: row 0 the cumulative
+    probabilities, row 1 the probabilities, of 0, 1, ... counts; only column 0 is filled."""
+    table = np.empty((2, MAX_LAUNCHES + 1))
+    table[0, 0] = table[1, 0] = np.exp(-rate)
+    return table
+
+
+@rule
+def poisson_count(u: float, rate: float, table: Arr, known: int) -> tuple[int, int]:
+    """The Poisson count of uniform ``u``: the first k whose cumulative probability exceeds
+    ``u`` (at most MAX_LAUNCHES).
+
+    The cumulative probabilities are the recurrence p_k = p_(k-1) * rate / k, summed in order;
+    ``table`` holds the first ``known`` of them (:func:`poisson_table`) and grows as draws need
+    more, so a run that draws every month at one rate computes each term once.
+
+    Returns:
+        The count and how many terms the table now holds.
+    """
     k = 0
-    while u >= cdf and k < MAX_LAUNCHES:
+    while True:
+        if k == known:
+            table[1, k] = table[1, k - 1] * rate / k
+            table[0, k] = table[0, k - 1] + table[1, k]
+            known += 1
+        if not u >= table[0, k] or k >= MAX_LAUNCHES:
+            return k, known
         k += 1
-        count += 1.0
-        p = p * rate / k
-        cdf = cdf + p
-    return count
 
 
 @rule

@@ -26,6 +26,9 @@ from sim.engines.jit import compiled as _compile
 
 Arr = npt.NDArray[Any]
 
+#: An empty monthly array: the month keeps no record.
+NO_MONTHLY = np.empty((0, 0, len(MONTHLY_VARS)))
+
 __all__ = ["FIRST_MOVER", "MONTHLY_VARS", "BatchResult", "simulate", "Kernels", "KERNELS"]
 
 
@@ -148,8 +151,8 @@ def simulate(
             k.start_runs(params, world_t, state_t, trace_t)
             for month in range(horizon + 1):
                 if month > 0:
-                    k.step_runs(month, params, keys, world_t, state_t, trace_t, choices,
-                                no_override)  # fmt: skip
+                    k.step_runs(month, month, params, keys, world_t, state_t, trace_t, choices,
+                                no_override, O.RECORD_SOURCES, NO_MONTHLY)  # fmt: skip
                 k.write_record(state_t, trace_t, O.RECORD_SOURCES, record)
                 if keep_monthly:
                     monthly[:, month] = record

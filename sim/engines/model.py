@@ -42,7 +42,7 @@ from sim.core.params import (
 )
 from sim.core.strategies import NO_CHOICE, STRATEGY_NAMES
 from sim.engines.agents import DemocracyAgent, PatronAgent
-from sim.engines.batch import kernels
+from sim.engines.batch import NO_MONTHLY, kernels
 
 Arr = npt.NDArray[Any]
 
@@ -241,9 +241,9 @@ class AlignmentModel(mesa.Model):
             move = self.human_choice.pop(actor, None)
             self._choices[0, d] = NO_CHOICE if move is None else _move_index(move)
         with np.errstate(over="ignore"):
-            self._kernels.step_runs(month, self._params, self._keys, self._world,
+            self._kernels.step_runs(month, month, self._params, self._keys, self._world,
                                     self.state.arrays(), self._trace(), self._choices,
-                                    self._us_override)  # fmt: skip
+                                    self._us_override, O.RECORD_SOURCES, NO_MONTHLY)  # fmt: skip
         self._choices[:] = NO_CHOICE
         self._us_override[:] = np.nan
         self._log_month(month, strategies_before, inst_before, collapse_before)
