@@ -558,3 +558,15 @@ def test_rng_is_shape_independent() -> None:
 def test_stream_id_is_fnv1a() -> None:
     assert rng.stream_id("") == 0xCBF29CE484222325
     assert rng.stream_id("a") == 0xAF63DC4C8601EC8C
+
+
+def test_a_kept_poisson_table_gives_the_counts_of_fresh_ones() -> None:
+    """The month keeps a run's Poisson terms across months; counts must not depend on it."""
+    u = np.random.default_rng(1).random(400)
+    u[:3] = [0.999999999, 0.0, 0.5]
+    for rate in (0.0, 0.7, 4.0, 19.0):
+        table, known = R.poisson_table(rate), 1
+        for x in u:
+            count, known = R.poisson_count(float(x), rate, table, known)
+            assert count == R.poisson_from_uniform(float(x), rate)
+            assert 1 <= known <= R.MAX_LAUNCHES + 1
