@@ -338,9 +338,12 @@ class PoolExecutor:
         self.workers = workers
         import os
 
+        context = mp.get_context(method)
+        if method == "forkserver":  # workers fork from a server that has the kernels loaded
+            context.set_forkserver_preload(["sim.experiments.worker"])
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=mp.get_context(method),
+            mp_context=context,
             initializer=_exit_with_driver,
             initargs=(os.getpid(),),
         )
