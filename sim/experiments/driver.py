@@ -210,10 +210,7 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
     """Run the pending chunks (at most two per worker in flight), writing each one's files and
     the manifest as it finishes, and the monthly aggregates of the points they complete; the
     session records the executor."""
-    import io
     from concurrent.futures import FIRST_COMPLETED, wait
-
-    import pyarrow.parquet as pq
 
     from sim.engines.batch import MONTHLY_VARS
 
@@ -260,8 +257,7 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
                           "worker": res.worker, "max_rss_mb": round(res.max_rss_mb, 1)})  # fmt: skip
                 atomic_write_json(store / "manifest.json", manifest)
                 progress.advance(c["runs"])
-                hist = pq.read_table(io.BytesIO(res.hist)) if res.hist is not None else None
-                monthly.chunk_done(c, hist)
+                monthly.chunk_done(c, res.hist)
     finally:
         progress.close()
         executor.close()

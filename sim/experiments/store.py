@@ -262,22 +262,22 @@ class MonthlyWriter:
         self.has_hist = bool(manifest["outputs"]["monthly"])
         self._next = 0  # the next block to write
         self._done: set[int] = set()
-        self._tables: dict[int, Any] = {}  # chunk id -> its histogram rows, while needed
+        self._tables: dict[int, bytes] = {}  # chunk id -> its histogram file, while needed
         self._tmp = self.target.with_name(f".{self.target.name}.tmp{os.getpid()}")
         self._writer: Any = None
 
-    def chunk_done(self, chunk: dict[str, Any], table: Any = None) -> None:
-        """Chunk ``chunk`` is done (its files written); ``table``: its histogram rows."""
+    def chunk_done(self, chunk: dict[str, Any], hist: bytes | None = None) -> None:
+        """Chunk ``chunk`` is done (its files written); ``hist``: its histogram file's bytes,
+        kept (compressed) until its points are merged, so they need not be read back."""
         self._done.add(int(chunk["id"]))
-        if table is not None:
-            self._tables[int(chunk["id"])] = table
+        if hist is not None:
+            self._tables[int(chunk["id"])] = hist
         self._write_ready()
 
     def _covering(self, p0: int, p1: int) -> list[dict[str, Any]]:
         return [c for c in self.chunks if not (c["point_hi"] < p0 or c["point_lo"] >= p1)]
 
     def _write_ready(self) -> None:
-        import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
         while self._next < len(self.blocks):
@@ -289,14 +289,11 @@ class MonthlyWriter:
             for c in covering:
                 if not c.get("files", {}).get("hist"):
                     continue
-                t = self._tables.get(int(c["id"]))
-                if t is None:
-                    t = pq.read_table(self.store / c["files"]["hist"],
-                                      filters=[("point", ">=", p0), ("point", "<", p1)])  # fmt: skip
-                else:
-                    point = t["point"]
-                    t = t.filter(pc.and_(pc.greater_equal(point, p0), pc.less(point, p1)))
-                tables.append(t)
+                held = self._tables.get(int(c["id"]))
+                source = io.BytesIO(held) if held is not None else self.store / c["files"]["hist"]
+                tables.append(
+                    pq.read_table(source, filters=[("point", ">=", p0), ("point", "<", p1)])
+                )
             tables = [t for t in tables if t.num_rows]
             merged = monthly_from_histograms(tables, self.months)
             if merged is not None:
