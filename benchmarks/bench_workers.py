@@ -8,13 +8,18 @@ One warm-up call of each first (fills the compilation cache); then the timed cal
 (1, 2, 1, 2, ...). Where the time goes: each worker's busy seconds (the sum of its chunks'
 ``seconds`` in the manifest), the rest (start-up, writing the store, waiting), the seconds of a
 worker's first chunk (which loads the compiled month in a new process) and of the other chunks,
-and the fixed cost of a tiny run (2 replications) with each worker count.
+and the fixed cost of a tiny run (2 replications) with each worker count. Calls after the first
+in one process reuse the process pool's fork server (which has the compiled kernels loaded), so
+the same comparison is also made in fresh processes, as the CLI
+``alignsim batch benchmarks/workers.toml --out DIR --workers N --quiet --no-summary``
+(alternating, 3 times each), where each run pays its imports and the server's start.
 Run: .venv/bin/python benchmarks/bench_workers.py [--repeats 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import load_avg, others_running, ratio, save, stats  # noqa: E402
+from _common import ROOT, load_avg, others_running, ratio, save, stats  # noqa: E402
 
 EXPERIMENT = Path(__file__).parent / "workers.toml"
 
@@ -37,6 +42,17 @@ def timed(workers: int, tmp: Path, replications: int | None = None) -> tuple[flo
                            replications=replications, force=True)  # fmt: skip
     seconds = time.perf_counter() - t0
     return seconds, read_manifest(store)
+
+
+def cli(workers: int, tmp: Path) -> float:
+    """A fresh ``alignsim batch`` process: imports, the worker server and the kernels included."""
+    exe = str(Path(sys.executable).parent / "alignsim")
+    out = Path(tempfile.mkdtemp(dir=tmp)) / "store"
+    cmd = [exe, "batch", str(EXPERIMENT), "--out", str(out), "--workers", str(workers),
+           "--quiet", "--no-summary"]  # fmt: skip
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
+    return time.perf_counter() - t0
 
 
 def busy(m: dict[str, Any]) -> dict[str, float]:
@@ -68,6 +84,7 @@ def main() -> None:
     tiny: dict[int, list[float]] = {1: [], 2: []}
     first: dict[int, list[float]] = {1: [], 2: []}
     rest: dict[int, list[float]] = {1: [], 2: []}
+    cli_t: dict[int, list[float]] = {1: [], 2: []}
     m: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
@@ -86,6 +103,9 @@ def main() -> None:
         for _ in range(3):
             for w in (1, 2):
                 tiny[w].append(timed(w, tmp, replications=2)[0])
+        for _ in range(3):
+            for w in (1, 2):
+                cli_t[w].append(cli(w, tmp))
     runs = sum(c["runs"] for c in m["chunks"])
     one, two = stats(times[1]), stats(times[2])
     speed = ratio(one, two)
@@ -116,6 +136,11 @@ def main() -> None:
             "tiny_run_seconds": {"1": stats(tiny[1]), "2": stats(tiny[2]),
                                  "replications": 2},  # fmt: skip
         },
+        "cli_command": "alignsim batch benchmarks/workers.toml --out DIR --workers N --quiet "
+                       "--no-summary",
+        "cli_one_worker_seconds": stats(cli_t[1]),
+        "cli_two_workers_seconds": stats(cli_t[2]),
+        "cli_speedup_two_vs_one": ratio(stats(cli_t[1]), stats(cli_t[2])),
         "run_months_per_second_median": {
             str(w): round(runs * m["months"] / stats(times[w])["median"]) for w in (1, 2)
         },

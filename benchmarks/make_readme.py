@@ -72,7 +72,7 @@ def workers(r: dict[str, Any]) -> list[Row]:
         f, o = w["first_chunk_of_a_worker_seconds"], w["other_chunks_seconds"]
         chunks = (f"; a chunk takes {o['1']['median']} s (1) / {o['2']['median']} s (2), a "
                   f"worker's first chunk {f['1']['median']} s / {f['2']['median']} s")  # fmt: skip
-    return [
+    out: list[Row] = [
         (f"(f) batch driver, `{r['experiment']}` ({r['runs']:,} runs x {r['months']} months, "
          f"{r['chunks']} chunks of {r['chunk_size']:,}): 2 workers vs 1, whole call",
          f"1 worker {mm(one)}, 2 workers {mm(two)}: "
@@ -82,6 +82,14 @@ def workers(r: dict[str, Any]) -> list[Row]:
          f"takes {tiny['1']['median']} s (1) / {tiny['2']['median']} s (2){chunks}",
          ">= 1.8x", one["median"] / two["median"] >= 1.8),
     ]  # fmt: skip
+    if "cli_one_worker_seconds" in r:
+        c1, c2 = r["cli_one_worker_seconds"], r["cli_two_workers_seconds"]
+        out.append((
+            f"(f) same, fresh process each time: `{r['cli_command']}`",
+            f"1 worker {mm(c1)}, 2 workers {mm(c2)}: **{c1['median'] / c2['median']:.2f}x** "
+            f"(of mins {c1['min'] / c2['min']:.2f}x)", "report", None,
+        ))  # fmt: skip
+    return out
 
 
 def million(r: dict[str, Any]) -> list[Row]:
