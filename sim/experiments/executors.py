@@ -121,30 +121,40 @@ def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Any, Arr 
     from sim.engines.batch import MONTHLY_VARS
 
     n = task.point.shape[0]
-    summary: dict[str, Arr] = {}
-    ftm = np.empty((n, 0), dtype=np.int64)
-    ftb = np.empty((n, 0), dtype=np.int64)
+    out = _Outcomes(n)
     monthly = np.empty((n, task.months + 1, len(MONTHLY_VARS))) if task.trajectories else None
     tables = []
     batches = point_batches(task) if task.monthly_index else [slice(0, n)]
     for rows in batches:
-        summ, fm, fb, hist = _simulate_runs(task, rows, monthly)
-        if not summary:
-            summary = {k: np.empty(n, dtype=v.dtype) for k, v in summ.items()}
-            ftm = np.empty((n, fm.shape[1]), dtype=np.int64)
-            ftb = np.empty((n, fb.shape[1]), dtype=np.int64)
-        for k, v in summ.items():
-            summary[k][rows] = v
-        ftm[rows], ftb[rows] = fm, fb
+        part, hist = _simulate_runs(task, rows, monthly)
+        out.put(rows, part.summary, part.first_month, part.first_by)
         if hist is not None:
             tables.append(hist.table())
     hist = pa.concat_tables(tables).combine_chunks() if tables else None  # one layout, one file
-    return summary, ftm, ftb, hist, monthly
+    return out.summary, out.first_month, out.first_by, hist, monthly
 
 
-def _simulate_runs(
-    task: ChunkTask, rows: slice, monthly: Arr | None
-) -> tuple[dict[str, Arr], Arr, Arr, Any]:
+@dataclass
+class _Outcomes:
+    """Per-run outcomes of n runs, filled part by part: summary, first-taken month and taker."""
+
+    n: int
+    summary: dict[str, Arr] = field(default_factory=dict)
+    first_month: Arr = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    first_by: Arr = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+
+    def put(self, rows: Any, summary: dict[str, Arr], first_month: Arr, first_by: Arr) -> None:
+        if not self.summary:
+            self.summary = {k: np.empty(self.n, dtype=v.dtype) for k, v in summary.items()}
+            self.first_month = np.empty((self.n, first_month.shape[1]), dtype=np.int64)
+            self.first_by = np.empty((self.n, first_by.shape[1]), dtype=np.int64)
+        for k, v in summary.items():
+            self.summary[k][rows] = v
+        self.first_month[rows] = first_month
+        self.first_by[rows] = first_by
+
+
+def _simulate_runs(task: ChunkTask, rows: slice, monthly: Arr | None) -> tuple[_Outcomes, Any]:
     """Runs ``rows`` of the chunk (whole design points): their summary, first-taken tables and
     histogram; their trajectories go into ``monthly`` when given."""
     from sim.engines.batch import simulate
@@ -154,8 +164,7 @@ def _simulate_runs(
     n = point.shape[0]
     hist = MonthlyHistogram(point, task.monthly_index) if task.monthly_index else None
     base = rows.start or 0
-    summary: dict[str, Arr] = {}
-    ftm = ftb = np.zeros((0, 0), dtype=np.int64)
+    out = _Outcomes(n)
     for g in task.groups:
         gp = np.asarray(g.points, dtype=np.int64)
         sel = np.flatnonzero(np.isin(point, gp))
@@ -185,15 +194,8 @@ def _simulate_runs(
             res = simulate(g.scenario, task.seed, reps, months=task.months,
                            varying=varying or None, on_month=on_month if keep else None)  # fmt: skip
             summ, fm, fb = res.summary, res.first_taken_month, res.first_taken_by
-        if not summary:
-            summary = {k: np.empty(n, dtype=v.dtype) for k, v in summ.items()}
-            ftm = np.empty((n, fm.shape[1]), dtype=np.int64)
-            ftb = np.empty((n, fb.shape[1]), dtype=np.int64)
-        for k, v in summ.items():
-            summary[k][sel] = v
-        ftm[sel] = fm
-        ftb[sel] = fb
-    return summary, ftm, ftb, hist
+        out.put(sel, summ, fm, fb)
+    return out, hist
 
 
 def _mesa_runs(
