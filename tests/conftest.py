@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+from functools import cache
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from hypothesis import strategies as st
@@ -18,6 +22,7 @@ from sim.core.params import (
 from sim.core.steps import STEP_NAMES
 from sim.core.strategies import STRATEGY_NAMES
 
+ROOT = Path(__file__).resolve().parents[1]
 ROLES = ("ROK", "JPN", "ROK_successor", "JPN_successor")
 seeds = st.integers(0, 2**63 - 1)
 replications = st.integers(0, 10_000)
@@ -92,3 +97,13 @@ def scenarios(draw: st.DrawFn, max_months: int = 36) -> Scenario:
         disabled_steps=tuple(draw(st.lists(st.sampled_from(STEP_NAMES), unique=True, max_size=4))),
         months=months,
     )
+
+
+@cache
+def tool(name: str) -> ModuleType:
+    """A script of tools/ (e.g. ``update_golden``) imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

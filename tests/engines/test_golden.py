@@ -8,12 +8,12 @@ why in the commit.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
+from conftest import tool
 
 ROOT = Path(__file__).resolve().parents[2]
 HOW_TO_UPDATE = (
@@ -23,11 +23,7 @@ HOW_TO_UPDATE = (
 
 
 def update_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("update_golden", ROOT / "tools/update_golden.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return tool("update_golden")
 
 
 def first_difference(expected: pd.DataFrame, got: pd.DataFrame) -> str:

@@ -10,7 +10,6 @@ intended, run ``make golden`` and commit the regenerated files with the reason.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from functools import cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import tool
 
 ROOT = Path(__file__).resolve().parents[2]
 HOW_TO_UPDATE = (
@@ -26,13 +26,8 @@ HOW_TO_UPDATE = (
 )
 
 
-@cache
 def update_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("update_golden", ROOT / "tools/update_golden.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return tool("update_golden")
 
 
 @cache
