@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, then the table in benchmarks/README.md. Run on a quiet machine (the scripts
 # record the load average and any known heavy job at their start): from the repository root,
-#   benchmarks/run_all.sh            # about 15 minutes on 2 cores
+#   benchmarks/run_all.sh            # about 10 minutes on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
