@@ -462,6 +462,8 @@ def step_runs(
             )
             if choice[0] != NO_CHOICE:
                 proposal_rok, accept_rok = decide_player(choice[0], affordable[0], available[0])
+            elif available[0] == 0 and reversible[0] < 0:  # no move open, whatever the strategy
+                proposal_rok, accept_rok = R.NONE, 0
             else:
                 proposal_rok, accept_rok = decide(
                     strategy_rok, month, feasible[0], affordable[0], available[0], motivated_rok,
@@ -470,6 +472,8 @@ def step_runs(
                 )  # fmt: skip
             if choice[1] != NO_CHOICE:
                 proposal_jpn, accept_jpn = decide_player(choice[1], affordable[1], available[1])
+            elif available[1] == 0 and reversible[1] < 0:  # no move open, whatever the strategy
+                proposal_jpn, accept_jpn = R.NONE, 0
             else:
                 proposal_jpn, accept_jpn = decide(
                     strategy_jpn, month, feasible[1], affordable[1], available[1], motivated_jpn,
@@ -622,17 +626,18 @@ def step_runs(
             i[r, STRATEGY], i[r, STRATEGY + 1] = strategy_rok, strategy_jpn
             i[r, LEADER], i[r, LEADER + 1] = leader_rok, leader_jpn
 
-            # the trace
-            tf[r, US_COERCION], tf[r, CHINA_COERCION], tf[r, US_COMMITMENT] = us_c, cn_c, commit
-            tf[r, LAUNCHES] = launches
-            tf[r, STEPS], tf[r, STEPS + 1] = steps_rok, steps_jpn
-            tf[r, REVERSALS], tf[r, REVERSALS + 1] = reversals_rok, reversals_jpn
-            ti[r, PAID], ti[r, PAID + 1] = paid_rok, paid_jpn
-            ti[r, WITHDRAWN], ti[r, WITHDRAWN + 1] = withdrawn_rok, withdrawn_jpn
-            ti[r, FLASHPOINTS] = (1 if flash_rok > 0 else 0) + (2 if flash_jpn > 0 else 0)
-            ti[r, EPISODE_STARTED] = 1 if started else 0
-            ti[r, TURNOVER] = 1 if term_ended else 0
-            ti[r, TURNOVER + 1] = 1 if replaced else 0
+            # the trace: what happened this month (kept when recorded, and for the last month)
+            if keep or month == last:
+                tf[r, US_COERCION], tf[r, CHINA_COERCION], tf[r, US_COMMITMENT] = us_c, cn_c, commit
+                tf[r, LAUNCHES] = launches
+                tf[r, STEPS], tf[r, STEPS + 1] = steps_rok, steps_jpn
+                tf[r, REVERSALS], tf[r, REVERSALS + 1] = reversals_rok, reversals_jpn
+                ti[r, PAID], ti[r, PAID + 1] = paid_rok, paid_jpn
+                ti[r, WITHDRAWN], ti[r, WITHDRAWN + 1] = withdrawn_rok, withdrawn_jpn
+                ti[r, FLASHPOINTS] = (1 if flash_rok > 0 else 0) + (2 if flash_jpn > 0 else 0)
+                ti[r, EPISODE_STARTED] = 1 if started else 0
+                ti[r, TURNOVER] = 1 if term_ended else 0
+                ti[r, TURNOVER + 1] = 1 if replaced else 0
             if keep:
                 record_run(r, state, trace, sources, monthly[r, month])
 

@@ -363,3 +363,20 @@ def test_every_strategy_is_tested_here() -> None:
         "status_quo",
         "hardline",
     }
+
+
+def test_with_no_step_on_the_table_and_none_to_withdraw_no_strategy_moves() -> None:
+    """The month skips the decision in that case (sim.core.month); this holds for every
+    strategy, whatever else the leader sees."""
+    from itertools import product
+
+    from sim.core.strategies import STRATEGY_ID, decide
+
+    for name, sid in STRATEGY_ID.items():
+        for month, motivated, partner_last, since in product(
+            (1, 2, 30), (True, False), (DID_NOTHING, MOVED, REVERSED), (1, 5, 10_000)
+        ):
+            assert decide(sid, month, 0, 0, 0, motivated, partner_last, since, False, 2.0) == (
+                NONE,
+                0,
+            ), name
