@@ -20,24 +20,25 @@ if TYPE_CHECKING:
     from sim.engines.model import AlignmentModel
 
 
-def _float_column(column: int, doc: str) -> Any:
-    def get(self: DemocracyAgent) -> float:
-        return float(self.model.state.floats[0, column + self.index])
+def _column(array: str, column: int, cast: type, doc: str) -> Any:
+    """An attribute that reads and writes this democracy's column of the run's state
+    (``array``: ``floats`` or ``ints`` of :class:`sim.core.month.State`)."""
 
-    def put(self: DemocracyAgent, value: float) -> None:
-        self.model.state.floats[0, column + self.index] = float(value)
+    def get(self: DemocracyAgent) -> Any:
+        return cast(getattr(self.model.state, array)[0, column + self.index])
+
+    def put(self: DemocracyAgent, value: Any) -> None:
+        getattr(self.model.state, array)[0, column + self.index] = cast(value)
 
     return property(get, put, doc=doc)
+
+
+def _float_column(column: int, doc: str) -> Any:
+    return _column("floats", column, float, doc)
 
 
 def _int_column(column: int, doc: str) -> Any:
-    def get(self: DemocracyAgent) -> int:
-        return int(self.model.state.ints[0, column + self.index])
-
-    def put(self: DemocracyAgent, value: int) -> None:
-        self.model.state.ints[0, column + self.index] = int(value)
-
-    return property(get, put, doc=doc)
+    return _column("ints", column, int, doc)
 
 
 class StateAgent(mesa.Agent):
