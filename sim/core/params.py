@@ -138,7 +138,7 @@ class Params:
         "Drezner 2003: costs in proportion to dependence", "leaders")  # fmt: skip
     us_backlash_tolerance: float = _p(
         0.60, 0.0, 1.0, "coercion 0..1", "US pressure above which the public resents it",
-        "Rationale for H2 (tested, not assumed)", "leaders")  # fmt: skip
+        "Rationale: a stylised threshold behind H2; its effect is measured by the coercion sweep, not assumed to hold", "leaders")  # fmt: skip
     us_backlash_cost: float = _p(
         0.04, 0.0, 0.5, "approval per month per unit excess", "Approval cost of US pressure above the tolerance",
         "Rationale for H2: heavy pressure makes concessions look like capitulation", "leaders")  # fmt: skip
