@@ -128,13 +128,13 @@ class AlignmentModel(mesa.Model):
         self.replication = int(replication)
         if self.replication < 0:
             raise ParameterError("replication", "a whole number >= 0", replication)
-        self.run_params = M.param_records(spec.params)[0]
+        self._params = M.param_records(spec.params)
+        self.run_params = self._params[0]
         self.world = M.world_of(spec)
         self.state = M.new_state(1)
         self.trace = M.new_trace(1)
         self._kernels = kernels(compiled)
         self._keys = RNG.run_keys(seed, [self.replication])[:, 0]
-        self._params = M.param_records(spec.params)
         self._world = (self.world.inputs, self.world.events, self.world.strategies,
                        self.world.successors, self.world.owned)  # fmt: skip
         self._choices = np.full((1, 2), NO_CHOICE, dtype=np.int64)
