@@ -9,15 +9,22 @@ month runs every agent's perception, decision and consequences together (synchro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import mesa
 
 from sim.core import month as M
 from sim.core.strategies import STRATEGY_ID, STRATEGY_NAMES
 
-if TYPE_CHECKING:
-    from sim.engines.model import AlignmentModel
+
+class RunModel(Protocol):
+    """What an agent reads of its model: the run's state, trace, parameters and world (the
+    Mesa model, ``sim.engines.model.AlignmentModel``, provides them)."""
+
+    state: M.State
+    trace: M.Trace
+    run_params: Any
+    world: M.World
 
 
 def _column(array: str, column: int, cast: type, doc: str) -> Any:
@@ -44,9 +51,9 @@ def _int_column(column: int, doc: str) -> Any:
 class StateAgent(mesa.Agent):
     """A state. ``name`` is US, CHN, ROK or JPN."""
 
-    model: AlignmentModel
+    model: RunModel
 
-    def __init__(self, model: AlignmentModel, name: str) -> None:
+    def __init__(self, model: mesa.Model, name: str) -> None:
         super().__init__(model)
         self.name = name
 
@@ -54,7 +61,7 @@ class StateAgent(mesa.Agent):
 class PatronAgent(StateAgent):
     """The US or China: a fixed camp, and this month's pressure (a scenario input)."""
 
-    def __init__(self, model: AlignmentModel, name: str, alignment: float) -> None:
+    def __init__(self, model: mesa.Model, name: str, alignment: float) -> None:
         super().__init__(model, name)
         self.alignment = alignment
 
@@ -96,7 +103,7 @@ class DemocracyAgent(StateAgent):
     n_steps = _int_column(M.N_STEPS_TAKEN, "Steps this state's leaders have taken.")
     n_reversals = _int_column(M.N_REVERSALS, "Steps this state's leaders have withdrawn.")
 
-    def __init__(self, model: AlignmentModel, name: str, index: int) -> None:
+    def __init__(self, model: mesa.Model, name: str, index: int) -> None:
         super().__init__(model, name)
         self.index = index
         pre = name.lower()

@@ -23,14 +23,12 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.core.params import PARAM_FIELDS, Scenario
+from sim.experiments.experiment import Experiment, Factor
 from sim.scenario import load_scenario_ref
 from sim.tomlcheck import check_constraints
-
-if TYPE_CHECKING:
-    from sim.experiments.spec import Experiment, Factor
 
 #: Factors that set strategies: factor key -> the strategy roles it sets.
 STRATEGY_FACTORS = {

@@ -18,9 +18,10 @@ from sim.core.params import scenario_dict, scenario_hash
 from sim.errors import UserError, unknown_name
 from sim.experiments.chunks import chunk_task, default_chunk_size, plan_chunks, point_groups
 from sim.experiments.executors import make_executor, run_chunk
+from sim.experiments.experiment import Experiment, jsonable_row
 from sim.experiments.progress import Progress
 from sim.experiments.provenance import code_version, environment, now
-from sim.experiments.spec import MAX_REPLICATIONS, Experiment, jsonable_row, load_experiment
+from sim.experiments.spec import MAX_REPLICATIONS, load_experiment
 from sim.experiments.store import (
     STORE_FORMAT,
     MonthlyWriter,

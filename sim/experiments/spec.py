@@ -36,15 +36,12 @@ runs it into a result store.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.core.params import PARAM_FIELDS, SCHEDULABLE, Scenario, param_info, scenario_hash
+from sim.core.params import PARAM_FIELDS, SCHEDULABLE, Scenario, param_info
 from sim.errors import UserError, unknown_name
 from sim.experiments.design import (
     SAMPLERS,
@@ -54,6 +51,7 @@ from sim.experiments.design import (
     grid_levels,
     point_scenario,
 )
+from sim.experiments.experiment import Experiment, Factor
 from sim.scenario import load_scenario_ref
 from sim.tomlcheck import (
     check_bool,
@@ -86,70 +84,6 @@ RANGE_KEYS = ("range", "levels", "values")
 REQUIRED_OUTCOMES = ("inst_month", "collapse_month", "institutionalised", "collapsed")
 MAX_REPLICATIONS = 10_000_000
 MAX_POINTS = 1_000_000
-
-
-@dataclass(frozen=True)
-class Factor:
-    """One experimental factor: a parameter, a strategy role or the scenario."""
-
-    key: str
-    kind: str  # "param" | "strategy" | "scenario"
-    values: tuple[Any, ...] = ()  # listed values (empty when sampled)
-    lo: float = 0.0
-    hi: float = 0.0
-    sampled: bool = False
-    integer: bool = False
-
-
-@dataclass
-class Experiment:
-    """A parsed, validated experiment with its resolved design points."""
-
-    name: str
-    description: str
-    path: Path
-    text: str
-    base_ref: str
-    base: Scenario
-    factors: tuple[Factor, ...]
-    replications: int
-    months: int
-    seed: int
-    sampler: dict[str, Any]
-    monthly_vars: tuple[str, ...]
-    run_outcomes: tuple[str, ...]
-    #: one dict of factor values per design point
-    design: list[dict[str, Any]] = field(default_factory=list)
-    #: the resolved scenario of each design point
-    points: list[Scenario] = field(default_factory=list)
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()
-
-    @property
-    def factor_keys(self) -> tuple[str, ...]:
-        return tuple(f.key for f in self.factors)
-
-    def design_hash(self) -> str:
-        """Hash of what the runs depend on (points, seed, horizon, outputs), not replications."""
-        d = {
-            "points": [
-                [scenario_hash(sc), jsonable_row(row)]
-                for sc, row in zip(self.points, self.design, strict=True)
-            ],
-            "seed": self.seed,
-            "months": self.months,
-            "monthly": list(self.monthly_vars),
-            "runs": list(self.run_outcomes),
-        }
-        text = json.dumps(d, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A design point's factor values as JSON values (strings and ints kept, numbers as float)."""
-    return {k: (v if isinstance(v, str | int) else float(v)) for k, v in row.items()}
 
 
 # ------------------------------------------------------------------------------------- loading
