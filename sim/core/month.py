@@ -72,7 +72,8 @@ BELOW = 15  # consecutive months below the collapse threshold, once institutiona
 INST_MONTH = 16  # month of institutionalisation, NEVER if not yet
 COLLAPSE_MONTH = 17  # month of collapse, NEVER if not yet
 TAKEN = 18  # the steps in force (a mask)
-N_INT = 19
+TURNOVER_MONTH = 19  # + d: month the first leader left office (any cause), NEVER if not yet
+N_INT = 21
 
 # What happened this month (the trace), floats: the inputs and counts the record shows.
 US_COERCION = 0
@@ -276,6 +277,7 @@ def start_run(r: int, p: Any, world: tuple, state: tuple, trace: tuple) -> None:
         i[r, LAST_OWN_STEP + d] = -LONG_AGO
     i[r, INST_MONTH] = NEVER
     i[r, COLLAPSE_MONTH] = NEVER
+    i[r, TURNOVER_MONTH] = i[r, TURNOVER_MONTH + 1] = NEVER
     for k in range(S.N_STEPS):
         taken_month[r, k] = 0
         first_month[r, k] = NEVER
@@ -624,6 +626,10 @@ def step_runs(
             i[r, JPN_LOW_MONTHS] = low
             f[r, APPROVAL], f[r, APPROVAL + 1] = new_approval_rok, new_approval_jpn
             i[r, STRATEGY], i[r, STRATEGY + 1] = strategy_rok, strategy_jpn
+            if leader_rok != i[r, LEADER] and i[r, TURNOVER_MONTH] < 0:
+                i[r, TURNOVER_MONTH] = month
+            if leader_jpn != i[r, LEADER + 1] and i[r, TURNOVER_MONTH + 1] < 0:
+                i[r, TURNOVER_MONTH + 1] = month
             i[r, LEADER], i[r, LEADER + 1] = leader_rok, leader_jpn
 
             # the trace: what happened this month (kept when recorded, and for the last month)

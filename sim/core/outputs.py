@@ -152,6 +152,12 @@ SUMMARY: tuple[Output, ...] = (
            MONTH_UNIT, integer=True, missing=NEVER_TEXT),
     Output("first_mover", "First mover", "who took the first own step: 0 ROK, 1 JPN, 2 both in the "
            "same month", "code", integer=True, missing=f"{M.NEVER} (no own step)"),
+    Output("turnover_month_ROK", "ROK's first turnover", "month the ROK's first leader left "
+           "office (term end, early exit or a scheduled change)", MONTH_UNIT, integer=True,
+           missing=NEVER_TEXT),
+    Output("turnover_month_JPN", "Japan's first turnover", "month Japan's first leader left "
+           "office (LDP replacement, early exit or a scheduled change)", MONTH_UNIT,
+           integer=True, missing=NEVER_TEXT),
 )  # fmt: skip
 SUMMARY_VARS: tuple[str, ...] = tuple(o.name for o in SUMMARY)
 #: first_mover's codes.
@@ -205,6 +211,8 @@ def summarise(state: M.State) -> dict[str, Arr]:
         "first_step_month_ROK": first_rok,
         "first_step_month_JPN": first_jpn,
         "first_mover": first_mover,
+        "turnover_month_ROK": i[:, M.TURNOVER_MONTH].copy(),
+        "turnover_month_JPN": i[:, M.TURNOVER_MONTH + 1].copy(),
     }
     assert tuple(out) == SUMMARY_VARS
     return out
