@@ -87,6 +87,7 @@ EVENT_VALUE_RANGE = {
     "flashpoint": (0.0, 1.0),
     "provocation": (0.0, 100.0),
     "coercion_episode": (0.0, 1.0),
+    "baseline_shock": (-1.0, 1.0),
 }
 
 
@@ -318,7 +319,12 @@ def _event(path: Path, i: int, ev: Any, months: int) -> Event:
     if kind not in EVENT_KINDS:
         raise unknown_name("event kind", kind, EVENT_KINDS, file=path, key=f"{key}.kind")
     actor = check_str(path, f"{key}.actor", ev.get("actor", ""))
-    if kind in ("approval_shock", "leader_change", "flashpoint") and actor not in ("ROK", "JPN"):
+    if kind in (
+        "approval_shock",
+        "baseline_shock",
+        "leader_change",
+        "flashpoint",
+    ) and actor not in ("ROK", "JPN"):
         raise UserError(
             "bad actor", file=path, key=f"{key}.actor", expected="ROK or JPN", found=actor or None
         )
@@ -329,7 +335,13 @@ def _event(path: Path, i: int, ev: Any, months: int) -> Event:
         if not lo <= value <= hi:
             raise UserError("value out of range", file=path, key=f"{key}.value", expected=f"a number in [{lo}, {hi}]",
                             found=ev["value"])  # fmt: skip
-    elif kind in ("approval_shock", "flashpoint", "provocation", "coercion_episode"):
+    elif kind in (
+        "approval_shock",
+        "baseline_shock",
+        "flashpoint",
+        "provocation",
+        "coercion_episode",
+    ):
         raise UserError(
             "missing key", file=path, key=f"{key}.value", expected=f"a value for a {kind}"
         )

@@ -109,11 +109,25 @@ def test_china_coercion_high_pulls_dependent_rok_less_far_toward_us():
     assert np.mean(high["final_alignment_ROK"]) > 0  # H4: costs, no reversal of alignment
 
 
-def test_leader_crisis_successor_reverses_steps_and_cooperation_collapses():
-    s = ensemble("leader_crisis")
-    assert np.all(s["leaders_ROK"] >= 2)
-    assert s["reversals_ROK"].mean() > 0
-    assert s["collapsed"].mean() > 0.5
+def test_leader_crisis_successor_reverses_steps_unless_locked_in():
+    """The hardline successor of month 30 undoes steps and cooperation collapses when nothing
+    locks it in (exit costs and deepening at their neutral settings); lock-in makes it keep
+    more of its predecessor's steps and collapse less."""
+    import dataclasses
+
+    from sim.core.mechanisms import neutral_params
+
+    crisis = load_scenario(SCEN / "leader_crisis.toml")
+    unlocked = dataclasses.replace(
+        crisis, params=neutral_params(crisis.params, "exit_costs", "deepening")
+    )
+    free = simulate(unlocked, 1, range(200)).summary
+    locked = ensemble("leader_crisis")
+    assert np.all(locked["leaders_ROK"] >= 2)
+    assert free["reversals_ROK"].mean() > 1
+    assert free["collapsed"].mean() > 0.5
+    assert locked["reversals_ROK"].mean() < free["reversals_ROK"].mean()
+    assert locked["collapsed"].mean() < free["collapsed"].mean()
     base = ensemble("baseline_2022")
     assert base["collapsed"].mean() < 0.1
 

@@ -35,7 +35,15 @@ from sim.core import rng
 from sim.core import rules as R
 from sim.core import steps as S
 from sim.core.params import PARAM_FIELDS, SCHEDULABLE, Params, Scenario
-from sim.core.strategies import NO_CHOICE, STRATEGY_ID, decide, decide_player
+from sim.core.strategies import (
+    DECLINE,
+    HARDLINE,
+    NO_CHOICE,
+    STATUS_QUO,
+    STRATEGY_ID,
+    decide,
+    decide_player,
+)
 
 Arr = npt.NDArray[Any]
 
@@ -56,7 +64,15 @@ CHINA_PRESSURE = 12
 COOP = 14  # COOP + 0 ROK-Japan, + 1 ROK-US, + 2 Japan-US
 EPISODE_SIZE = 17  # size of the running (or last) Chinese coercion episode
 TRI_MAX = 18  # highest trilateral index so far
-N_FLOAT = 19
+BASELINE = (
+    19  # + d: the approval baseline the leader drifts to (moves: shocks, scandals, honeymoon)
+)
+DEPTH = 21  # institutional depth of ROK-Japan cooperation (joint activity after the steps)
+RESENTMENT = 22  # + d: public resentment of US pressure
+STANCE = 24  # + d: the leader's stance toward the partner, -1 hostile .. +1 friendly
+SIGNAL = 26  # + d: drop in perceived US commitment from signals aimed at this ally
+PERCEIVED = 28  # + d: US commitment as this ally perceives it
+N_FLOAT = 30
 
 # Integer state.
 STRATEGY = 0  # + d: strategy id (sim.core.strategies)
@@ -73,7 +89,9 @@ INST_MONTH = 16  # month of institutionalisation, NEVER if not yet
 COLLAPSE_MONTH = 17  # month of collapse, NEVER if not yet
 TAKEN = 18  # the steps in force (a mask)
 TURNOVER_MONTH = 19  # + d: month the first leader left office (any cause), NEVER if not yet
-N_INT = 21
+HOSTILE = 21  # + d: 1 once a leader hostile to the partner (stance < 0) has taken office
+LEADER_SINCE = 23  # + d: month the leader in office took office (0 for the first)
+N_INT = 25
 
 # What happened this month (the trace), floats: the inputs and counts the record shows.
 US_COERCION = 0
@@ -89,8 +107,9 @@ PAID = 0  # + d: the steps leader d took this month (a mask)
 WITHDRAWN = 2  # + d: the steps leader d withdrew (a mask)
 FLASHPOINTS = 4  # democracies hit by a random flashpoint (bit d)
 EPISODE_STARTED = 5  # 1 when a random Chinese coercion episode began
-TURNOVER = 6  # + d: 1 when the leader was replaced by the rules (term end, LDP)
-N_TRACE_INT = 8
+TURNOVER = 6  # + d: 1 when the leader was replaced by the rules (term end, LDP, early exit)
+BUNDLED = 8  # the steps a grand bargain took with it this month (a mask)
+N_TRACE_INT = 9
 
 # Where a monthly value comes from (the record's sources, declared in sim.core.outputs).
 FROM_STATE = 0  # a column of the float state
@@ -107,12 +126,18 @@ EVENT_KIND_ID = {
     "flashpoint": 2,
     "provocation": 3,
     "coercion_episode": 4,
+    "baseline_shock": 5,
 }
-APPROVAL_SHOCK, LEADER_CHANGE, FLASHPOINT, PROVOCATION, COERCION_EPISODE = range(5)
+APPROVAL_SHOCK, LEADER_CHANGE, FLASHPOINT, PROVOCATION, COERCION_EPISODE, BASELINE_SHOCK = range(6)
 # Columns of the events table.
 EV_MONTH, EV_KIND, EV_ACTOR, EV_VALUE, EV_STRATEGY, EV_DURATION = range(6)
 #: No strategy in a leader-change event (the leader keeps its strategy).
 KEEP_STRATEGY = -1
+
+#: The grand bargain's ladder index and bit; the bilateral summit (joint activity needs one held).
+GB = S.STEP_INDEX["grand_bargain"]
+GB_BIT = 1 << GB
+SUMMIT = S.STEP_INDEX["bilateral_summit"]
 
 #: The parameters as a numpy record type: one float per declared parameter.
 PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_FIELDS], align=True)
@@ -268,6 +293,13 @@ def start_run(r: int, p: Any, world: tuple, state: tuple, trace: tuple) -> None:
     f[r, COOP], f[r, COOP + 1], f[r, COOP + 2] = p.coop_rok_jpn0, p.coop_rok_us0, p.coop_jpn_us0
     f[r, EPISODE_SIZE] = 0.0
     f[r, TRI_MAX] = R.trilateral_index(f[r, COOP], f[r, COOP + 1], f[r, COOP + 2])
+    f[r, BASELINE], f[r, BASELINE + 1] = p.rok_approval_baseline, p.jpn_approval_baseline
+    f[r, DEPTH] = 0.0
+    f[r, RESENTMENT], f[r, RESENTMENT + 1] = 0.0, 0.0
+    f[r, STANCE], f[r, STANCE + 1] = p.rok_stance0, p.jpn_stance0
+    f[r, SIGNAL], f[r, SIGNAL + 1] = 0.0, 0.0
+    commitment = scheduled_input(inputs, 0, 2, p.us_commitment)
+    f[r, PERCEIVED], f[r, PERCEIVED + 1] = commitment, commitment
     for c in range(N_INT):
         i[r, c] = 0
     for d in range(2):
@@ -278,6 +310,8 @@ def start_run(r: int, p: Any, world: tuple, state: tuple, trace: tuple) -> None:
     i[r, INST_MONTH] = NEVER
     i[r, COLLAPSE_MONTH] = NEVER
     i[r, TURNOVER_MONTH] = i[r, TURNOVER_MONTH + 1] = NEVER
+    i[r, HOSTILE] = 1 if p.rok_stance0 < 0 else 0
+    i[r, HOSTILE + 1] = 1 if p.jpn_stance0 < 0 else 0
     for k in range(S.N_STEPS):
         taken_month[r, k] = 0
         first_month[r, k] = NEVER
@@ -336,6 +370,7 @@ def step_runs(
         key_episode = rng.stream_key(keys[r], rng.STREAM_EPISODE)
         key_flashpoint = rng.stream_key(keys[r], rng.STREAM_FLASHPOINT)
         key_noise = rng.stream_key(keys[r], rng.STREAM_NOISE)
+        key_politics = rng.stream_key(keys[r], rng.STREAM_POLITICS)
         launch_table[0, 0] = launch_table[1, 0] = np.exp(-p.nk_launch_rate)
         known = 1
         for month in range(first, last + 1):
@@ -352,10 +387,15 @@ def step_runs(
                 known,
             )
             launches = float(count)
+            politics_key = rng.month_key(key_politics, month)
             approval_rok, approval_jpn = f[r, APPROVAL], f[r, APPROVAL + 1]
             grievance_rok, grievance_jpn = f[r, GRIEVANCE], f[r, GRIEVANCE + 1]
             strategy_rok, strategy_jpn = i[r, STRATEGY], i[r, STRATEGY + 1]
             leader_rok, leader_jpn = i[r, LEADER], i[r, LEADER + 1]
+            baseline_rok, baseline_jpn = f[r, BASELINE], f[r, BASELINE + 1]
+            stance_rok, stance_jpn = f[r, STANCE], f[r, STANCE + 1]
+            hostile_rok, hostile_jpn = i[r, HOSTILE], i[r, HOSTILE + 1]
+            since_rok, since_jpn = i[r, LEADER_SINCE], i[r, LEADER_SINCE + 1]
             episode_left, episode_size = i[r, EPISODE_LEFT], f[r, EPISODE_SIZE]
             for e in range(events.shape[0]):
                 if events[e, EV_MONTH] != month:
@@ -373,17 +413,38 @@ def step_runs(
                         approval_jpn = min(
                             max(approval_jpn + value_or_zero, R.APPROVAL_MIN), R.APPROVAL_MAX
                         )
+                elif kind == BASELINE_SHOCK:
+                    if rok:
+                        baseline_rok = min(
+                            max(baseline_rok + value_or_zero, R.APPROVAL_MIN), R.APPROVAL_MAX
+                        )
+                    else:
+                        baseline_jpn = min(
+                            max(baseline_jpn + value_or_zero, R.APPROVAL_MIN), R.APPROVAL_MAX
+                        )
                 elif kind == LEADER_CHANGE:
                     new_approval = p.honeymoon_approval if np.isnan(value) else value
                     new_strategy = int(events[e, EV_STRATEGY])
                     if rok:
                         leader_rok += 1
-                        approval_rok = new_approval
+                        since_rok = month
+                        approval_rok = baseline_rok = new_approval
+                        stance_rok = R.successor_stance(
+                            stance_rok, p.rok_opposition_prob,
+                            rng.draw_in_month(politics_key, 30),
+                            rng.draw_in_month(politics_key, 32), p,
+                        )  # fmt: skip
                         if new_strategy != KEEP_STRATEGY:
                             strategy_rok = new_strategy
                     else:
                         leader_jpn += 1
-                        approval_jpn = new_approval
+                        since_jpn = month
+                        approval_jpn = baseline_jpn = new_approval
+                        stance_jpn = R.successor_stance(
+                            stance_jpn, p.jpn_opposition_prob,
+                            rng.draw_in_month(politics_key, 31),
+                            rng.draw_in_month(politics_key, 33), p,
+                        )  # fmt: skip
                         if new_strategy != KEEP_STRATEGY:
                             strategy_jpn = new_strategy
                 elif kind == FLASHPOINT:
@@ -414,6 +475,23 @@ def step_runs(
             noise_jpn = R.triangular_noise(
                 rng.draw_in_month(noise_key, 3), rng.draw_in_month(noise_key, 13), p.approval_noise
             )
+            # political capital's baseline, US signals aimed at one ally, resentment of pressure
+            baseline_rok = R.baseline_after_month(
+                baseline_rok, p.rok_approval_baseline, rng.draw_in_month(politics_key, 0),
+                rng.draw_in_month(politics_key, 10), rng.draw_in_month(politics_key, 2), p,
+            )  # fmt: skip
+            baseline_jpn = R.baseline_after_month(
+                baseline_jpn, p.jpn_approval_baseline, rng.draw_in_month(politics_key, 1),
+                rng.draw_in_month(politics_key, 11), rng.draw_in_month(politics_key, 3), p,
+            )  # fmt: skip
+            signal_rok = R.signal_after_month(f[r, SIGNAL], rng.draw_in_month(politics_key, 20), p)
+            signal_jpn = R.signal_after_month(
+                f[r, SIGNAL + 1], rng.draw_in_month(politics_key, 21), p
+            )
+            commit_rok = R.clip01(commit - signal_rok)
+            commit_jpn = R.clip01(commit - signal_jpn)
+            resentment_rok = R.resentment_after_month(f[r, RESENTMENT], us_c, p)
+            resentment_jpn = R.resentment_after_month(f[r, RESENTMENT + 1], us_c, p)
             threat_rok = R.threat_after_month(f[r, THREAT], launches, p)
             threat_jpn = R.threat_after_month(f[r, THREAT + 1], launches, p)
             grievance_rok = R.grievance_after_flashpoints(
@@ -433,66 +511,120 @@ def step_runs(
                 threat_rok, threat_jpn, f[r, ABANDONMENT], f[r, ABANDONMENT + 1], commit, us_c, p
             )
             taken = i[r, TAKEN]
-            scale_rok = R.step_cost_scale(grievance_rok, us_c, p)
-            scale_jpn = R.step_cost_scale(grievance_jpn, us_c, p)
+            scale_rok = R.step_cost_scale(grievance_rok, us_c, p) * R.china_cost_factor(
+                pressure_rok, p.rok_china_dependence, p
+            )
+            scale_jpn = R.step_cost_scale(grievance_jpn, us_c, p) * R.china_cost_factor(
+                pressure_jpn, p.jpn_china_dependence, p
+            )
             floor_rok, floor_jpn = p.rok_approval_floor, p.jpn_approval_floor
             margin_rok = R.initiative_margin(month - i[r, LAST_OWN_STEP + 1], p)
             margin_jpn = R.initiative_margin(month - i[r, LAST_OWN_STEP], p)
-            available = (
-                R.available_steps(taken, coop_rj, owned[0]),
-                R.available_steps(taken, coop_rj, owned[1]),
+            available_rok = R.available_steps(taken, coop_rj, owned[0])
+            available_jpn = R.available_steps(taken, coop_rj, owned[1])
+            feasible_rok = R.affordable_steps(
+                approval_rok, floor_rok, scale_rok, margin_rok, available_rok
             )
-            feasible = (
-                R.affordable_steps(approval_rok, floor_rok, scale_rok, margin_rok, available[0]),
-                R.affordable_steps(approval_jpn, floor_jpn, scale_jpn, margin_jpn, available[1]),
+            feasible_jpn = R.affordable_steps(
+                approval_jpn, floor_jpn, scale_jpn, margin_jpn, available_jpn
             )
-            affordable = (
-                R.affordable_steps(approval_rok, floor_rok, scale_rok, 0.0, available[0]),
-                R.affordable_steps(approval_jpn, floor_jpn, scale_jpn, 0.0, available[1]),
+            affordable_rok = R.affordable_steps(
+                approval_rok, floor_rok, scale_rok, 0.0, available_rok
             )
-            reversible = (
-                R.latest_reversible(taken, taken_month[r], owned[0]),
-                R.latest_reversible(taken, taken_month[r], owned[1]),
+            affordable_jpn = R.affordable_steps(
+                approval_jpn, floor_jpn, scale_jpn, 0.0, available_jpn
             )
-            motivated_rok = (
-                R.motivation(f[r, ABANDONMENT], f[r, ENTRAPMENT], incentive, p)
-                >= p.motivation_threshold
+            reversible_rok = R.latest_reversible(taken, taken_month[r], owned[0])
+            reversible_jpn = R.latest_reversible(taken, taken_month[r], owned[1])
+            # what a leader may choose to undo: its predecessors' steps (its own are its word)
+            inherited_rok = R.latest_reversible(
+                R.steps_before(taken, taken_month[r], since_rok), taken_month[r], owned[0]
             )
-            motivated_jpn = (
-                R.motivation(f[r, ABANDONMENT + 1], f[r, ENTRAPMENT + 1], incentive, p)
-                >= p.motivation_threshold
+            inherited_jpn = R.latest_reversible(
+                R.steps_before(taken, taken_month[r], since_jpn), taken_month[r], owned[1]
+            )  # fmt: skip
+            will_rok = R.leader_motivation(
+                f[r, ABANDONMENT], f[r, ENTRAPMENT], incentive, f[r, ALIGNMENT], stance_rok,
+                resentment_rok, pressure_rok, p,
+            )  # fmt: skip
+            will_jpn = R.leader_motivation(
+                f[r, ABANDONMENT + 1], f[r, ENTRAPMENT + 1], incentive, f[r, ALIGNMENT + 1],
+                stance_jpn, resentment_jpn, pressure_jpn, p,
+            )  # fmt: skip
+            motivated_rok = will_rok >= p.motivation_threshold
+            motivated_jpn = will_jpn >= p.motivation_threshold
+            willing_rok = p.decline_unmotivated == 0 or (
+                will_rok >= p.motivation_threshold - p.engagement_slack
             )
+            willing_jpn = p.decline_unmotivated == 0 or (
+                will_jpn >= p.motivation_threshold - p.engagement_slack
+            )
+            if p.bargain_expected_value != 0:  # the bargain by its value, not by the floor
+                cost_rok, cost_jpn = scale_rok * S.COST[GB], scale_jpn * S.COST[GB]
+                worth_rok = R.has(available_rok, GB) and R.bargain_worth_it(
+                    approval_rok, cost_rok, will_rok, p
+                )
+                worth_jpn = R.has(available_jpn, GB) and R.bargain_worth_it(
+                    approval_jpn, cost_jpn, will_jpn, p
+                )
+                feasible_rok = (feasible_rok & ~GB_BIT) | (GB_BIT if worth_rok else 0)
+                affordable_rok = (affordable_rok & ~GB_BIT) | (GB_BIT if worth_rok else 0)
+                feasible_jpn = (feasible_jpn & ~GB_BIT) | (GB_BIT if worth_jpn else 0)
+                affordable_jpn = (affordable_jpn & ~GB_BIT) | (GB_BIT if worth_jpn else 0)
+            exit_rok = R.exit_cost(f[r, DEPTH], commit_rok, p)
+            exit_jpn = R.exit_cost(f[r, DEPTH], commit_jpn, p)
             if choice[0] != NO_CHOICE:
-                proposal_rok, accept_rok = decide_player(choice[0], affordable[0], available[0])
-            elif available[0] == 0 and reversible[0] < 0:  # no move open, whatever the strategy
+                proposal_rok, accept_rok = decide_player(choice[0], affordable_rok, available_rok)
+            elif available_rok == 0 and reversible_rok < 0:  # no move open, whatever the strategy
                 proposal_rok, accept_rok = R.NONE, 0
             else:
                 proposal_rok, accept_rok = decide(
-                    strategy_rok, month, feasible[0], affordable[0], available[0], motivated_rok,
-                    i[r, LAST_ACTION + 1], month - i[r, LAST_OWN_STEP], reversible[0] >= 0,
-                    p.small_step_interval,
+                    strategy_rok, month, feasible_rok, affordable_rok, available_rok,
+                    motivated_rok, i[r, LAST_ACTION + 1], month - i[r, LAST_OWN_STEP],
+                    reversible_rok >= 0, p.small_step_interval,
                 )  # fmt: skip
+                if not willing_rok:
+                    accept_rok = 0
+                if inherited_rok >= 0 and R.wants_reversal(
+                    R.reversal_gain(scale_rok * S.COST[inherited_rok], stance_rok,
+                                    resentment_rok, p),
+                    exit_rok,
+                    p.hardline_reversal_weight if strategy_rok == HARDLINE else p.reversal_weight,
+                ):  # fmt: skip
+                    proposal_rok, accept_rok, reversible_rok = R.REVERSE, 0, inherited_rok
             if choice[1] != NO_CHOICE:
-                proposal_jpn, accept_jpn = decide_player(choice[1], affordable[1], available[1])
-            elif available[1] == 0 and reversible[1] < 0:  # no move open, whatever the strategy
+                proposal_jpn, accept_jpn = decide_player(choice[1], affordable_jpn, available_jpn)
+            elif available_jpn == 0 and reversible_jpn < 0:  # no move open, whatever the strategy
                 proposal_jpn, accept_jpn = R.NONE, 0
             else:
                 proposal_jpn, accept_jpn = decide(
-                    strategy_jpn, month, feasible[1], affordable[1], available[1], motivated_jpn,
-                    i[r, LAST_ACTION], month - i[r, LAST_OWN_STEP + 1], reversible[1] >= 0,
-                    p.small_step_interval,
+                    strategy_jpn, month, feasible_jpn, affordable_jpn, available_jpn,
+                    motivated_jpn, i[r, LAST_ACTION], month - i[r, LAST_OWN_STEP + 1],
+                    reversible_jpn >= 0, p.small_step_interval,
                 )  # fmt: skip
+                if not willing_jpn:
+                    accept_jpn = 0
+                if inherited_jpn >= 0 and R.wants_reversal(
+                    R.reversal_gain(scale_jpn * S.COST[inherited_jpn], stance_jpn,
+                                    resentment_jpn, p),
+                    exit_jpn,
+                    p.hardline_reversal_weight if strategy_jpn == HARDLINE else p.reversal_weight,
+                ):  # fmt: skip
+                    proposal_jpn, accept_jpn, reversible_jpn = R.REVERSE, 0, inherited_jpn
 
             # 3. resolution
             paid_rok, paid_jpn, withdrawn_rok, withdrawn_jpn = R.resolve_actions(
                 (proposal_rok, proposal_jpn),
                 (accept_rok, accept_jpn),
-                feasible,
-                affordable,
-                available,
-                reversible,
+                (feasible_rok, feasible_jpn),
+                (affordable_rok, affordable_jpn),
+                (available_rok, available_jpn),
+                (reversible_rok, reversible_jpn),
             )
-            executed = paid_rok | paid_jpn
+            bundled = 0
+            if p.bargain_bundle != 0 and R.has(paid_rok & paid_jpn, GB):
+                bundled = S.BUNDLE_MASK & ~taken
+            executed = paid_rok | paid_jpn | bundled
             withdrawn = withdrawn_rok | withdrawn_jpn
 
             # 4. consequences
@@ -501,11 +633,32 @@ def step_runs(
             last_own_jpn = month if moved_jpn else i[r, LAST_OWN_STEP + 1]
             recent = (month - last_own_rok) <= 1 and (month - last_own_jpn) <= 1
             reciprocated = 1.0 if (moved_rok or moved_jpn) and recent else 0.0
+            undo_rok = undo_jpn = 0.0  # the domestic gain less the exit cost of a reversal
+            if withdrawn_rok != 0:
+                undo_rok = (
+                    R.reversal_gain(
+                        R.ladder_sum(withdrawn_rok, scale_rok, S.COST),
+                        stance_rok,
+                        resentment_rok,
+                        p,
+                    )
+                    - exit_rok
+                )
+            if withdrawn_jpn != 0:
+                undo_jpn = (
+                    R.reversal_gain(
+                        R.ladder_sum(withdrawn_jpn, scale_jpn, S.COST),
+                        stance_jpn,
+                        resentment_jpn,
+                        p,
+                    )
+                    - exit_jpn
+                )
             new_approval_rok = R.approval_after_month(
                 approval_rok,
-                p.rok_approval_baseline,
+                baseline_rok,
                 R.ladder_sum(paid_rok, scale_rok, S.COST),
-                p.reversal_approval_credit * R.ladder_sum(withdrawn_rok, scale_rok, S.COST),
+                undo_rok,
                 reciprocated,
                 launches,
                 pressure_rok,
@@ -516,9 +669,9 @@ def step_runs(
             )
             new_approval_jpn = R.approval_after_month(
                 approval_jpn,
-                p.jpn_approval_baseline,
+                baseline_jpn,
                 R.ladder_sum(paid_jpn, scale_jpn, S.COST),
-                p.reversal_approval_credit * R.ladder_sum(withdrawn_jpn, scale_jpn, S.COST),
+                undo_jpn,
                 reciprocated,
                 launches,
                 pressure_jpn,
@@ -534,23 +687,36 @@ def step_runs(
                 f[r, ALIGNMENT + 1], us_c, pressure_jpn, p.jpn_china_dependence, threat_jpn, p
             )
             aband_target, entrap_target = R.fear_targets(
-                threat_rok, commit, us_c, p.rok_china_dependence, p
+                threat_rok, commit_rok, us_c, p.rok_china_dependence, p
             )
             f[r, ABANDONMENT] = R.fear_after_month(f[r, ABANDONMENT], aband_target, p)
             f[r, ENTRAPMENT] = R.fear_after_month(f[r, ENTRAPMENT], entrap_target, p)
             aband_target, entrap_target = R.fear_targets(
-                threat_jpn, commit, us_c, p.jpn_china_dependence, p
+                threat_jpn, commit_jpn, us_c, p.jpn_china_dependence, p
             )
             f[r, ABANDONMENT + 1] = R.fear_after_month(f[r, ABANDONMENT + 1], aband_target, p)
             f[r, ENTRAPMENT + 1] = R.fear_after_month(f[r, ENTRAPMENT + 1], entrap_target, p)
 
             pace = p.trust_gain_scale
-            gain = R.ladder_sum(executed, pace, S.GAIN)
+            taken = (taken | executed) & ~withdrawn
+            # joint activity after the steps: both leaders keep it up, and a summit has been held
+            engaged_rok = (
+                willing_rok and proposal_rok != R.REVERSE and approval_rok >= floor_rok
+                and (choice[0] != NO_CHOICE or strategy_rok not in (STATUS_QUO, HARDLINE))
+                and choice[0] != DECLINE
+            )  # fmt: skip
+            engaged_jpn = (
+                willing_jpn and proposal_jpn != R.REVERSE and approval_jpn >= floor_jpn
+                and (choice[1] != NO_CHOICE or strategy_jpn not in (STATUS_QUO, HARDLINE))
+                and choice[1] != DECLINE
+            )  # fmt: skip
+            activity = 1.0 if engaged_rok and engaged_jpn and R.has(taken, SUMMIT) else 0.0
+            depth = R.depth_after_month(f[r, DEPTH], activity, p)
+            gain = R.ladder_sum(executed, pace, S.GAIN) + p.activity_trust * pace * activity
             loss = p.reversal_trust_penalty * R.ladder_sum(withdrawn, pace, S.GAIN)
             trilateral_gain = R.ladder_sum(executed & S.TRILATERAL_MASK, pace, S.GAIN)
-            taken = (taken | executed) & ~withdrawn
             locked = R.ladder_sum(taken & ~S.REVERSIBLE_MASK, pace, S.GAIN)
-            anchor = R.cooperation_anchor(locked, p)
+            anchor = R.cooperation_anchor(locked, p) + p.depth_anchor * depth
             flash_hit = 0.0 + flash_rok * grievance_rok * 1.0 + flash_jpn * grievance_jpn * 1.0
             coop_rok_us = R.us_cooperation_after_month(
                 f[r, COOP + 1], grade_rok, trilateral_gain, p
@@ -559,13 +725,17 @@ def step_runs(
                 f[r, COOP + 2], grade_jpn, trilateral_gain, p
             )
             coop_rj = R.rok_jpn_cooperation_after_month(
-                coop_rj, gain, loss, anchor, incentive, flash_hit, p
+                coop_rj, gain, loss, min(anchor, 1.0), incentive, flash_hit, p
             )
             f[r, COOP], f[r, COOP + 1], f[r, COOP + 2] = coop_rj, coop_rok_us, coop_jpn_us
             f[r, GRIEVANCE] = R.grievance_after_month(grievance_rok, gain, p)
             f[r, GRIEVANCE + 1] = R.grievance_after_month(grievance_jpn, gain, p)
             f[r, THREAT], f[r, THREAT + 1] = threat_rok, threat_jpn
             f[r, CHINA_PRESSURE], f[r, CHINA_PRESSURE + 1] = pressure_rok, pressure_jpn
+            f[r, DEPTH] = depth
+            f[r, RESENTMENT], f[r, RESENTMENT + 1] = resentment_rok, resentment_jpn
+            f[r, SIGNAL], f[r, SIGNAL + 1] = signal_rok, signal_jpn
+            f[r, PERCEIVED], f[r, PERCEIVED + 1] = commit_rok, commit_jpn
 
             # 5. bookkeeping
             rest, k = executed, 0
@@ -574,7 +744,7 @@ def step_runs(
                     taken_month[r, k] = month
                     if first_month[r, k] < 0:
                         first_month[r, k] = month
-                        if R.has(paid_rok, k) and R.has(paid_jpn, k):
+                        if R.has(bundled, k) or (R.has(paid_rok, k) and R.has(paid_jpn, k)):
                             first_by[r, k] = 2
                         elif R.has(paid_rok, k):
                             first_by[r, k] = 0
@@ -589,7 +759,8 @@ def step_runs(
             i[r, LAST_ACTION + 1] = (
                 R.REVERSED if withdrawn_jpn != 0 else (R.MOVED if moved_jpn else R.DID_NOTHING)
             )
-            steps_rok, steps_jpn = count_steps(paid_rok), count_steps(paid_jpn)
+            steps_rok = count_steps(paid_rok | bundled)
+            steps_jpn = count_steps(paid_jpn | bundled)
             reversals_rok, reversals_jpn = count_steps(withdrawn_rok), count_steps(withdrawn_jpn)
             i[r, N_STEPS_TAKEN] += steps_rok
             i[r, N_STEPS_TAKEN + 1] += steps_jpn
@@ -611,25 +782,53 @@ def step_runs(
             )
             f[r, TRI_MAX] = max(f[r, TRI_MAX], tri)
 
-            # 7. turnover, after the month's consequences
+            # 7. turnover, after the month's consequences: the term's end, the LDP replacing an
+            # unpopular leader, early exit at low approval; successors drawn from the parties
             low, replaced = R.japan_replacement(new_approval_jpn, i[r, JPN_LOW_MONTHS], p)
             term_ended = p.rok_term_end_month == month
-            if term_ended:
+            exit_rok_now = rng.draw_in_month(politics_key, 4) < R.early_exit_hazard(
+                new_approval_rok, p
+            )
+            exit_jpn_now = rng.draw_in_month(politics_key, 5) < R.early_exit_hazard(
+                new_approval_jpn, p
+            )
+            out_rok = term_ended or exit_rok_now
+            out_jpn = replaced or exit_jpn_now
+            if out_rok:
                 leader_rok += 1
                 strategy_rok = successors[0]
-                new_approval_rok = p.honeymoon_approval
-            if replaced:
+                new_approval_rok = baseline_rok = p.honeymoon_approval
+                stance_rok = R.successor_stance(
+                    stance_rok, p.rok_opposition_prob, rng.draw_in_month(politics_key, 6),
+                    rng.draw_in_month(politics_key, 8), p,
+                )  # fmt: skip
+            if out_jpn:
                 leader_jpn += 1
                 strategy_jpn = successors[1]
-                new_approval_jpn = p.honeymoon_approval
+                new_approval_jpn = baseline_jpn = p.honeymoon_approval
+                stance_jpn = R.successor_stance(
+                    stance_jpn, p.jpn_opposition_prob, rng.draw_in_month(politics_key, 7),
+                    rng.draw_in_month(politics_key, 9), p,
+                )  # fmt: skip
                 low = 0
             i[r, JPN_LOW_MONTHS] = low
             f[r, APPROVAL], f[r, APPROVAL + 1] = new_approval_rok, new_approval_jpn
+            f[r, BASELINE], f[r, BASELINE + 1] = baseline_rok, baseline_jpn
+            f[r, STANCE], f[r, STANCE + 1] = stance_rok, stance_jpn
+            i[r, HOSTILE] = 1 if hostile_rok != 0 or stance_rok < 0 else 0
+            i[r, HOSTILE + 1] = 1 if hostile_jpn != 0 or stance_jpn < 0 else 0
             i[r, STRATEGY], i[r, STRATEGY + 1] = strategy_rok, strategy_jpn
-            if leader_rok != i[r, LEADER] and i[r, TURNOVER_MONTH] < 0:
-                i[r, TURNOVER_MONTH] = month
-            if leader_jpn != i[r, LEADER + 1] and i[r, TURNOVER_MONTH + 1] < 0:
-                i[r, TURNOVER_MONTH + 1] = month
+            if out_rok:
+                since_rok = month
+            if out_jpn:
+                since_jpn = month
+            i[r, LEADER_SINCE], i[r, LEADER_SINCE + 1] = since_rok, since_jpn
+            if leader_rok != i[r, LEADER]:
+                if i[r, TURNOVER_MONTH] < 0:
+                    i[r, TURNOVER_MONTH] = month
+            if leader_jpn != i[r, LEADER + 1]:
+                if i[r, TURNOVER_MONTH + 1] < 0:
+                    i[r, TURNOVER_MONTH + 1] = month
             i[r, LEADER], i[r, LEADER + 1] = leader_rok, leader_jpn
 
             # the trace: what happened this month (kept when recorded, and for the last month)
@@ -642,8 +841,9 @@ def step_runs(
                 ti[r, WITHDRAWN], ti[r, WITHDRAWN + 1] = withdrawn_rok, withdrawn_jpn
                 ti[r, FLASHPOINTS] = (1 if flash_rok > 0 else 0) + (2 if flash_jpn > 0 else 0)
                 ti[r, EPISODE_STARTED] = 1 if started else 0
-                ti[r, TURNOVER] = 1 if term_ended else 0
-                ti[r, TURNOVER + 1] = 1 if replaced else 0
+                ti[r, TURNOVER] = 1 if out_rok else 0
+                ti[r, TURNOVER + 1] = 1 if out_jpn else 0
+                ti[r, BUNDLED] = bundled
             if keep:
                 record_run(r, state, trace, sources, monthly[r, month])
 

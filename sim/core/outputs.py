@@ -108,6 +108,17 @@ MONTHLY: tuple[Output, ...] = (
            M.REVERSALS, FROM_TRACE, **COUNT),
     *_pair("leader", "{adj} leader in office", "{who}'s leader in office (1 = the leader at "
            "month 0)", "number", M.LEADER, FROM_INT_STATE, **COUNT),
+    *_pair("baseline", "{adj} approval baseline", "the approval the {adj} leader drifts "
+           "to: moves with shocks, scandals and a new leader's fading honeymoon", "share 0..1",
+           M.BASELINE),
+    *_pair("stance", "{adj} leader's stance", "the {adj} leader's stance toward the partner",
+           "-1 hostile .. +1 friendly", M.STANCE, lo=-1.0, hi=1.0),
+    *_pair("resentment", "{adj} resentment of US pressure", "public resentment of US "
+           "pressure in {who}", "0..1", M.RESENTMENT),
+    *_pair("perceived_commitment", "US commitment as {who} sees it", "US commitment as "
+           "perceived by {who}, after signals aimed at it", "0..1", M.PERCEIVED),
+    Output("depth", "Institutional depth", "depth of ROK-Japan cooperation built by joint "
+           "activity after the steps", "0..1", source=(FROM_STATE, M.DEPTH)),
     Output("institutionalised", "Institutionalised", "1 once trilateral cooperation is "
            "institutionalised", "0/1", source=(INSTITUTIONALISED, 0), **COUNT),
     Output("collapsed", "Collapsed", "1 once institutionalised cooperation has collapsed", "0/1",
@@ -152,6 +163,11 @@ SUMMARY: tuple[Output, ...] = (
            MONTH_UNIT, integer=True, missing=NEVER_TEXT),
     Output("first_mover", "First mover", "who took the first own step: 0 ROK, 1 JPN, 2 both in the "
            "same month", "code", integer=True, missing=f"{M.NEVER} (no own step)"),
+    Output("final_depth", "Final institutional depth", "at the horizon", "0..1"),
+    Output("hostile_successor_ROK", "Hostile ROK leader", "a ROK leader hostile to Japan "
+           "(stance < 0) held office during the run", "true/false"),
+    Output("hostile_successor_JPN", "Hostile Japanese leader", "a Japanese leader hostile to "
+           "the ROK (stance < 0) held office during the run", "true/false"),
     Output("turnover_month_ROK", "ROK's first turnover", "month the ROK's first leader left "
            "office (term end, early exit or a scheduled change)", MONTH_UNIT, integer=True,
            missing=NEVER_TEXT),
@@ -211,6 +227,9 @@ def summarise(state: M.State) -> dict[str, Arr]:
         "first_step_month_ROK": first_rok,
         "first_step_month_JPN": first_jpn,
         "first_mover": first_mover,
+        "final_depth": f[:, M.DEPTH].copy(),
+        "hostile_successor_ROK": i[:, M.HOSTILE] != 0,
+        "hostile_successor_JPN": i[:, M.HOSTILE + 1] != 0,
         "turnover_month_ROK": i[:, M.TURNOVER_MONTH].copy(),
         "turnover_month_JPN": i[:, M.TURNOVER_MONTH + 1].copy(),
     }

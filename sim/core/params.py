@@ -161,7 +161,7 @@ class Params:
         3, 1, 24, "months", "Consecutive months below the threshold before replacement",
         "Rationale", "leaders", integer=True)  # fmt: skip
     motivation_threshold: float = _p(
-        0.50, -1.0, 1.0, "motivation", "Least motivation (fears + incentive) at which a leader initiates a step",
+        0.50, -1.0, 3.0, "motivation", "Least motivation (fears + incentive) at which a leader initiates a step",
         "Snyder 1984 / Cha 1999: leaders move when abandonment fear outweighs entrapment", "leaders")  # fmt: skip
     initiative_margin: float = _p(
         0.10, 0.0, 0.5, "approval", "Extra approval above the floor a leader needs to move first (no partner step within the window)",
@@ -316,6 +316,127 @@ class Params:
         3, 1, 24, "months", "Consecutive months below the collapse threshold for a collapse",
         "Rationale", "cooperation", integer=True)  # fmt: skip
 
+    # ---- political capital that moves (Mueller 1970; Lewis-Beck & Stegmaier 2000) -------------
+    rok_stance0: float = _p(
+        0.6, -1.0, 1.0, "-1 hostile .. +1 friendly", "ROK leader's stance toward Japan at month 0",
+        "Yoon campaigned on mending ties with Japan (2022)", "capital")  # fmt: skip
+    jpn_stance0: float = _p(
+        0.4, -1.0, 1.0, "-1 hostile .. +1 friendly", "Japanese leader's stance toward the ROK at month 0",
+        "Kishida: cautious, open to a deal once Seoul settled the forced-labour issue", "capital")  # fmt: skip
+    approval_volatility: float = _p(
+        0.015, 0.0, 0.1, "approval per month (sd)", "Monthly shocks to the approval baseline (events, economy): standard deviation",
+        "Estimated from month-to-month changes in the poll record net of poll noise (docs/CALIBRATION.md); neutral 0", "capital")  # fmt: skip
+    baseline_reversion: float = _p(
+        0.05, 0.0, 1.0, "per month", "Share of the gap between the moving baseline and the long-run baseline closed each month (a new leader's honeymoon fades at this pace)",
+        "Mueller 1970: a honeymoon that decays; neutral 1 (the baseline never moves)", "capital")  # fmt: skip
+    scandal_rate: float = _p(
+        0.01, 0.0, 0.2, "per month", "Chance of a scandal that lowers a leader's approval baseline",
+        "Park Geun-hye 2016 (approval to 4-5%); neutral 0", "capital")  # fmt: skip
+    scandal_size: float = _p(
+        0.10, 0.0, 0.5, "approval", "Drop of the approval baseline in a scandal",
+        "Rationale: a lasting loss of a few to 30 points", "capital")  # fmt: skip
+    early_exit_rate: float = _p(
+        0.10, 0.0, 1.0, "per month at zero approval", "Monthly chance of early exit (impeachment, resignation, the party replacing its leader) at zero approval; falls linearly to 0 at `early_exit_approval`",
+        "Park impeached Dec 2016 at 4-5% approval; the 'Aoki rule' in Japan; neutral 0", "capital")  # fmt: skip
+    early_exit_approval: float = _p(
+        0.15, 0.0, 0.5, "share", "Approval below which early exit becomes possible",
+        "Rationale: single-digit or low-teens approval precedes forced exits", "capital")  # fmt: skip
+    rok_opposition_prob: float = _p(
+        0.5, 0.0, 1.0, "probability", "Chance the ROK leader's successor comes from the other camp",
+        "ROK presidency alternated between camps in 2017 and 2022; neutral 0", "capital")  # fmt: skip
+    jpn_opposition_prob: float = _p(
+        0.1, 0.0, 1.0, "probability", "Chance the Japanese leader's successor takes the other line toward the ROK",
+        "LDP dominance: successors usually continue the line; neutral 0", "capital")  # fmt: skip
+    opposition_stance_shift: float = _p(
+        1.0, 0.0, 2.0, "stance", "How much less friendly an opposition successor's stance is than the predecessor's",
+        "Moon Jae-in (2017) after Park; neutral 0", "capital")  # fmt: skip
+    successor_stance_spread: float = _p(
+        0.3, 0.0, 1.0, "stance (half-width)", "Spread of a successor's stance around its expected value (uniform)",
+        "Rationale; neutral 0", "capital")  # fmt: skip
+    stance_motivation_weight: float = _p(
+        0.3, 0.0, 1.0, "motivation per stance", "Weight of a leader's stance toward the partner in its motivation",
+        "Rationale: leaders differ in how much they value the partner; neutral 0", "capital")  # fmt: skip
+
+    # ---- open-ended cooperation and lock-in (Ikenberry 2001; Pierson 2000; Fearon 1994) --------
+    deepening_rate: float = _p(
+        0.05, 0.0, 0.5, "per month", "Growth of institutional depth in a month of joint activity (exercises, data sharing, standing mechanisms)",
+        "Pierson 2000: increasing returns; neutral 0", "lock_in")  # fmt: skip
+    depth_decay: float = _p(
+        0.03, 0.0, 0.5, "per month", "Share of institutional depth lost in a month without joint activity",
+        "Rationale: unused mechanisms wither", "lock_in")  # fmt: skip
+    activity_trust: float = _p(
+        0.01, 0.0, 0.05, "cooperation per month", "ROK-Japan trust from a month of joint activity (times trust_gain_scale)",
+        "Rationale: routine cooperation builds trust; neutral 0", "lock_in")  # fmt: skip
+    depth_anchor: float = _p(
+        0.3, 0.0, 1.0, "anchor per depth", "Cooperation anchor raised per unit of institutional depth",
+        "Ikenberry 2001: institutions lock in; neutral 0", "lock_in")  # fmt: skip
+    engagement_slack: float = _p(
+        0.3, 0.0, 2.0, "motivation", "How far below the initiative threshold a leader's motivation may be and still keep up joint activity",
+        "Rationale: keeping up is cheaper than starting", "lock_in")  # fmt: skip
+    exit_cost_base: float = _p(
+        0.01, 0.0, 0.1, "approval", "Approval cost of reversing any public commitment",
+        "Fearon 1994: audience costs; neutral 0", "lock_in")  # fmt: skip
+    exit_cost_depth: float = _p(
+        0.05, 0.0, 0.3, "approval per depth", "Exit cost added per unit of institutional depth (bureaucratic ties, constituencies)",
+        "Ikenberry 2001; Keohane 1984; neutral 0", "lock_in")  # fmt: skip
+    exit_cost_us: float = _p(
+        0.02, 0.0, 0.1, "approval per commitment", "Exit cost added per unit of US commitment (the patron's reaction)",
+        "Rationale: Washington objects to unravelling (GSOMIA, Nov 2019); neutral 0", "lock_in")  # fmt: skip
+    reversal_weight: float = _p(
+        1.0, 0.0, 5.0, "weight", "Weight any leader puts on the domestic gain of reversing a step against its exit cost",
+        "Rationale: reversal is a choice open to every leader; neutral 0 (only hardliners reverse)", "lock_in")  # fmt: skip
+    hardline_reversal_weight: float = _p(
+        5.0, 0.0, 20.0, "weight", "The same weight for a hardline leader",
+        "Rationale: a leader elected against the deal values undoing it more", "lock_in")  # fmt: skip
+
+    # ---- pressure that can hurt (Drezner 1999) -------------------------------------------------
+    resentment_rate: float = _p(
+        0.10, 0.0, 1.0, "per unit excess per month", "Public resentment of US pressure added per unit of pressure above the tolerance",
+        "Drezner 1999: visible pressure turns opinion against the demand; neutral 0", "backlash")  # fmt: skip
+    resentment_decay: float = _p(
+        0.10, 0.0, 1.0, "per month", "Share of resentment that fades each month",
+        "Rationale", "backlash")  # fmt: skip
+    resentment_motivation_weight: float = _p(
+        0.5, 0.0, 2.0, "motivation per resentment", "Motivation lost per unit of resentment; resentment also adds to the domestic gain of reversing",
+        "Rationale: concessions under pressure look like capitulation; neutral 0", "backlash")  # fmt: skip
+    china_cost_weight: float = _p(
+        1.0, 0.0, 5.0, "multiplier", "Extra domestic cost of steps per unit of Chinese pressure x dependence",
+        "Drezner 2003: coercion raises the cost of alignment; neutral 0", "backlash")  # fmt: skip
+    china_hardening: float = _p(
+        0.3, 0.0, 2.0, "motivation per pressure", "Motivation gained per unit of Chinese pressure felt (opinion hardens against the sender)",
+        "Drezner 1999; neutral 0", "backlash")  # fmt: skip
+
+    # ---- the grand bargain as a bundle (Putnam 1988) -------------------------------------------
+    bargain_bundle: float = _p(
+        1, 0, 1, "switch", "1: the grand bargain also takes the summit, restored trade and security steps still open, at the bargain's cost",
+        "December 2015 agreement; March 2023 package; neutral 0 (the settlement alone)", "bargain", integer=True)  # fmt: skip
+    bargain_expected_value: float = _p(
+        1, 0, 1, "switch", "1: a leader takes or joins the bargain when its expected value is positive; 0: when its cost fits above the floor",
+        "Putnam 1988; neutral 0", "bargain", integer=True)  # fmt: skip
+    bargain_value: float = _p(
+        0.5, 0.0, 2.0, "approval per motivation", "Value a leader puts on the bargain per unit of motivation",
+        "Rationale", "bargain")  # fmt: skip
+    bargain_risk_weight: float = _p(
+        2.0, 0.0, 5.0, "weight", "Weight of the risk of early exit (approval after the cost below `early_exit_approval`) in the bargain's value",
+        "Rationale: a leader weighs losing office", "bargain")  # fmt: skip
+
+    # ---- alignment and fears feed decisions (Kuik 2008; Cha 1999) -----------------------------
+    alignment_motivation_weight: float = _p(
+        0.3, 0.0, 1.0, "motivation per alignment", "Weight of a state's alignment in its leader's motivation for trilateral steps",
+        "Kuik 2008: how far a middle power leans shapes what it does with the other camp's partners; neutral 0", "decisions")  # fmt: skip
+    ally_signal_rate: float = _p(
+        0.03, 0.0, 0.5, "per month", "Chance a US signal (cost-sharing demand, troop posture, trade measure) targets one ally",
+        "Cha 1999: asymmetric abandonment fears; neutral 0", "decisions")  # fmt: skip
+    ally_signal_size: float = _p(
+        0.2, 0.0, 0.5, "commitment", "Drop of the targeted ally's perceived US commitment in a signal",
+        "Rationale", "decisions")  # fmt: skip
+    ally_signal_decay: float = _p(
+        0.1, 0.0, 1.0, "per month", "Share of a signal's effect that fades each month",
+        "Rationale", "decisions")  # fmt: skip
+    decline_unmotivated: float = _p(
+        1, 0, 1, "switch", "1: a leader declines a joint step unless motivated (within the engagement slack)",
+        "Putnam 1988: both sides must ratify; neutral 0 (join whenever affordable)", "decisions", integer=True)  # fmt: skip
+
 
 PARAM_FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(Params)}
 
@@ -364,6 +485,7 @@ EVENT_KINDS = {
     "flashpoint": "History flashpoint: raise `actor`'s grievance salience by `value`",
     "provocation": "North Korean provocation: `value` extra launches",
     "coercion_episode": "Chinese coercion episode of size `value` for `duration` months",
+    "baseline_shock": "Shift `actor`'s approval baseline by `value` (an election result, the economy, a scandal)",
 }
 
 

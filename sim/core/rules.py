@@ -312,6 +312,18 @@ def latest_reversible(taken: int, taken_month: Arr, owned: int) -> int:
 
 
 @rule
+def steps_before(taken: int, taken_month: Arr, since: int) -> int:
+    """The steps in ``taken`` last taken before month ``since`` (a leader's inheritance)."""
+    mask = 0
+    rest, k = taken, 0
+    while rest != 0:
+        if rest & 1 and taken_month[k] < since:
+            mask |= bit(k)
+        rest, k = rest >> 1, k + 1
+    return mask
+
+
+@rule
 def resolve_actions(
     proposal: tuple[int, int],
     accept: tuple[int, int],
@@ -532,6 +544,159 @@ def institution_update(
     if inst_month >= 0 and collapse_month < 0 and below >= p.collapse_months:
         collapse_month = month
     return above, below, inst_month, collapse_month
+
+
+# ---------------------------------------------------------------------------- second version
+
+
+@rule
+def baseline_after_month(
+    baseline: float, long_run: float, u1: float, u2: float, scandal_u: float, p: Any
+) -> float:
+    """The approval baseline a leader's approval drifts to, after this month's news.
+
+    Mueller (1970): popularity moves with events and time in office, and a new leader's
+    honeymoon fades (the baseline returns to the long-run level at ``baseline_reversion``).
+    Lewis-Beck & Stegmaier (2000): the economy and events shift it (a random walk with standard
+    deviation ``approval_volatility``: triangular noise of that standard deviation). A scandal
+    (chance ``scandal_rate``) lowers it by ``scandal_size`` (Park Geun-hye, 2016). Neutral:
+    volatility 0, reversion 1, scandal rate 0.
+    """
+    b = baseline + p.baseline_reversion * (long_run - baseline)
+    b = b + triangular_noise(u1, u2, p.approval_volatility * SQRT6)
+    if scandal_u < p.scandal_rate:
+        b = b - p.scandal_size
+    return min(max(b, APPROVAL_MIN), APPROVAL_MAX)
+
+
+#: A triangular distribution on [-a, a] has standard deviation a / sqrt(6).
+SQRT6 = 2.449489742783178
+
+
+@rule
+def resentment_after_month(resentment: float, us_coercion: float, p: Any) -> float:
+    """Public resentment of US pressure: builds with pressure above the public's tolerance,
+    fades otherwise (Drezner 1999: visible pressure turns opinion against the demand). Neutral:
+    ``resentment_rate`` 0."""
+    excess = max(us_coercion - p.us_backlash_tolerance, 0.0)
+    return min(max(resentment + p.resentment_rate * excess - p.resentment_decay * resentment,
+                   0.0), 1.0)  # fmt: skip
+
+
+@rule
+def signal_after_month(signal: float, u: float, p: Any) -> float:
+    """A US signal aimed at one ally (cost-sharing demands, troop posture, trade measures)
+    lowers that ally's perceived commitment by ``ally_signal_size``; it fades at
+    ``ally_signal_decay`` (Cha 1999: abandonment fears need not be symmetric). Neutral:
+    ``ally_signal_rate`` 0."""
+    s = signal * (1.0 - p.ally_signal_decay)
+    if u < p.ally_signal_rate:
+        s = s + p.ally_signal_size
+    return min(max(s, 0.0), 1.0)
+
+
+@rule
+def china_cost_factor(pressure_from_china: float, dependence: float, p: Any) -> float:
+    """Chinese pressure on a dependent partner raises the domestic cost of every step toward
+    the US camp's partners (Drezner 2003: coercion raises the cost of alignment). Neutral:
+    ``china_cost_weight`` 0."""
+    return 1.0 + p.china_cost_weight * pressure_from_china * dependence
+
+
+@rule
+def leader_motivation(
+    abandonment: float,
+    entrapment: float,
+    incentive: float,
+    alignment: float,
+    stance: float,
+    resentment: float,
+    pressure_from_china: float,
+    p: Any,
+) -> float:
+    """A leader's will to move toward the partner.
+
+    Snyder (1984): abandonment fear against entrapment fear, plus the systemic incentive (Cha
+    1999). Kuik (2008): a state leaning toward the US camp is readier to work with its partners
+    (``alignment_motivation_weight``). The leader's own stance toward the partner
+    (``stance_motivation_weight``). Resentment of US pressure makes concessions look like
+    capitulation (``resentment_motivation_weight``); Chinese pressure can harden opinion against
+    the sender (``china_hardening``; Drezner 1999). Each added term is neutral at weight 0.
+    """
+    return (
+        motivation(abandonment, entrapment, incentive, p)
+        + p.alignment_motivation_weight * alignment
+        + p.stance_motivation_weight * stance
+        - p.resentment_motivation_weight * resentment
+        + p.china_hardening * pressure_from_china
+    )
+
+
+@rule
+def exit_cost(depth: float, commitment: float, p: Any) -> float:
+    """Approval a leader loses by reversing a step: audience costs (Fearon 1994), rising with
+    institutional depth (Ikenberry 2001; Keohane 1984) and with the patron's commitment (the US
+    objects to unravelling). Neutral: all three weights 0."""
+    return p.exit_cost_base + p.exit_cost_depth * depth + p.exit_cost_us * commitment
+
+
+@rule
+def reversal_gain(cost: float, stance: float, resentment: float, p: Any) -> float:
+    """Approval a leader gains at home by withdrawing a step that cost ``cost``: the step's
+    cost times ``reversal_approval_credit``, more for a leader hostile to the partner (stance
+    below 1) and under resentment of US pressure."""
+    return p.reversal_approval_credit * cost * (1.0 - stance) * (1.0 + resentment)
+
+
+@rule
+def wants_reversal(gain: float, cost_of_exit: float, weight: float) -> bool:
+    """Whether a leader withdraws its latest reversible step: the weighted domestic gain at
+    least the exit cost. Reversal is open to every leader; a hardliner only weighs the gain
+    more (``hardline_reversal_weight`` against ``reversal_weight``); weight 0 never reverses."""
+    return weight > 0.0 and weight * gain >= cost_of_exit
+
+
+@rule
+def bargain_worth_it(approval: float, cost: float, motivation_now: float, p: Any) -> bool:
+    """Whether the grand bargain is worth its price to a leader (Putnam 1988: a leader ratifies
+    a deal worth its domestic cost). Value: ``bargain_value`` x motivation, less the approval it
+    costs, less the risk of early exit if approval falls below ``early_exit_approval``
+    (``bargain_risk_weight``); and the leader must have the approval to spend."""
+    after = approval - cost
+    risk = max(p.early_exit_approval - after, 0.0)
+    value = p.bargain_value * motivation_now - cost - p.bargain_risk_weight * risk
+    return value > 0.0 and after > APPROVAL_MIN
+
+
+@rule
+def depth_after_month(depth: float, activity: float, p: Any) -> float:
+    """Institutional depth (standing mechanisms, exercises, data sharing): grows in a month of
+    joint activity and decays without it (Pierson 2000: increasing returns). Neutral:
+    ``deepening_rate`` 0 (depth stays 0)."""
+    if activity > 0.0:
+        return depth + p.deepening_rate * (1.0 - depth)
+    return depth - p.depth_decay * depth
+
+
+@rule
+def early_exit_hazard(approval: float, p: Any) -> float:
+    """Monthly chance that a leader leaves office early (impeachment, resignation, the party
+    replacing its leader): ``early_exit_rate`` at zero approval, falling linearly to 0 at
+    ``early_exit_approval`` (Park, impeached at 4-5% in 2016). Neutral: rate 0."""
+    if p.early_exit_approval <= 0.0 or approval >= p.early_exit_approval:
+        return 0.0
+    return p.early_exit_rate * (p.early_exit_approval - approval) / p.early_exit_approval
+
+
+@rule
+def successor_stance(stance: float, opposition_prob: float, u_party: float, u_spread: float,
+                     p: Any) -> float:  # fmt: skip
+    """A successor's stance toward the partner: from the other camp with chance
+    ``opposition_prob`` (then ``opposition_stance_shift`` less friendly than the predecessor),
+    spread uniformly by ``successor_stance_spread``. Neutral: chance 0 and spread 0 (the
+    successor keeps the predecessor's stance)."""
+    expected = stance - p.opposition_stance_shift if u_party < opposition_prob else stance
+    return min(max(expected + (2.0 * u_spread - 1.0) * p.successor_stance_spread, -1.0), 1.0)
 
 
 @rule

@@ -48,7 +48,7 @@ LADDER: tuple[Step, ...] = (
     Step("trilateral_summit", "Trilateral (ROK-US-Japan) summit", "joint", 0.005, 0.06, False, 0.35, "small", True),
     Step("joint_exercises", "Annual trilateral exercises", "joint", 0.010, 0.05, True, 0.40, "small", True),
     Step("trilateral_secretariat", "Trilateral secretariat / consultation mechanism", "joint", 0.010, 0.06, False, 0.45, "small", True),
-    Step("grand_bargain", "Grand bargain: history settlement and full normalisation", "joint", 0.150, 0.45, True, 0.0, "large", True),
+    Step("grand_bargain", "Grand bargain: history settlement and full normalisation", "joint", 0.150, 0.25, True, 0.0, "large", True),
 )  # fmt: skip
 
 STEP_NAMES: tuple[str, ...] = tuple(s.name for s in LADDER)
@@ -87,5 +87,17 @@ REVERSIBLE_MASK = mask_of(REVERSIBLE)
 SMALL_MASK = mask_of(SMALL)
 TRILATERAL_MASK = mask_of(TRILATERAL)
 JOINT_MASK = mask_of(JOINT)
+#: Steps a grand bargain takes with it when they are still open (``bargain_bundle``): the summit,
+#: restored trade and security ties, paid within the bargain's cost (the December 2015 agreement
+#: and the March 2023 package came as such bundles).
+BUNDLE_NAMES = (
+    "bilateral_summit",
+    "export_curbs_lifted",
+    "wto_case_dropped",
+    "gsomia_normalised",
+    "whitelist_rok",
+    "whitelist_jpn",
+)
+BUNDLE_MASK = mask_of(np.array([s.name in BUNDLE_NAMES for s in LADDER]))
 #: OWNED_MASK[d]: the steps democracy d may take.
 OWNED_MASK = (mask_of(OWNED[0]), mask_of(OWNED[1]))

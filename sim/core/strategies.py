@@ -34,6 +34,8 @@ HARDLINE = 4
 #: No player choice this month: the strategy decides (a player, in ``alignsim play`` or the
 #: app, may choose the month's move instead).
 NO_CHOICE = -3
+#: A player's choice to propose nothing and decline any joint step the partner proposes.
+DECLINE = -4
 
 GB = S.STEP_INDEX["grand_bargain"]
 
@@ -78,7 +80,7 @@ def decide_tit_for_tat(month: int, feasible: int, affordable: int, available: in
     options = available & feasible & S.SMALL_MASK
     opening = month <= 1
     proposal = NONE
-    if (partner_last == MOVED or opening) and (motivated or not opening):
+    if (partner_last == MOVED or opening) and motivated:
         proposal = first_step(options)
     if partner_last == REVERSED and can_reverse:
         proposal = REVERSE
@@ -92,13 +94,15 @@ def decide_tit_for_tat(month: int, feasible: int, affordable: int, available: in
 def decide_hardline(month: int, feasible: int, affordable: int, available: int,
                     motivated: bool, partner_last: int, since_own_step: int,
                     can_reverse: bool, min_interval: float) -> tuple[int, int]:  # fmt: skip
-    return (REVERSE if can_reverse else NONE), 0
+    return NONE, 0
 
 
 @rule
 def decide_player(choice: int, affordable: int, available: int) -> tuple[int, int]:
-    """A player's move (a step index, NONE or REVERSE); a player joins any joint step the
-    partner proposes that is on the table and affordable."""
+    """A player's move (a step index, NONE, REVERSE or DECLINE); unless declining, a player
+    joins any joint step the partner proposes that is on the table and affordable."""
+    if choice == DECLINE:
+        return NONE, 0
     return choice, available & affordable
 
 
@@ -191,10 +195,10 @@ class TitForTat(Strategy):
     name = "tit_for_tat"
     label = "Tit-for-tat reciprocity"
     description = (
-        "Open with a small step in the first month if motivated; then mirror the partner's last month: "
-        "a step for a step, a reversal for a reversal, nothing for nothing. Joins a joint step the "
-        "partner proposes unless the partner reversed a step last month (accepting is itself "
-        "reciprocity)."
+        "Open with a small step in the first month if motivated; then mirror the partner's last month "
+        "when motivated: a step for a step, a reversal for a reversal, nothing for nothing. Joins a "
+        "joint step the partner proposes unless the partner reversed a step last month (accepting "
+        "is itself reciprocity)."
     )
 
 
@@ -210,8 +214,10 @@ class Hardline(Strategy):
     name = "hardline"
     label = "Hardline (reverses steps)"
     description = (
-        "A leader elected against the rapprochement: withdraws its own reversible steps one a "
-        "month, most recent first, and joins nothing (as the 2015 agreement was undone in 2018)."
+        "A leader elected against the rapprochement: proposes and joins nothing, and weighs the "
+        "domestic gain of withdrawing its reversible steps more than other leaders do "
+        "(`hardline_reversal_weight`; the 2015 agreement was hollowed out in 2018). Reversal is a "
+        "choice open to every leader; a hardliner only weighs it differently."
     )
 
 

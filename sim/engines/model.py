@@ -327,7 +327,11 @@ class AlignmentModel(mesa.Model):
         us_c = float(self._us_override[0])
         if np.isnan(us_c):
             us_c = M.scheduled_input(self.world.inputs, upcoming, 0, p.us_coercion)
-        scale = R.step_cost_scale(agent.grievance, us_c, p)
+        d = 0 if actor == "ROK" else 1
+        dependence = p.rok_china_dependence if d == 0 else p.jpn_china_dependence
+        scale = R.step_cost_scale(agent.grievance, us_c, p) * R.china_cost_factor(
+            float(self.state.floats[0, M.CHINA_PRESSURE + d]), dependence, p
+        )
         margin = R.initiative_margin(self.month + 1 - partner.last_own_step, p)
         taken = int(self.state.ints[0, M.TAKEN])
         available = R.available_steps(taken, self.coop[0], agent.owned)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.core import month as M
 from sim.core import outputs as O
 from sim.core import rules as R
 from sim.core import steps as S
@@ -41,6 +42,10 @@ QUIET: dict[str, Any] = {
     "jpn_approval_baseline": 0.6,
     "rok_term_end_month": 600,
     "jpn_replacement_threshold": 0.0,
+    "approval_volatility": 0.0,
+    "scandal_rate": 0.0,
+    "early_exit_rate": 0.0,
+    "ally_signal_rate": 0.0,
 }
 
 
@@ -294,7 +299,13 @@ def test_move_costs_use_next_months_us_pressure() -> None:
 
     for month in range(3):
         us = 0.4 if month + 1 < 3 else 1.0
-        expected = R.step_cost_scale(agent.grievance, us, model.run_params) * S.COST[k]
+        p = model.run_params
+        pressure = float(model.state.floats[0, M.CHINA_PRESSURE])  # no episodes: as next month
+        expected = (
+            R.step_cost_scale(agent.grievance, us, p)
+            * R.china_cost_factor(pressure, p.rok_china_dependence, p)
+            * S.COST[k]
+        )
         assert cost_now() == pytest.approx(float(expected)), month
         model.step()
 
@@ -401,7 +412,7 @@ def test_monthly_outputs_declared_integer_are_exactly_the_whole_numbered_ones() 
     root = Path(__file__).resolve().parents[2] / "scenarios"
     runs = [
         simulate(load_scenario(root / f"{name}.toml"), 1, range(10), keep_monthly=True).monthly
-        for name in ("baseline_2022", "leader_crisis", "tit_for_tat")
+        for name in ("baseline_2022", "leader_crisis", "tit_for_tat", "us_pressure_high")
     ]
     values = np.concatenate([r for r in runs if r is not None], axis=1)
     for v, out in enumerate(O.MONTHLY):

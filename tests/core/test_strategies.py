@@ -18,8 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from sim.core import rules as R
 from sim.core import steps as S
-from sim.core.params import Scenario
+from sim.core.mechanisms import MECHANISMS
+from sim.core.params import Event, Scenario
 from sim.core.rules import DID_NOTHING, MOVED, NONE, REVERSE, REVERSED
 from sim.core.strategies import STRATEGIES, LeaderView
 from sim.engines.model import AlignmentModel
@@ -43,6 +45,20 @@ QUIET: dict[str, Any] = {
     "jpn_approval_baseline": 0.6,
     "rok_term_end_month": 600,
     "jpn_replacement_threshold": 0.0,
+    # the second version's mechanisms at their neutral settings: strategies alone act
+    **{
+        k: v
+        for m in MECHANISMS
+        if m.name
+        not in (
+            "cha_symmetry",
+            "commitment_effect",
+            "pressure_incentive",
+            "initiative_margin",
+            "us_backlash",
+        )
+        for k, v in m.neutral
+    },  # fmt: skip
 }
 
 
@@ -256,14 +272,14 @@ def test_status_quo_never_moves_whatever_the_partner_does() -> None:
     assert rok == "NNNNN"
 
 
-def test_hardline_withdraws_its_reversible_steps_latest_first() -> None:
-    # ROK climbs with small steps for three months, then a hardliner takes over.
-    scenario = Scenario(disabled_steps=JOINT_STEPS).with_params(**QUIET)
+def test_hardline_withdraws_its_predecessors_reversible_steps_latest_first() -> None:
+    # ROK climbs with small steps for three months, then a hardliner takes over (month 4).
+    scenario = Scenario(
+        disabled_steps=JOINT_STEPS,
+        events=(Event(month=4, kind="leader_change", actor="ROK", value=0.6, strategy="hardline"),),
+    ).with_params(**QUIET)
     model = AlignmentModel(scenario, rng=1, rok_strategy="small_steps", months=8)
-    for _ in range(3):
-        model.step()
-    model.rok.strategy = "hardline"
-    for _ in range(5):
+    for _ in range(8):
         model.step()
     assert record(model, "ROK") == "SSSRRNNN"
     rok_log = [e for e in model.steps_log if e["actor"] == "ROK"]
@@ -273,11 +289,29 @@ def test_hardline_withdraws_its_reversible_steps_latest_first() -> None:
     assert withdrawn == reversible[::-1] == ["compensation_plan", "visa_free_entry_rok"]
 
 
-def test_hardline_joins_nothing_and_reverses_only_when_it_can() -> None:
-    assert decide("hardline", view(can_reverse=True))[0] == REVERSE
-    proposal, accept = decide("hardline", view(can_reverse=False, partner_last=MOVED))
-    assert proposal == NONE
-    assert not accept.any()
+def test_a_leader_keeps_its_own_steps_even_when_hardline() -> None:
+    """Reversal is a choice about a predecessor's steps: a leader who turns hardline in office
+    does not undo its own word."""
+    scenario = Scenario(disabled_steps=JOINT_STEPS).with_params(**QUIET)
+    model = AlignmentModel(scenario, rng=1, rok_strategy="small_steps", months=8)
+    for _ in range(3):
+        model.step()
+    model.rok.strategy = "hardline"
+    for _ in range(5):
+        model.step()
+    assert record(model, "ROK") == "SSSNNNNN"
+
+
+def test_hardline_proposes_and_joins_nothing_and_weighs_reversal_more() -> None:
+    for can in (True, False):
+        proposal, accept = decide("hardline", view(can_reverse=can, partner_last=MOVED))
+        assert proposal == NONE
+        assert not accept.any()
+    # the same gain and exit cost: a hardliner reverses where an ordinary leader does not
+    gain, cost = 0.02, 0.05
+    assert R.wants_reversal(gain, cost, 5.0)
+    assert not R.wants_reversal(gain, cost, 1.0)
+    assert not R.wants_reversal(gain, 0.0, 0.0)  # weight 0 never reverses
 
 
 # ----------------------------------------------------------------------------- political capital
