@@ -324,8 +324,8 @@ class Params:
         0.4, -1.0, 1.0, "-1 hostile .. +1 friendly", "Japanese leader's stance toward the ROK at month 0",
         "Kishida: cautious, open to a deal once Seoul settled the forced-labour issue", "capital")  # fmt: skip
     approval_volatility: float = _p(
-        0.015, 0.0, 0.1, "approval per month (sd)", "Monthly shocks to the approval baseline (events, economy): standard deviation",
-        "Estimated from month-to-month changes in the poll record net of poll noise (docs/CALIBRATION.md); neutral 0", "capital")  # fmt: skip
+        0.027, 0.0, 0.1, "approval per month (sd)", "Monthly shocks to the approval baseline (events, economy): standard deviation",
+        "Estimated from consecutive polls Aug 2022-Aug 2023 net of sampling error (sim.validation.volatility; an upper bound); neutral 0", "capital")  # fmt: skip
     baseline_reversion: float = _p(
         0.05, 0.0, 1.0, "per month", "Share of the gap between the moving baseline and the long-run baseline closed each month (a new leader's honeymoon fades at this pace)",
         "Mueller 1970: a honeymoon that decays; neutral 1 (the baseline never moves)", "capital")  # fmt: skip
