@@ -414,8 +414,8 @@ class Params:
         1, 0, 1, "switch", "1: a leader takes or joins the bargain when its expected value is positive; 0: when its cost fits above the floor",
         "Putnam 1988; neutral 0", "bargain", integer=True)  # fmt: skip
     bargain_value: float = _p(
-        0.5, 0.0, 2.0, "approval per motivation", "Value a leader puts on the bargain per unit of motivation",
-        "Rationale", "bargain")  # fmt: skip
+        0.25, 0.0, 2.0, "approval per motivation", "Value a leader puts on the bargain per unit of motivation",
+        "Precedents: Park struck the December 2015 deal at moderate approval (about 40%); Yoon, at 24-37%, took the March 2023 plan step by step. The record does not identify it: the audit varies it", "bargain")  # fmt: skip
     bargain_risk_weight: float = _p(
         2.0, 0.0, 5.0, "weight", "Weight of the risk of early exit (approval after the cost below `early_exit_approval`) in the bargain's value",
         "Rationale: a leader weighs losing office", "bargain")  # fmt: skip
