@@ -476,18 +476,31 @@ def step_runs(
                 rng.draw_in_month(noise_key, 3), rng.draw_in_month(noise_key, 13), p.approval_noise
             )
             # political capital's baseline, US signals aimed at one ally, resentment of pressure
+            # (each draw is made only when it can matter: counter-based draws need no order)
+            shock_rok = shock_jpn = 0.0
+            if p.approval_volatility > 0.0:
+                shock_rok = R.baseline_shock(
+                    rng.draw_in_month(politics_key, 0), rng.draw_in_month(politics_key, 10), p
+                )
+                shock_jpn = R.baseline_shock(
+                    rng.draw_in_month(politics_key, 1), rng.draw_in_month(politics_key, 11), p
+                )
+            scandal_rok = scandal_jpn = False
+            if p.scandal_rate > 0.0:
+                scandal_rok = rng.draw_in_month(politics_key, 2) < p.scandal_rate
+                scandal_jpn = rng.draw_in_month(politics_key, 3) < p.scandal_rate
             baseline_rok = R.baseline_after_month(
-                baseline_rok, p.rok_approval_baseline, rng.draw_in_month(politics_key, 0),
-                rng.draw_in_month(politics_key, 10), rng.draw_in_month(politics_key, 2), p,
-            )  # fmt: skip
-            baseline_jpn = R.baseline_after_month(
-                baseline_jpn, p.jpn_approval_baseline, rng.draw_in_month(politics_key, 1),
-                rng.draw_in_month(politics_key, 11), rng.draw_in_month(politics_key, 3), p,
-            )  # fmt: skip
-            signal_rok = R.signal_after_month(f[r, SIGNAL], rng.draw_in_month(politics_key, 20), p)
-            signal_jpn = R.signal_after_month(
-                f[r, SIGNAL + 1], rng.draw_in_month(politics_key, 21), p
+                baseline_rok, p.rok_approval_baseline, shock_rok, scandal_rok, p
             )
+            baseline_jpn = R.baseline_after_month(
+                baseline_jpn, p.jpn_approval_baseline, shock_jpn, scandal_jpn, p
+            )
+            hit_rok = hit_jpn = False
+            if p.ally_signal_rate > 0.0:
+                hit_rok = rng.draw_in_month(politics_key, 20) < p.ally_signal_rate
+                hit_jpn = rng.draw_in_month(politics_key, 21) < p.ally_signal_rate
+            signal_rok = R.signal_after_month(f[r, SIGNAL], hit_rok, p)
+            signal_jpn = R.signal_after_month(f[r, SIGNAL + 1], hit_jpn, p)
             commit_rok = R.clip01(commit - signal_rok)
             commit_jpn = R.clip01(commit - signal_jpn)
             resentment_rok = R.resentment_after_month(f[r, RESENTMENT], us_c, p)
@@ -537,12 +550,21 @@ def step_runs(
             reversible_rok = R.latest_reversible(taken, taken_month[r], owned[0])
             reversible_jpn = R.latest_reversible(taken, taken_month[r], owned[1])
             # what a leader may choose to undo: its predecessors' steps (its own are its word)
-            inherited_rok = R.latest_reversible(
-                R.steps_before(taken, taken_month[r], since_rok), taken_month[r], owned[0]
+            weight_rok = (
+                p.hardline_reversal_weight if strategy_rok == HARDLINE else p.reversal_weight
             )
-            inherited_jpn = R.latest_reversible(
-                R.steps_before(taken, taken_month[r], since_jpn), taken_month[r], owned[1]
-            )  # fmt: skip
+            weight_jpn = (
+                p.hardline_reversal_weight if strategy_jpn == HARDLINE else p.reversal_weight
+            )
+            inherited_rok = inherited_jpn = -1
+            if weight_rok > 0.0 and since_rok > 0:
+                inherited_rok = R.latest_reversible(
+                    R.steps_before(taken, taken_month[r], since_rok), taken_month[r], owned[0]
+                )
+            if weight_jpn > 0.0 and since_jpn > 0:
+                inherited_jpn = R.latest_reversible(
+                    R.steps_before(taken, taken_month[r], since_jpn), taken_month[r], owned[1]
+                )
             will_rok = R.leader_motivation(
                 f[r, ABANDONMENT], f[r, ENTRAPMENT], incentive, f[r, ALIGNMENT], stance_rok,
                 resentment_rok, pressure_rok, p,
@@ -589,7 +611,7 @@ def step_runs(
                     R.reversal_gain(scale_rok * S.COST[inherited_rok], stance_rok,
                                     resentment_rok, p),
                     exit_rok,
-                    p.hardline_reversal_weight if strategy_rok == HARDLINE else p.reversal_weight,
+                    weight_rok,
                 ):  # fmt: skip
                     proposal_rok, accept_rok, reversible_rok = R.REVERSE, 0, inherited_rok
             if choice[1] != NO_CHOICE:
@@ -608,7 +630,7 @@ def step_runs(
                     R.reversal_gain(scale_jpn * S.COST[inherited_jpn], stance_jpn,
                                     resentment_jpn, p),
                     exit_jpn,
-                    p.hardline_reversal_weight if strategy_jpn == HARDLINE else p.reversal_weight,
+                    weight_jpn,
                 ):  # fmt: skip
                     proposal_jpn, accept_jpn, reversible_jpn = R.REVERSE, 0, inherited_jpn
 
@@ -786,12 +808,10 @@ def step_runs(
             # unpopular leader, early exit at low approval; successors drawn from the parties
             low, replaced = R.japan_replacement(new_approval_jpn, i[r, JPN_LOW_MONTHS], p)
             term_ended = p.rok_term_end_month == month
-            exit_rok_now = rng.draw_in_month(politics_key, 4) < R.early_exit_hazard(
-                new_approval_rok, p
-            )
-            exit_jpn_now = rng.draw_in_month(politics_key, 5) < R.early_exit_hazard(
-                new_approval_jpn, p
-            )
+            hazard_rok = R.early_exit_hazard(new_approval_rok, p)
+            hazard_jpn = R.early_exit_hazard(new_approval_jpn, p)
+            exit_rok_now = hazard_rok > 0.0 and rng.draw_in_month(politics_key, 4) < hazard_rok
+            exit_jpn_now = hazard_jpn > 0.0 and rng.draw_in_month(politics_key, 5) < hazard_jpn
             out_rok = term_ended or exit_rok_now
             out_jpn = replaced or exit_jpn_now
             if out_rok:

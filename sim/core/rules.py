@@ -551,26 +551,33 @@ def institution_update(
 
 @rule
 def baseline_after_month(
-    baseline: float, long_run: float, u1: float, u2: float, scandal_u: float, p: Any
+    baseline: float, long_run: float, shock: float, scandal: bool, p: Any
 ) -> float:
     """The approval baseline a leader's approval drifts to, after this month's news.
 
     Mueller (1970): popularity moves with events and time in office, and a new leader's
     honeymoon fades (the baseline returns to the long-run level at ``baseline_reversion``).
     Lewis-Beck & Stegmaier (2000): the economy and events shift it (a random walk with standard
-    deviation ``approval_volatility``: triangular noise of that standard deviation). A scandal
-    (chance ``scandal_rate``) lowers it by ``scandal_size`` (Park Geun-hye, 2016). Neutral:
-    volatility 0, reversion 1, scandal rate 0.
+    deviation ``approval_volatility``: ``shock`` is :func:`baseline_shock`). A scandal (chance
+    ``scandal_rate``, drawn by the month) lowers it by ``scandal_size`` (Park Geun-hye, 2016).
+    Neutral: volatility 0, reversion 1, scandal rate 0.
     """
     b = baseline + p.baseline_reversion * (long_run - baseline)
-    b = b + triangular_noise(u1, u2, p.approval_volatility * SQRT6)
-    if scandal_u < p.scandal_rate:
+    b = b + shock
+    if scandal:
         b = b - p.scandal_size
     return min(max(b, APPROVAL_MIN), APPROVAL_MAX)
 
 
 #: A triangular distribution on [-a, a] has standard deviation a / sqrt(6).
 SQRT6 = 2.449489742783178
+
+
+@rule
+def baseline_shock(u1: float, u2: float, p: Any) -> float:
+    """This month's shock to the approval baseline: triangular noise with standard deviation
+    ``approval_volatility``."""
+    return triangular_noise(u1, u2, p.approval_volatility * SQRT6)
 
 
 @rule
@@ -584,13 +591,14 @@ def resentment_after_month(resentment: float, us_coercion: float, p: Any) -> flo
 
 
 @rule
-def signal_after_month(signal: float, u: float, p: Any) -> float:
+def signal_after_month(signal: float, hit: bool, p: Any) -> float:
     """A US signal aimed at one ally (cost-sharing demands, troop posture, trade measures)
-    lowers that ally's perceived commitment by ``ally_signal_size``; it fades at
+    (``hit``, chance ``ally_signal_rate``, drawn by the month) lowers that ally's perceived
+    commitment by ``ally_signal_size``; it fades at
     ``ally_signal_decay`` (Cha 1999: abandonment fears need not be symmetric). Neutral:
     ``ally_signal_rate`` 0."""
     s = signal * (1.0 - p.ally_signal_decay)
-    if u < p.ally_signal_rate:
+    if hit:
         s = s + p.ally_signal_size
     return min(max(s, 0.0), 1.0)
 
