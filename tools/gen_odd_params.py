@@ -25,6 +25,11 @@ GROUP_TITLES = {
     "exogenous": "Exogenous processes",
     "fears": "Fears (Snyder 1984; Cha 1999)",
     "cooperation": "Cooperation and institutions",
+    "capital": "Political capital that moves (Mueller 1970; Lewis-Beck & Stegmaier 2000)",
+    "lock_in": "Open-ended cooperation and lock-in (Pierson 2000; Ikenberry 2001; Fearon 1994)",
+    "backlash": "Pressure that can hurt (Galtung 1967; Drezner 1999, 2003)",
+    "bargain": "The grand bargain as a bundle (Putnam 1988)",
+    "decisions": "Alignment and fears in decisions (Kuik 2008; Cha 1999)",
 }
 
 

@@ -11,7 +11,8 @@ A month of one run, in order (synchronous update: every leader decides from the 
 4. **Consequences.** Approval, alignment, fears, ROK-Japan and US cooperation, grievance.
 5. **Bookkeeping.** Steps taken and when, who took each first, last actions, counts.
 6. **Institution and collapse** of trilateral cooperation.
-7. **Turnover.** The ROK president's term end, the LDP replacing an unpopular leader.
+7. **Turnover.** The ROK president's single five-year term ends, the LDP replaces an unpopular
+   leader, or a leader exits early at low approval; a successor's stance is drawn.
 
 The state of R runs is held in five arrays (:class:`State`), one row a run, with named columns
 (the constants below). Both engines drive :func:`step_runs` (or :func:`run_months`, every month
@@ -51,6 +52,9 @@ Arr = npt.NDArray[Any]
 NEVER = -1
 #: "Months since my last step" starts as if the last step were this long ago.
 LONG_AGO = 10_000
+#: The ROK president's single term, in months (a successor's term ends this long after taking
+#: office; the first leader's at ``rok_term_end_month``).
+ROK_TERM_MONTHS = 60
 
 # ------------------------------------------------------------------------- state columns
 # Float state, one row a run. Per-democracy values sit at COLUMN + d (d = 0 ROK, 1 JPN).
@@ -396,6 +400,8 @@ def step_runs(
             stance_rok, stance_jpn = f[r, STANCE], f[r, STANCE + 1]
             hostile_rok, hostile_jpn = i[r, HOSTILE], i[r, HOSTILE + 1]
             since_rok, since_jpn = i[r, LEADER_SINCE], i[r, LEADER_SINCE + 1]
+            shift_rok = shift_jpn = 0.0
+            low_jpn = i[r, JPN_LOW_MONTHS]
             episode_left, episode_size = i[r, EPISODE_LEFT], f[r, EPISODE_SIZE]
             for e in range(events.shape[0]):
                 if events[e, EV_MONTH] != month:
@@ -413,15 +419,11 @@ def step_runs(
                         approval_jpn = min(
                             max(approval_jpn + value_or_zero, R.APPROVAL_MIN), R.APPROVAL_MAX
                         )
-                elif kind == BASELINE_SHOCK:
+                elif kind == BASELINE_SHOCK:  # applied after the month's baseline update
                     if rok:
-                        baseline_rok = min(
-                            max(baseline_rok + value_or_zero, R.APPROVAL_MIN), R.APPROVAL_MAX
-                        )
+                        shift_rok += value_or_zero
                     else:
-                        baseline_jpn = min(
-                            max(baseline_jpn + value_or_zero, R.APPROVAL_MIN), R.APPROVAL_MAX
-                        )
+                        shift_jpn += value_or_zero
                 elif kind == LEADER_CHANGE:
                     new_approval = p.honeymoon_approval if np.isnan(value) else value
                     new_strategy = int(events[e, EV_STRATEGY])
@@ -439,6 +441,7 @@ def step_runs(
                     else:
                         leader_jpn += 1
                         since_jpn = month
+                        low_jpn = 0
                         approval_jpn = baseline_jpn = new_approval
                         stance_jpn = R.successor_stance(
                             stance_jpn, p.jpn_opposition_prob,
@@ -495,6 +498,10 @@ def step_runs(
             baseline_jpn = R.baseline_after_month(
                 baseline_jpn, p.jpn_approval_baseline, shock_jpn, scandal_jpn, p
             )
+            if shift_rok != 0.0:
+                baseline_rok = min(max(baseline_rok + shift_rok, R.APPROVAL_MIN), R.APPROVAL_MAX)
+            if shift_jpn != 0.0:
+                baseline_jpn = min(max(baseline_jpn + shift_jpn, R.APPROVAL_MIN), R.APPROVAL_MAX)
             hit_rok = hit_jpn = False
             if p.ally_signal_rate > 0.0:
                 hit_rok = rng.draw_in_month(politics_key, 20) < p.ally_signal_rate
@@ -601,7 +608,7 @@ def step_runs(
                 proposal_rok, accept_rok = R.NONE, 0
             else:
                 proposal_rok, accept_rok = decide(
-                    strategy_rok, month, feasible_rok, affordable_rok, available_rok,
+                    strategy_rok, month - since_rok, feasible_rok, affordable_rok, available_rok,
                     motivated_rok, i[r, LAST_ACTION + 1], month - i[r, LAST_OWN_STEP],
                     reversible_rok >= 0, p.small_step_interval,
                 )  # fmt: skip
@@ -620,7 +627,7 @@ def step_runs(
                 proposal_jpn, accept_jpn = R.NONE, 0
             else:
                 proposal_jpn, accept_jpn = decide(
-                    strategy_jpn, month, feasible_jpn, affordable_jpn, available_jpn,
+                    strategy_jpn, month - since_jpn, feasible_jpn, affordable_jpn, available_jpn,
                     motivated_jpn, i[r, LAST_ACTION], month - i[r, LAST_OWN_STEP + 1],
                     reversible_jpn >= 0, p.small_step_interval,
                 )  # fmt: skip
@@ -645,7 +652,7 @@ def step_runs(
             )
             bundled = 0
             if p.bargain_bundle != 0 and R.has(paid_rok & paid_jpn, GB):
-                bundled = S.BUNDLE_MASK & ~taken
+                bundled = S.BUNDLE_MASK & ~taken & (owned[0] | owned[1])
             executed = paid_rok | paid_jpn | bundled
             withdrawn = withdrawn_rok | withdrawn_jpn
 
@@ -659,7 +666,7 @@ def step_runs(
             if withdrawn_rok != 0:
                 undo_rok = (
                     R.reversal_gain(
-                        R.ladder_sum(withdrawn_rok, scale_rok, S.COST),
+                        R.ladder_total(withdrawn_rok, scale_rok, S.COST_SUM),
                         stance_rok,
                         resentment_rok,
                         p,
@@ -669,7 +676,7 @@ def step_runs(
             if withdrawn_jpn != 0:
                 undo_jpn = (
                     R.reversal_gain(
-                        R.ladder_sum(withdrawn_jpn, scale_jpn, S.COST),
+                        R.ladder_total(withdrawn_jpn, scale_jpn, S.COST_SUM),
                         stance_jpn,
                         resentment_jpn,
                         p,
@@ -679,7 +686,7 @@ def step_runs(
             new_approval_rok = R.approval_after_month(
                 approval_rok,
                 baseline_rok,
-                R.ladder_sum(paid_rok, scale_rok, S.COST),
+                R.ladder_total(paid_rok, scale_rok, S.COST_SUM),
                 undo_rok,
                 reciprocated,
                 launches,
@@ -692,7 +699,7 @@ def step_runs(
             new_approval_jpn = R.approval_after_month(
                 approval_jpn,
                 baseline_jpn,
-                R.ladder_sum(paid_jpn, scale_jpn, S.COST),
+                R.ladder_total(paid_jpn, scale_jpn, S.COST_SUM),
                 undo_jpn,
                 reciprocated,
                 launches,
@@ -734,10 +741,10 @@ def step_runs(
             )  # fmt: skip
             activity = 1.0 if engaged_rok and engaged_jpn and R.has(taken, SUMMIT) else 0.0
             depth = R.depth_after_month(f[r, DEPTH], activity, p)
-            gain = R.ladder_sum(executed, pace, S.GAIN) + p.activity_trust * pace * activity
-            loss = p.reversal_trust_penalty * R.ladder_sum(withdrawn, pace, S.GAIN)
-            trilateral_gain = R.ladder_sum(executed & S.TRILATERAL_MASK, pace, S.GAIN)
-            locked = R.ladder_sum(taken & ~S.REVERSIBLE_MASK, pace, S.GAIN)
+            gain = R.ladder_total(executed, pace, S.GAIN_SUM) + p.activity_trust * pace * activity
+            loss = p.reversal_trust_penalty * R.ladder_total(withdrawn, pace, S.GAIN_SUM)
+            trilateral_gain = R.ladder_total(executed & S.TRILATERAL_MASK, pace, S.GAIN_SUM)
+            locked = R.ladder_total(taken & ~S.REVERSIBLE_MASK, pace, S.GAIN_SUM)
             anchor = R.cooperation_anchor(locked, p) + p.depth_anchor * depth
             flash_hit = 0.0 + flash_rok * grievance_rok * 1.0 + flash_jpn * grievance_jpn * 1.0
             coop_rok_us = R.us_cooperation_after_month(
@@ -806,8 +813,9 @@ def step_runs(
 
             # 7. turnover, after the month's consequences: the term's end, the LDP replacing an
             # unpopular leader, early exit at low approval; successors drawn from the parties
-            low, replaced = R.japan_replacement(new_approval_jpn, i[r, JPN_LOW_MONTHS], p)
-            term_ended = p.rok_term_end_month == month
+            low, replaced = R.japan_replacement(new_approval_jpn, low_jpn, p)
+            term_end = p.rok_term_end_month if leader_rok == 1 else since_rok + ROK_TERM_MONTHS
+            term_ended = term_end == month
             hazard_rok = R.early_exit_hazard(new_approval_rok, p)
             hazard_jpn = R.early_exit_hazard(new_approval_jpn, p)
             exit_rok_now = hazard_rok > 0.0 and rng.draw_in_month(politics_key, 4) < hazard_rok
@@ -838,10 +846,10 @@ def step_runs(
             i[r, HOSTILE] = 1 if hostile_rok != 0 or stance_rok < 0 else 0
             i[r, HOSTILE + 1] = 1 if hostile_jpn != 0 or stance_jpn < 0 else 0
             i[r, STRATEGY], i[r, STRATEGY + 1] = strategy_rok, strategy_jpn
-            if out_rok:
-                since_rok = month
+            if out_rok:  # the successor governs from next month
+                since_rok = month + 1
             if out_jpn:
-                since_jpn = month
+                since_jpn = month + 1
             i[r, LEADER_SINCE], i[r, LEADER_SINCE + 1] = since_rok, since_jpn
             if leader_rok != i[r, LEADER]:
                 if i[r, TURNOVER_MONTH] < 0:
@@ -871,11 +879,7 @@ def step_runs(
 @rule
 def count_steps(mask: int) -> int:
     """How many steps a mask holds."""
-    n = 0
-    while mask != 0:
-        n += mask & 1
-        mask >>= 1
-    return n
+    return S.POPCOUNT[mask]
 
 
 @rule

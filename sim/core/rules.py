@@ -269,15 +269,13 @@ def affordable_steps(
     leader would be moving first, else 0).
 
     Putnam (1988): low political capital narrows the win-set; a leader below the floor can take
-    no costly step.
+    no costly step. (Steps are grouped by cost, cheapest first: the test is made once a cost.)
     """
     mask = 0
-    rest, k = among, 0
-    while rest != 0:
-        if rest & 1 and approval - cost_scale * S.COST[k] >= floor + margin:
-            mask |= bit(k)
-        rest, k = rest >> 1, k + 1
-    return mask
+    for j in range(S.COST_LEVELS.shape[0]):
+        if approval - cost_scale * S.COST_LEVELS[j] >= floor + margin:
+            mask |= S.COST_LEVEL_MASK[j]
+    return mask & among
 
 
 @rule
@@ -287,13 +285,11 @@ def available_steps(taken: int, coop_rok_jpn: float, owned: int) -> int:
     The ladder (sim.core.steps) orders the record's steps; a step needs some trust (min_coop)
     before it can be proposed.
     """
-    mask = 0
-    rest, k = owned & ~taken, 0
-    while rest != 0:
-        if rest & 1 and coop_rok_jpn >= S.MIN_COOP[k]:
-            mask |= bit(k)
-        rest, k = rest >> 1, k + 1
-    return mask
+    eligible = 0
+    for j in range(S.TRUST_LEVELS.shape[0]):
+        if coop_rok_jpn >= S.TRUST_LEVELS[j]:
+            eligible |= S.TRUST_LEVEL_MASK[j]
+    return owned & ~taken & eligible
 
 
 @rule
@@ -392,6 +388,15 @@ def ladder_sum(steps: int, scale: float, weights: Arr) -> float:
             acc = acc + scale * weights[k]
         rest, k = rest >> 1, k + 1
     return acc
+
+
+@rule
+def ladder_total(steps: int, scale: float, sums: Arr) -> float:
+    """``scale`` times the summed weights of the steps in the mask, read from a table of sums
+    by mask (``sim.core.steps.COST_SUM``, ``GAIN_SUM``): the cost paid, the trust gained."""
+    if steps == 0:
+        return 0.0
+    return scale * sums[steps]
 
 
 @rule
@@ -583,7 +588,7 @@ def baseline_shock(u1: float, u2: float, p: Any) -> float:
 @rule
 def resentment_after_month(resentment: float, us_coercion: float, p: Any) -> float:
     """Public resentment of US pressure: builds with pressure above the public's tolerance,
-    fades otherwise (Drezner 1999: visible pressure turns opinion against the demand). Neutral:
+    fades otherwise (Galtung 1967, the rally against the sender of sanctions; Drezner 1999). Neutral:
     ``resentment_rate`` 0."""
     excess = max(us_coercion - p.us_backlash_tolerance, 0.0)
     return min(max(resentment + p.resentment_rate * excess - p.resentment_decay * resentment,
@@ -660,8 +665,9 @@ def reversal_gain(cost: float, stance: float, resentment: float, p: Any) -> floa
 def wants_reversal(gain: float, cost_of_exit: float, weight: float) -> bool:
     """Whether a leader withdraws its latest reversible step: the weighted domestic gain at
     least the exit cost. Reversal is open to every leader; a hardliner only weighs the gain
-    more (``hardline_reversal_weight`` against ``reversal_weight``); weight 0 never reverses."""
-    return weight > 0.0 and weight * gain >= cost_of_exit
+    more (``hardline_reversal_weight`` against ``reversal_weight``); weight 0 never reverses, and
+    nor does a leader with nothing to gain (a fully friendly stance)."""
+    return weight > 0.0 and gain > 0.0 and weight * gain >= cost_of_exit
 
 
 @rule

@@ -101,3 +101,19 @@ BUNDLE_NAMES = (
 BUNDLE_MASK = mask_of(np.array([s.name in BUNDLE_NAMES for s in LADDER]))
 #: OWNED_MASK[d]: the steps democracy d may take.
 OWNED_MASK = (mask_of(OWNED[0]), mask_of(OWNED[1]))
+
+
+# Tables the month reads instead of looping over a mask's bits (indexed by the mask itself).
+_ALL_MASKS = np.arange(1 << N_STEPS)
+_BITS = (_ALL_MASKS[:, None] >> np.arange(N_STEPS)) & 1
+#: POPCOUNT[mask]: how many steps the mask holds.
+POPCOUNT = _BITS.sum(axis=1).astype(np.int64)
+#: COST_SUM[mask], GAIN_SUM[mask]: the steps' summed costs and trust gains, in ladder order.
+COST_SUM = np.array([float(sum(COST[k] for k in range(N_STEPS) if b[k])) for b in _BITS])
+GAIN_SUM = np.array([float(sum(GAIN[k] for k in range(N_STEPS) if b[k])) for b in _BITS])
+#: The ladder's distinct costs, ascending, and the steps at each cost (masks).
+COST_LEVELS = np.unique(COST)
+COST_LEVEL_MASK = np.array([mask_of(COST == c) for c in COST_LEVELS], dtype=np.int64)
+#: The distinct trust thresholds (min_coop), ascending, and the steps needing each (masks).
+TRUST_LEVELS = np.unique(MIN_COOP)
+TRUST_LEVEL_MASK = np.array([mask_of(MIN_COOP == c) for c in TRUST_LEVELS], dtype=np.int64)

@@ -110,7 +110,11 @@ def decide_player(choice: int, affordable: int, available: int) -> tuple[int, in
 def decide(strategy: int, month: int, feasible: int, affordable: int, available: int,
            motivated: bool, partner_last: int, since_own_step: int, can_reverse: bool,
            min_interval: float) -> tuple[int, int]:  # fmt: skip
-    """The decision of the strategy with id ``strategy``: (proposal, steps it would join)."""
+    """The decision of the strategy with id ``strategy``: (proposal, steps it would join).
+
+    ``month`` counts the months the leader has been in office (the model month for the leader
+    in office at month 0; 0 in a successor's first month), so a successor opens afresh.
+    """
     args = (month, feasible, affordable, available, motivated, partner_last, since_own_step,
             can_reverse, min_interval)  # fmt: skip
     if strategy == SMALL_STEPS:
@@ -195,7 +199,7 @@ class TitForTat(Strategy):
     name = "tit_for_tat"
     label = "Tit-for-tat reciprocity"
     description = (
-        "Open with a small step in the first month if motivated; then mirror the partner's last month "
+        "Open with a small step in the first month in office if motivated; then mirror the partner's last month "
         "when motivated: a step for a step, a reversal for a reversal, nothing for nothing. Joins a "
         "joint step the partner proposes unless the partner reversed a step last month (accepting "
         "is itself reciprocity)."

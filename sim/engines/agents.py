@@ -97,6 +97,14 @@ class DemocracyAgent(StateAgent):
     grievance = _float_column(M.GRIEVANCE, "Salience of history grievances, 0..1.")
     threat = _float_column(M.THREAT, "Perceived North Korean threat, 0..1.")
     china_pressure = _float_column(M.CHINA_PRESSURE, "Chinese coercion felt this month, 0..1.")
+    approval_baseline = _float_column(
+        M.BASELINE,
+        "The approval the leader drifts to now (moves with shocks, scandals, honeymoon).",
+    )
+    stance = _float_column(M.STANCE, "The leader's stance toward the partner, -1 .. +1.")
+    resentment = _float_column(M.RESENTMENT, "Public resentment of US pressure, 0..1.")
+    perceived_commitment = _float_column(M.PERCEIVED, "US commitment as this ally sees it.")
+    in_office_since = _int_column(M.LEADER_SINCE, "Month the leader in office took office.")
     leader = _int_column(M.LEADER, "The leader in office: 1 at month 0, +1 at each change.")
     last_action = _int_column(M.LAST_ACTION, "DID_NOTHING, MOVED or REVERSED last month.")
     last_own_step = _int_column(M.LAST_OWN_STEP, "Month of the leader's last step.")
@@ -110,7 +118,7 @@ class DemocracyAgent(StateAgent):
         p = model.run_params
         self.dependence = float(getattr(p, f"{pre}_china_dependence"))
         self.approval_floor = float(getattr(p, f"{pre}_approval_floor"))
-        self.approval_baseline = float(getattr(p, f"{pre}_approval_baseline"))
+        self.long_run_baseline = float(getattr(p, f"{pre}_approval_baseline"))
 
     @property
     def strategy(self) -> str:
