@@ -222,7 +222,9 @@ def key_seoul(ex: dict[str, Any]) -> str:
 
 
 def _cheapest(g: Game) -> str:
-    steps = [o for o in g.options() if o["feasible"] and o["move"] not in ("none", "reverse")]
+    steps = [
+        o for o in g.options() if o["feasible"] and o["move"] not in ("none", "reverse", "decline")
+    ]
     return min(steps, key=lambda o: o["cost"])["move"] if steps else "none"
 
 

@@ -40,7 +40,7 @@ from sim.core.params import (
     checked_params,
     month_label,
 )
-from sim.core.strategies import NO_CHOICE, STRATEGY_NAMES
+from sim.core.strategies import DECLINE, NO_CHOICE, STRATEGY_NAMES
 from sim.engines.agents import DemocracyAgent, PatronAgent
 from sim.engines.batch import NO_MONTHLY, kernels
 
@@ -301,8 +301,20 @@ class AlignmentModel(mesa.Model):
 
     # ------------------------------------------------------------------------------ play mode
     def set_choice(self, actor: str, move: str) -> None:
-        """Set a player's move for the next month: ``actor`` ROK or JPN, ``move`` a step name,
-        "reverse" or "none". The state's strategy is bypassed for that month only."""
+        """Set a player's move for the next month; the state's strategy is bypassed for that
+        month only.
+
+        Args:
+            actor: "ROK" or "JPN".
+            move: a step name (propose it; a joint step also needs the partner), "reverse"
+                (withdraw the leader's latest reversible step), "none" (propose no step of one's
+                own, but join any joint step the partner proposes that the leader can afford) or
+                "decline" (propose nothing and join nothing: a joint step the partner proposes
+                does not happen, and the leader does not keep up joint activity that month).
+
+        Raises:
+            ValueError: an actor other than ROK or JPN, or an unknown move.
+        """
         if actor not in ("ROK", "JPN"):
             raise ValueError(f"a player can move ROK or JPN, not {actor!r}")
         _move_index(move)
@@ -316,6 +328,13 @@ class AlignmentModel(mesa.Model):
 
     def move_options(self, actor: str) -> list[dict[str, Any]]:
         """Moves open to ``actor`` now, with the expected domestic approval cost of each.
+
+        Each option is ``{move, label, cost, feasible}`` (steps add ``joint``): "none" first,
+        then the steps on the table in ladder order, "reverse" when the leader has a step to
+        withdraw, and last "decline" when a joint step is on the table for the partner (so the
+        partner could propose one). "none" still joins a joint step the partner proposes;
+        "decline" refuses it (see :meth:`set_choice`). New options go last, so the numbers of the
+        existing ones (``alignsim play`` reads them) stay put.
 
         Costs use this month's grievance and US pressure; news of next month (flashpoints,
         shocks) can still change them.
@@ -339,7 +358,12 @@ class AlignmentModel(mesa.Model):
             agent.approval, agent.approval_floor, scale, margin, available
         )
         opts: list[dict[str, Any]] = [
-            {"move": "none", "label": "No step this month", "cost": 0.0, "feasible": True}
+            {
+                "move": "none",
+                "label": "No step of my own (join a joint step if proposed)",
+                "cost": 0.0,
+                "feasible": True,
+            }
         ]
         for k, step in enumerate(S.LADDER):
             if R.has(available, k):
@@ -351,6 +375,15 @@ class AlignmentModel(mesa.Model):
                 {
                     "move": "reverse",
                     "label": f"Reverse: {S.LADDER[rev].label}",
+                    "cost": 0.0,
+                    "feasible": True,
+                }
+            )
+        if R.available_steps(taken, self.coop[0], partner.owned) & S.JOINT_MASK:
+            opts.append(
+                {
+                    "move": "decline",
+                    "label": "Decline any joint step this month",
                     "cost": 0.0,
                     "feasible": True,
                 }
@@ -391,10 +424,13 @@ def _seed(rng: Any) -> int:
 
 
 def _move_index(move: str) -> int:
+    """The month's choice code of a player's move (see :meth:`AlignmentModel.set_choice`)."""
     if move == "none":
         return R.NONE
     if move == "reverse":
         return R.REVERSE
+    if move == "decline":
+        return DECLINE
     if move not in S.STEP_INDEX:
         raise ValueError(f"unknown move {move!r}")
     return S.STEP_INDEX[move]

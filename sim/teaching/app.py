@@ -433,7 +433,9 @@ def PlayTab(settings: Settings) -> None:
 
     solara.Markdown(
         "Take one country. Each month choose a move; the other states follow their strategies. "
-        "The game uses the sidebar's scenario, parameters and seed."
+        "The game uses the sidebar's scenario, parameters and seed. *No step of my own* still "
+        "joins a joint step (a summit, the grand bargain) if the other leader proposes it; "
+        "*Decline* refuses any joint step this month."
     )
     with solara.Row():
         solara.Select("Play as", values=list(ROLES), value=role, on_value=set_role)

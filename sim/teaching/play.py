@@ -1,8 +1,10 @@
 """Play a country: a student takes the ROK, Japan or the US for a game of monthly decisions.
 
 Shared by the web app (``sim.teaching.app``) and the terminal (``alignsim play``). Each month the player
-chooses one move from those open now: a diplomatic step (with its expected domestic approval
-cost), no step, or reversing an earlier step for the ROK or Japan; a pressure level for the US.
+chooses one move from those open now. For the ROK or Japan: a diplomatic step (with its expected
+domestic approval cost); no step of one's own ("none", which still joins a joint step the partner
+proposes); reversing an earlier step; or declining any joint step this month ("decline", offered
+while a joint step is on the table). For the US: a pressure level.
 The other states follow their scenario strategies. At the end, :meth:`Game.debrief` runs the same
 scenario and seed with the four agent strategies in the player's place, so the student's run can
 be set beside them, and :meth:`Game.log_csv` gives the decision log to hand in.
@@ -117,8 +119,11 @@ class Game:
 
         For the ROK or Japan ``cost`` is the expected approval the step costs the leader (this
         month's grievance and US pressure); infeasible steps cannot be afforded above the
-        leader's approval floor. For the US ``move`` is a pressure level and ``cost`` is the
-        expected backlash: how far it is above the level the allies' publics tolerate.
+        leader's approval floor. "none" proposes nothing but joins a joint step the partner
+        proposes; "decline" (while a joint step is on the table) joins nothing, so a joint step
+        the partner proposes does not happen (``AlignmentModel.move_options``). For the US
+        ``move`` is a pressure level and ``cost`` is the expected backlash: how far it is above
+        the level the allies' publics tolerate.
         """
         if self.role == "US":
             tol = float(self.scenario.params.us_backlash_tolerance)

@@ -8,13 +8,14 @@ import io
 import pytest
 
 from sim.cli import main
+from sim.core import steps as S
 from sim.core.params import Scenario
 from sim.engines.model import AlignmentModel
 from sim.teaching.play import DEBRIEF_STRATEGIES, Game, MoveError, debrief_text
 
 
 def _cheapest_step(game: Game) -> str:
-    steps = [o for o in game.options() if o["feasible"] and o["move"] not in ("none", "reverse")]
+    steps = [o for o in game.options() if o["feasible"] and o["move"] in S.STEP_INDEX]
     return min(steps, key=lambda o: o["cost"])["move"] if steps else "none"
 
 
@@ -107,6 +108,46 @@ def test_terminal_play_reads_moves_from_stdin_and_writes_the_log(tmp_path, monke
     rows = list(csv.DictReader(io.StringIO(log.read_text())))
     assert len(rows) == 3 and rows[0]["move"] == "visa_free_entry_jpn"
     assert [r["move"] for r in rows[1:]] == ["none", "none"]
+
+
+def test_a_declining_player_blocks_the_partners_joint_step_and_the_log_says_decline():
+    # trust high enough for the summit to be on the table, approval enough to afford it
+    spec = Scenario().with_params(coop_rok_jpn0=0.5, rok_approval0=0.6, rok_approval_baseline=0.6)
+    summits = {}
+    for move in ("decline", "none"):
+        g = Game("ROK", spec, seed=1, months=2)
+        opts = {o["move"]: o for o in g.options()}
+        assert opts["decline"]["cost"] == 0.0 and opts["decline"]["feasible"]
+        g.model.set_choice("JPN", "bilateral_summit")  # Tokyo proposes the summit
+        row = g.play(move)
+        assert row["move"] == move and row["expected_cost"] == 0.0
+        summits[move] = "bilateral summit" in row["what_happened"]
+    assert summits == {"decline": False, "none": True}
+    g = Game("ROK", spec, seed=1, months=1)
+    g.play("decline")
+    rows = list(csv.DictReader(io.StringIO(g.log_csv())))
+    assert rows[0]["move"] == "decline"
+    assert rows[0]["label"] == "Decline any joint step this month"
+
+
+def test_decline_is_refused_when_no_joint_step_is_on_the_table():
+    joint = tuple(s.name for s in S.LADDER if s.owner == "joint")
+    g = Game("JPN", Scenario(disabled_steps=joint), seed=1, months=1)
+    with pytest.raises(MoveError, match="not open"):
+        g.play("decline")
+
+
+def test_terminal_play_shows_and_accepts_decline_by_name_and_number(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "log.csv"
+    n = len(Game("ROK", seed=1, months=2).options()) - 1  # decline is listed last
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"decline\n{n}\n"))
+    rc = main(["play", "--as", "ROK", "--months", "2", "--seed", "1", "--log", str(log)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert f"[{n}] decline " in out and "Decline any joint step this month" in out
+    assert "No step of my own (join a joint step if proposed)" in out
+    rows = list(csv.DictReader(io.StringIO(log.read_text())))
+    assert [r["move"] for r in rows] == ["decline", "decline"]
 
 
 def test_terminal_play_ends_early_on_end_of_input(tmp_path, monkeypatch, capsys):
