@@ -75,9 +75,13 @@ def test_status_quo_never_institutionalises_and_takes_no_step():
     assert s["steps_ROK"].sum() == 0 and s["steps_JPN"].sum() == 0
 
 
-def test_grand_bargain_rarely_affordable_at_low_approval():
-    gb, ss = ensemble("grand_bargain"), ensemble("baseline_2022")
-    assert p_inst_by(gb, 24) < p_inst_by(ss, 24)
+def test_the_grand_bargain_waits_while_its_price_is_too_high():
+    """The bargain is struck when worth its price: a higher domestic cost of concessions makes
+    it rarer (a behaviour of the rule, not a verdict on H1, which the runs decide)."""
+    sc = load_scenario(SCEN / "grand_bargain.toml")
+    cheap = simulate(sc.with_params(concession_cost_scale=0.5), 1, range(200)).summary
+    dear = simulate(sc.with_params(concession_cost_scale=4.0), 1, range(200)).summary
+    assert p_inst_by(dear, 24) < p_inst_by(cheap, 24)
 
 
 def test_tit_for_tat_reaches_cooperation_in_most_runs():

@@ -7,6 +7,12 @@ visa-free entry (Japan 11 Oct 2022, ROK 1 Nov), the ROK's third-party compensati
 case (16 Mar), GSOMIA normalised (21 Mar), whitelists restored (ROK 24 Apr, Japan 27 Jun), and
 Camp David (18 Aug 2023: trilateral summit, annual exercises, a standing consultation mechanism).
 
+The grand bargain's cost is estimated from the two precedents: Park's Gallup Korea approval fell
+from 43% to 40% in the three weeks after the December 2015 agreement (Hankyoreh, 10 Jan 2016: 56%
+called the deal "a mistake"); Yoon's fell from 36-37% (end of February 2023) to 30% (28-30 March)
+over the March 2023 package (compensation plan, Tokyo summit, export curbs lifted). A cost of
+0.04 at grievance 0.5 (about 0.05 at the August 2022 grievance of 0.7) lies between the two.
+
 ``domestic_cost`` is the approval a leader spends at grievance salience 0.5 and cost scale 1
 (scaled by ``sim.core.rules.step_cost``); ``trust_gain`` is the ROK-Japan cooperation it adds;
 ``reversible`` steps can be withdrawn (the 2015 'comfort women' agreement was in effect repudiated
@@ -48,7 +54,7 @@ LADDER: tuple[Step, ...] = (
     Step("trilateral_summit", "Trilateral (ROK-US-Japan) summit", "joint", 0.005, 0.06, False, 0.35, "small", True),
     Step("joint_exercises", "Annual trilateral exercises", "joint", 0.010, 0.05, True, 0.40, "small", True),
     Step("trilateral_secretariat", "Trilateral secretariat / consultation mechanism", "joint", 0.010, 0.06, False, 0.45, "small", True),
-    Step("grand_bargain", "Grand bargain: history settlement and full normalisation", "joint", 0.150, 0.25, True, 0.0, "large", True),
+    Step("grand_bargain", "Grand bargain: history settlement and full normalisation", "joint", 0.040, 0.25, True, 0.0, "large", True),
 )  # fmt: skip
 
 STEP_NAMES: tuple[str, ...] = tuple(s.name for s in LADDER)

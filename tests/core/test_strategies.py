@@ -250,13 +250,13 @@ def test_grand_bargain_is_struck_when_the_partner_joins_and_then_nothing_else() 
 
 
 def test_grand_bargain_waits_while_it_cannot_afford_it() -> None:
-    # cost at grievance 0.7: 0.15 x 1.2 = 0.18; 0.30 - 0.18 < floor 0.2
+    # cost at grievance 0.7: 0.04 x 1.2 = 0.048; 0.24 - 0.048 < floor 0.2
     rok, _, model = versus_test(
         "grand_bargain",
         ["grand_bargain"] * 4,
         disabled=(),
-        rok_approval0=0.30,
-        rok_approval_baseline=0.30,
+        rok_approval0=0.24,
+        rok_approval_baseline=0.24,
     )
     assert rok == "NNNN"
     assert model.steps_log == []
