@@ -16,6 +16,7 @@ from pathlib import Path
 from sim.core.outputs import FIRST_MOVER, MONTHLY, SUMMARY, Output
 from sim.core.steps import LADDER
 from sim.experiments.store import QUANTILES
+from sim.results.windows import FOLLOWUP, WINDOW, WINDOWED_OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "docs" / "CODEBOOK.md"
@@ -76,6 +77,18 @@ def text() -> str:
         *(_row(o, with_range=False) for o in SUMMARY),
         "",
         "`first_mover` codes: " + ", ".join(f"`{k}` {v}" for k, v in sorted(never.items())) + ".",
+        "",
+        "### Windowed outcomes (derived, not stored)",
+        "",
+        "`alignsim summary`, `alignsim report` and the README's findings compute these from"
+        " `inst_month` and `collapse_month` with an institution window W and a follow-up F (in"
+        f" months, defaults {WINDOW} and {FOLLOWUP}; `--window`, `--followup`); see"
+        " [RESEARCH.md](RESEARCH.md), *Outcomes with windows*, and"
+        " [`sim/results/windows.py`](../sim/results/windows.py).",
+        "",
+        "| name | meaning | type |",
+        "|---|---|---|",
+        *(f"| `{k}` | {v} | boolean |" for k, v in WINDOWED_OUTCOMES.items()),
         "",
         "### The ladder of steps (`<step>` in the column names)",
         "",

@@ -308,8 +308,8 @@ def findings(store: Any, windows: W.Windows | None = None) -> list[str]:
             f"{_pct(gb[p])} ({_pct(gb[lo])}-{_pct(gb[hi])}) for a grand bargain; of the runs "
             f"institutionalised {within} whose {win.followup}-month follow-up ends by month "
             f"{win.horizon}, {_durable(ss)} with small steps and {_durable(gb)} with a grand "
-            f"bargain last the follow-up without collapse ({ss['n_censored']} and "
-            f"{gb['n_censored']} runs censored). "
+            f"bargain last the follow-up without collapse ({_n(ss['n_censored'])} and "
+            f"{_n(gb['n_censored'])} runs censored). "
             f"{'This ' + verdict if separated else 'The intervals overlap: this ' + verdict}."
             + _guard_note(guard, lay.line, ["small_steps", "grand_bargain"])
         )
@@ -393,6 +393,10 @@ def findings(store: Any, windows: W.Windows | None = None) -> list[str]:
                    "varied by this experiment and is not tested here.")  # fmt: skip
     out.append(horizon_finding(guard, lay.line))
     return out
+
+
+def _n(x: Any) -> str:
+    return str(int(x))
 
 
 def _durable(row: Any) -> str:
