@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.core.outputs import FIRST_MOVER, MONTHLY, SUMMARY, Output
-from sim.core.steps import LADDER
-from sim.experiments.store import QUANTILES
-from sim.results.windows import FOLLOWUP, WINDOW, WINDOWED_OUTCOMES
+if TYPE_CHECKING:
+    from sim.core.outputs import Output
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "docs" / "CODEBOOK.md"
@@ -37,6 +36,14 @@ def _row(o: Output, with_range: bool) -> str:
 
 
 def text() -> str:
+    # this checkout's package, even where another checkout is the installed one
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from sim.core.outputs import FIRST_MOVER, MONTHLY, SUMMARY
+    from sim.core.steps import LADDER
+    from sim.experiments.store import QUANTILES
+    from sim.results.windows import FOLLOWUP, WINDOW, WINDOWED_OUTCOMES
+
     never = dict(FIRST_MOVER)
     lines = [
         "# Codebook: the columns of a result store",
