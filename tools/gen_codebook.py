@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.core.outputs import FIRST_MOVER, MONTHLY, SUMMARY, Output
-from sim.core.steps import LADDER
-from sim.experiments.store import QUANTILES
+if TYPE_CHECKING:
+    from sim.core.outputs import Output
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "docs" / "CODEBOOK.md"
@@ -36,6 +36,14 @@ def _row(o: Output, with_range: bool) -> str:
 
 
 def text() -> str:
+    # this checkout's package, even where another checkout is the installed one
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from sim.core.outputs import FIRST_MOVER, MONTHLY, SUMMARY
+    from sim.core.steps import LADDER
+    from sim.experiments.store import QUANTILES
+    from sim.results.windows import FOLLOWUP, WINDOW, WINDOWED_OUTCOMES
+
     never = dict(FIRST_MOVER)
     lines = [
         "# Codebook: the columns of a result store",
@@ -76,6 +84,18 @@ def text() -> str:
         *(_row(o, with_range=False) for o in SUMMARY),
         "",
         "`first_mover` codes: " + ", ".join(f"`{k}` {v}" for k, v in sorted(never.items())) + ".",
+        "",
+        "### Windowed outcomes (derived, not stored)",
+        "",
+        "`alignsim summary`, `alignsim report` and the README's findings compute these from"
+        " `inst_month` and `collapse_month` with an institution window W and a follow-up F (in"
+        f" months, defaults {WINDOW} and {FOLLOWUP}; `--window`, `--followup`); see"
+        " [RESEARCH.md](RESEARCH.md), *Outcomes with windows*, and"
+        " [`sim/results/windows.py`](../sim/results/windows.py).",
+        "",
+        "| name | meaning | type |",
+        "|---|---|---|",
+        *(f"| `{k}` | {v} | boolean |" for k, v in WINDOWED_OUTCOMES.items()),
         "",
         "### The ladder of steps (`<step>` in the column names)",
         "",

@@ -40,7 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sim.experiments.driver import run_experiment
     from sim.experiments.store import load
-    from sim.results.headline import format_headline, store_headline
+    from sim.results.headline import format_headline, store_headline, store_windows
+    from sim.results.windows import guard_lines, horizon_guard
 
     store = run_experiment(
         args.experiment,
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
     )
     if not args.no_summary:
-        print(format_headline(store_headline(load(store))))
+        st = load(store)
+        w = store_windows(st)
+        print(format_headline(store_headline(st, w), w))
+        print("\n".join(guard_lines(horizon_guard(st.runs, w, ["point"]), st.design)))
     print(f"store: {store}")
     return 0

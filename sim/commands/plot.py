@@ -7,13 +7,16 @@ import argparse
 from sim.results.kinds import KINDS
 
 NAME = "plot"
-HELP = "figures of a result store (sweep, heatmap, survival, durability, fan) as PNG/SVG/PDF"
+HELP = ("figures of a result store (sweep, heatmap, survival, durability, timing, fan) as "
+        "PNG/SVG/PDF")  # fmt: skip
 DESCRIPTION = (
     "Write every figure that fits a result store: the probability of institutionalised "
-    "cooperation by month M against the swept factor with 95%% Wilson intervals (sweep), the same "
+    "cooperation by month M against the swept factor with 95% Wilson intervals (sweep), the same "
     "over two factors (heatmap), Kaplan-Meier curves of the time to institutionalisation with "
-    "runs that never get there censored at the horizon (survival), the share of institutionalised "
-    "runs that later collapse (durability), and fan charts of the monthly trajectories (fan). "
+    "runs that never get there censored at the horizon (survival), the share of runs "
+    "institutionalised within 24 months that collapse within the 24 months after, censored runs "
+    "left out (durability), the month institutions form against the last 10% of the horizon and "
+    "the leaders' turnovers (timing), and fan charts of the monthly trajectories (fan). "
     "Each figure is stamped with the experiment, root seed, number of runs and version."
 )
 ORDER = 42

@@ -7,7 +7,10 @@
 - :func:`kaplan_meier`: time to an event when many runs never reach it within the horizon. Those
   runs are *censored* at the horizon (we know only that the event had not happened yet), not
   dropped and not counted as failures (Kaplan & Meier 1958; Greenwood variance, log-log interval).
-- :func:`durability`: share of institutionalised runs that later collapse.
+- :func:`durability`: share of institutionalised runs that later collapse, by the horizon;
+  :func:`followup_durability`: the same within a fixed follow-up, censored runs left out.
+- :func:`headline_table`: the headline, from the windowed outcomes of
+  :mod:`sim.results.windows` (institutionalised within W, durable over F, censored counts).
 - Sensitivity analysis (:func:`sobol_indices`, :func:`morris_indices`) and scenario discovery
   (:func:`discover_boxes`) wrap well-kept libraries (SALib, scikit-learn) and are imported
   lazily.
@@ -24,6 +27,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from sim.results.windows import Windows, windowed_outcomes
 
 Arr = npt.NDArray[Any]
 
@@ -249,6 +254,29 @@ def durability(runs: pd.DataFrame, by: Sequence[str] = ("strategy",)) -> pd.Data
     return pd.concat([all_, out], axis=1)
 
 
+def followup_durability(runs: pd.DataFrame, by: Sequence[str], windows: Windows) -> pd.DataFrame:
+    """Durability over the follow-up (:mod:`sim.results.windows`): per group, of the runs
+    institutionalised within W whose F-month follow-up ends by the horizon
+    (``n_institutionalised``), the share that collapse within F (``n_collapsed``, ``p`` with
+    Wilson ``lo``/``hi``), and ``n_censored``, the runs institutionalised within W whose
+    follow-up the horizon cuts short (left out of the share). The columns match
+    :func:`durability`'s, so figures can show either."""
+    keys = list(by)
+    require_columns(runs, ["inst_month", "collapse_month", *keys])
+    wo = windowed_outcomes(runs, windows)
+    followed = (wo["inst_within_window"] & ~wo["followup_censored"]).to_numpy()
+    sub = runs.loc[followed]
+    out = proportion_table(sub, wo.loc[followed, "collapse_in_followup"], keys)
+    out = out.rename(columns={"n": "n_institutionalised", "k": "n_collapsed"})
+    cens = proportion_table(runs, wo["followup_censored"], keys)[[*keys, "k"]]
+    cens = cens.rename(columns={"k": "n_censored"})
+    if keys:
+        out = cens.merge(out, on=keys, how="left")
+    else:
+        out["n_censored"] = cens["n_censored"].to_numpy()
+    return out.fillna({"n_institutionalised": 0, "n_collapsed": 0})
+
+
 def ordered_levels(values: pd.Series) -> list[Any]:
     """The distinct levels of a factor column in display order: strategy names in their
     canonical order (``sim.core.strategies.STRATEGY_NAMES``, unknown names after them), any
@@ -263,65 +291,76 @@ def ordered_levels(values: pd.Series) -> list[Any]:
 
 
 def headline_table(
-    runs: pd.DataFrame, by: Sequence[str], month: int = 24, *, counts: bool = False
+    runs: pd.DataFrame, by: Sequence[str], windows: Windows, *, counts: bool = False
 ) -> pd.DataFrame:
-    """The headline numbers per group: runs, P(institutionalised by month) with its interval,
-    P(ever within the horizon), median month of institutionalisation (among those that did),
-    share collapsed among institutionalised, final approvals.
+    """The headline numbers per group, from the windowed outcomes of
+    :mod:`sim.results.windows`: runs, P(institutionalised within W) with its 95% Wilson
+    interval, the median month among the runs institutionalised within W, the number of those
+    whose follow-up is censored by the horizon, P(durable over F | institutionalised within W)
+    over the uncensored runs with its interval, and the mean final approvals.
 
-    The one computation of the headline: the report's table (groups of the figures' layout) and
-    ``alignsim summary`` (one group per design point, :func:`sim.results.headline.store_headline`)
-    both come from here.
+    No number here counts an event after month W + F, so none is decided by the last months of
+    the run (``windows`` is checked by :func:`sim.results.windows.check_windows`:
+    W + F <= horizon).
+
+    The one computation of the headline: the report's table (groups of the figures' layout),
+    its findings and ``alignsim summary`` (one group per design point,
+    :func:`sim.results.headline.store_headline`) all come from here.
 
     Args:
-        runs: the runs table.
+        runs: the runs table (``inst_month``, ``collapse_month`` and the ``by`` columns).
         by: grouping columns (none: one row for all runs).
-        month: the month of "institutionalised by month".
-        counts: also give the counts behind the shares: ``k_inst_by_{month}`` (runs
-            institutionalised by ``month``), ``n_inst`` (institutionalised at all),
-            ``n_collapsed`` (of those, collapsed later) and ``median_inst_month_by_{month}``
-            (median month among the runs institutionalised by ``month``).
+        windows: the institution window W, the follow-up F and the horizon.
+        counts: also give the counts behind the shares: ``k_inst_window`` (runs
+            institutionalised within W), ``n_followed`` (of those, not censored) and
+            ``k_durable`` (of those, no collapse within F).
+
+    Returns:
+        One row per group: the ``by`` columns, ``runs``, ``p_inst_window`` (``_lo``, ``_hi``),
+        ``median_inst_month``, ``n_censored``, ``p_durable_followup`` (``_lo``, ``_hi``; nan
+        where no run can be judged), ``mean_final_approval_*`` where the runs have them, and
+        with ``counts`` the counts above.
     """
-    inst = event_by_month(runs, month, by)
-    ever = proportion_table(
-        runs, pd.Series(runs["inst_month"].to_numpy() >= 0, index=runs.index), by
-    )
-    dur = durability(runs, by)
     keys = list(by)
-    g = runs.groupby(keys, observed=True, sort=True) if keys else None
-    out = inst.rename(columns={"p": f"p_inst_by_{month}", "lo": "lo", "hi": "hi"})
-    out = out.rename(columns={"lo": f"p_inst_by_{month}_lo", "hi": f"p_inst_by_{month}_hi"})
-    out = out.drop(columns=["k"]).rename(columns={"n": "runs"})
-    out["p_inst_ever"] = ever["p"].to_numpy()
-    out["p_collapse_given_inst"] = dur["p"].to_numpy()
-    out["p_durable"] = dur["p_durable"].to_numpy()
-    med = runs.loc[runs["inst_month"] >= 0]
-    if keys and g is not None:
-        m = med.groupby(keys, observed=True)["inst_month"].median().rename("median_inst_month")
+    require_columns(runs, ["inst_month", "collapse_month", *keys])
+    wo = windowed_outcomes(runs, windows)
+    inst = wo["inst_within_window"]
+    inst_t = proportion_table(runs, inst, keys)
+    followed = inst & ~wo["followup_censored"]
+    sub = runs.loc[followed.to_numpy()]
+    dur = proportion_table(sub, wo.loc[followed, "durable_in_followup"], keys)
+    cens = proportion_table(runs, wo["followup_censored"], keys)
+    out = inst_t.rename(columns={"n": "runs", "k": "k_inst_window", "p": "p_inst_window",
+                                 "lo": "p_inst_window_lo", "hi": "p_inst_window_hi"})  # fmt: skip
+    out["n_censored"] = cens["k"].to_numpy()
+    dur = dur.rename(columns={"n": "n_followed", "k": "k_durable", "p": "p_durable_followup",
+                              "lo": "p_durable_followup_lo", "hi": "p_durable_followup_hi"})  # fmt: skip
+    reached = runs.loc[inst.to_numpy()]
+    if keys:
+        out = out.merge(dur, on=keys, how="left")
+        m = reached.groupby(keys, observed=True)["inst_month"].median().rename("median_inst_month")
         out = out.merge(m.reset_index(), on=keys, how="left")
+        g = runs.groupby(keys, observed=True, sort=True)
         for c in ("final_approval_ROK", "final_approval_JPN"):
             if c in runs.columns:
                 out = out.merge(g[c].mean().rename(f"mean_{c}").reset_index(), on=keys)
     else:
-        out["median_inst_month"] = med["inst_month"].median()
+        for c in dur.columns:
+            out[c] = dur[c].to_numpy() if len(dur) else np.nan
+        out["median_inst_month"] = reached["inst_month"].median()
         for c in ("final_approval_ROK", "final_approval_JPN"):
             if c in runs.columns:
                 out[f"mean_{c}"] = runs[c].mean()
+    out = out.fillna({"n_followed": 0, "k_durable": 0})
+    out["n_followed"] = out["n_followed"].astype(np.int64)
+    out["k_durable"] = out["k_durable"].astype(np.int64)
+    order = [*keys, "runs", "p_inst_window", "p_inst_window_lo", "p_inst_window_hi",
+             "median_inst_month", "n_censored", "p_durable_followup", "p_durable_followup_lo",
+             "p_durable_followup_hi"]  # fmt: skip
+    order += [c for c in out.columns if c.startswith("mean_final_")]
     if counts:
-        t = runs["inst_month"].to_numpy()
-        collapsed = (t >= 0) & (runs["collapse_month"].to_numpy() >= 0)
-        coll = proportion_table(runs, pd.Series(collapsed, index=runs.index), by)
-        out[f"k_inst_by_{month}"] = inst["k"].to_numpy()
-        out["n_inst"] = ever["k"].to_numpy()
-        out["n_collapsed"] = coll["k"].to_numpy()
-        reached = runs.loc[(t >= 0) & (t <= month)]
-        name = f"median_inst_month_by_{month}"
-        if keys:
-            m = reached.groupby(keys, observed=True)["inst_month"].median().rename(name)
-            out = out.merge(m.reset_index(), on=keys, how="left")
-        else:
-            out[name] = reached["inst_month"].median()
-    return out
+        order += ["k_inst_window", "n_followed", "k_durable"]
+    return out[order]
 
 
 # ------------------------------------------------------------------------ sensitivity analysis

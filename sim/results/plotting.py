@@ -31,9 +31,18 @@ from sim.core.outputs import MONTHLY, MONTHLY_BY_NAME
 from sim.results.analysis import (
     durability,
     event_by_month,
+    followup_durability,
     ordered_levels,
     require_columns,
     survival_by,
+)
+from sim.results.windows import (
+    LAST_FRACTION,
+    TURNOVER_COLUMNS,
+    TURNOVER_MONTHS,
+    Windows,
+    last_band,
+    near_turnover,
 )
 
 #: Event kinds marked on a run's time axis, with their colour and line style.
@@ -521,15 +530,20 @@ def plot_durability(
     *,
     by: str = "strategy",
     factor: str | None = None,
+    windows: Windows | None = None,
     title: str = "",
     stamp: str = "",
     ax: Axes | None = None,
 ) -> Figure:
     """Durability: the share of institutionalised runs that later collapse, with 95% Wilson
     intervals, per level of ``by`` (bars), or against ``factor`` (one line per level of ``by``).
-    Bars are annotated with the counts behind them."""
+    Bars are annotated with the counts behind them.
+
+    With ``windows``, the share is over the follow-up (:func:`followup_durability`: runs
+    institutionalised within W that collapse within F, censored runs left out and counted in
+    the annotation); without, it is by the horizon (:func:`durability`)."""
     keys = [by] + ([factor] if factor else [])
-    table = durability(runs, keys)
+    table = followup_durability(runs, keys, windows) if windows else durability(runs, keys)
     fig, ax = _figure_and_axes(ax, (7.0, 4.2))
     own = len(fig.axes) == 1
     groups = ordered_levels(table[by])
@@ -541,8 +555,13 @@ def plot_durability(
                alpha=0.85, gid="durability:bars")  # fmt: skip
         ax.errorbar(xs, p, yerr=[p - lo, hi - p], fmt="none", color="black", capsize=4,
                     gid="durability:ci")  # fmt: skip
-        for i, (k, n) in enumerate(zip(t["n_collapsed"], t["n_institutionalised"], strict=True)):
+        cens = t["n_censored"] if windows else np.zeros(len(t))
+        for i, (k, n, c) in enumerate(
+            zip(t["n_collapsed"], t["n_institutionalised"], cens, strict=True)
+        ):
             txt = f"{int(k)}/{int(n)}" if n else "none\ninstitutionalised"
+            if windows:
+                txt += f"\n{int(c)} censored"
             ax.text(i, (hi[i] if np.isfinite(hi[i]) else 0) + 0.02, txt, ha="center",
                     va="bottom", fontsize=8)  # fmt: skip
         ax.set_xticks(xs)
@@ -560,13 +579,98 @@ def plot_durability(
         ax.set_xlabel(label(factor))
         ax.legend(fontsize=8, title=label(by), title_fontsize=8)
     ax.set_ylim(0, 1.1)
-    ax.set_ylabel("share of institutionalised runs that collapse")
+    if windows:
+        ax.set_ylabel(f"share collapsing within {windows.followup} months\n(of runs "
+                      f"institutionalised within {windows.window}, uncensored)")  # fmt: skip
+    else:
+        ax.set_ylabel("share of institutionalised runs that collapse")
     ax.grid(alpha=0.25, axis="y")
     if own:
         ax.set_title(title or "Durability: institutionalised cooperation that later collapses",
                      fontsize=10)  # fmt: skip
     _stamp(fig, stamp)
     return fig
+
+
+def plot_timing(
+    runs: pd.DataFrame,
+    horizon: int,
+    *,
+    by: str | None = "strategy",
+    window: int | None = None,
+    last_fraction: float = LAST_FRACTION,
+    turnover_months: int = TURNOVER_MONTHS,
+    title: str = "",
+    stamp: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """When institutions form: per level of ``by`` (one row each), the share of the group's
+    runs institutionalised in each month 1..horizon, with the last ``last_fraction`` of the
+    horizon shaded, the institution window W (if given) and the turnover months marked: each
+    democracy's first leader change in a month that holds at least 10% of the group's runs (a
+    scheduled term end piles up there; drawn changes spread out). Each row says what share of
+    its institutions fall in the shaded band and within ``turnover_months`` after a turnover:
+    the horizon guard's numbers (:mod:`sim.results.windows`)."""
+    require_columns(runs, ["inst_month"])
+    groups = ordered_levels(runs[by]) if by else [None]
+    fig, axes = _panel_figure(len(groups), ax, (9.0, 1.9), ncols=1)
+    a_band, b_band = last_band(horizon, last_fraction)
+    edges = np.arange(0.5, horizon + 1.0, 1.0)
+    tcols = [c for c in TURNOVER_COLUMNS if c in runs.columns]
+    for i, (a, g) in enumerate(zip(axes, groups, strict=True)):
+        sub = runs if g is None else runs[runs[by] == g]
+        t = sub["inst_month"].to_numpy(dtype=np.int64)
+        ok = t >= 1
+        counts = np.bincount(t[ok], minlength=horizon + 1)[1 : horizon + 1]
+        share = counts / max(len(sub), 1)
+        colour = _colour(g, i)
+        tag = "all" if g is None else str(g)
+        a.axvspan(a_band - 0.5, b_band + 0.5, color="#999999", alpha=0.2, lw=0,
+                  gid=f"timing_band:{tag}")  # fmt: skip
+        a.stairs(share, edges, fill=True, color=colour, alpha=0.85, gid=f"timing:{tag}")
+        if window:
+            a.axvline(window + 0.5, color="black", ls=":", lw=1, gid=f"timing_window:{tag}")
+        for j, col in enumerate(tcols):
+            tm = sub[col].to_numpy(dtype=np.int64)
+            tm = tm[tm >= 0]
+            if not tm.size:
+                continue
+            months, n = np.unique(tm, return_counts=True)
+            for m, c in zip(months, n, strict=True):
+                if c >= 0.1 * len(sub):
+                    who = col.rsplit("_", 1)[-1]
+                    a.axvline(m, color=("#9467bd", "#8c564b")[j % 2], ls="--", lw=1.2,
+                              gid=f"timing_turnover:{tag}:{who}:{m}",
+                              label=f"{who} turnover, month {m} ({100 * c / len(sub):.0f}% of "
+                                    "runs)")  # fmt: skip
+        turn = sub[tcols].to_numpy(dtype=np.int64) if tcols else np.full((len(sub), 1), -1)
+        n_ev = int(ok.sum())
+        in_band = int(((t >= a_band) & (t <= b_band)).sum())
+        near = int((ok & near_turnover(t, turn, turnover_months)).sum())
+        note = (
+            f"{n_ev} of {len(sub)} runs institutionalised; of these "
+            f"{_share(in_band, n_ev)} in months {a_band}-{b_band}, "
+            f"{_share(near, n_ev)} within {turnover_months} months after a turnover"
+            if n_ev
+            else f"none of {len(sub)} runs institutionalised"
+        )
+        a.set_title((f"{g}: " if g is not None else "") + note, loc="left", fontsize=8.5)
+        a.set_xlim(0.5, horizon + 0.5)
+        a.set_ylim(0, max(float(share.max()) * 1.15, 0.05))
+        a.set_ylabel("share of runs", fontsize=8)
+        a.grid(alpha=0.25, axis="y")
+        if a.get_legend_handles_labels()[0]:
+            a.legend(fontsize=7, loc="upper center")
+    axes[-1].set_xlabel(
+        f"month institutionalised (shaded: the last {b_band - a_band + 1} months"
+        + (f"; dotted: the window W = {window}" if window else "")
+        + "; dashed: a leader's first exit)"
+    )
+    return _finish(fig, title or "When institutions form", stamp, ax is None)
+
+
+def _share(k: int, n: int) -> str:
+    return f"{100 * k / n:.0f}%" if n else "n/a"
 
 
 def plot_sensitivity(

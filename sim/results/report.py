@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from sim.errors import UserError, unknown_name
 from sim.results import analysis as A
 from sim.results import plotting as P
+from sim.results import windows as W
 from sim.results.kinds import KINDS
 
 #: The month of the headline probability ("institutionalised by month 24").
@@ -149,10 +150,24 @@ def reference_points(store: Any, lay: Layout) -> tuple[pd.DataFrame, str]:
     return sel, ", ".join(fixed)
 
 
+def store_windows(store: Any, windows: W.Windows | None = None) -> W.Windows:
+    """``windows``, or the default windows of the store's horizon
+    (:func:`sim.results.windows.resolve_windows`)."""
+    if windows is not None:
+        return windows
+    return W.resolve_windows(None, None, layout(store).horizon)
+
+
 def store_figures(
-    store: Any, kinds: Sequence[str] | None = None, month: int = HEADLINE_MONTH
+    store: Any,
+    kinds: Sequence[str] | None = None,
+    month: int = HEADLINE_MONTH,
+    windows: W.Windows | None = None,
 ) -> dict[str, Figure]:
-    """Every figure of ``kinds`` (default all) that fits the store, by name.
+    """Every figure of ``kinds`` (default all) that fits the store, by name. ``month`` is the
+    month of the sweep's and heatmap's P(institutionalised by month); ``windows`` (default:
+    :func:`store_windows`) the follow-up of the durability figure and the window marked on the
+    timing figure.
 
     Raises:
         UserError: an unknown kind, or a store whose tables cannot be plotted.
@@ -162,6 +177,7 @@ def store_figures(
         raise unknown_name("figure kind", unknown[0], KINDS, key="--kind")
     want = list(kinds or KINDS)
     lay = layout(store)
+    win = store_windows(store, windows)
     runs, design = store.runs, store.design
     stamp = store_stamp(store)
     name = store.manifest.get("experiment_name", "experiment")
@@ -189,9 +205,22 @@ def store_figures(
                   f"{lay.horizon}{survival_note.replace(chr(10), '; ')}")  # fmt: skip
     if "durability" in want and lay.line:
         figs["durability"] = P.plot_durability(
-            runs, by=lay.line, factor=lay.sweep, stamp=stamp,
-            title=f"{name}: share of institutionalised runs that later collapse (95% Wilson)"
+            runs, by=lay.line, factor=lay.sweep, windows=win, stamp=stamp,
+            title=f"{name}: share of runs institutionalised within {win.window} months that "
+                  f"collapse within {win.followup}\n(95% Wilson; runs censored by the horizon "
+                  "left out)"
                   + (note if lay.sweep else survival_note))  # fmt: skip
+    others = [f for f in (lay.sweep, lay.panel, *lay.pooled) if f]
+    timing_note = (
+        "\npooled over " + ", ".join(f"{f} ({design[f].nunique()} levels)" for f in others)
+        if others
+        else ""
+    )
+    if "timing" in want:
+        figs["timing"] = P.plot_timing(
+            runs, lay.horizon, by=lay.line, window=win.window, stamp=stamp,
+            title=f"{name}: month institutionalised"
+                  + (f", by {P.label(lay.line)}" if lay.line else "") + timing_note)  # fmt: skip
     if "fan" in want and len(store.monthly):
         pts, fixed = reference_points(store, lay)
         mon = store.monthly[store.monthly["point"].isin(pts["point"])]
@@ -237,77 +266,100 @@ def _metadata(fmt: str) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------------------- tables/findings
-def headline(store: Any, month: int = HEADLINE_MONTH) -> pd.DataFrame:
-    """Headline numbers per (panel, line) group, pooled over the sweep factor."""
+def headline(store: Any, windows: W.Windows | None = None) -> pd.DataFrame:
+    """Headline numbers per (panel, line) group, pooled over the sweep factor, from the
+    windowed outcomes (:func:`sim.results.analysis.headline_table`)."""
     lay = layout(store)
     by = [f for f in (lay.panel, lay.line) if f]
-    return A.headline_table(store.runs, by, month)
+    return A.headline_table(store.runs, by, store_windows(store, windows), counts=True)
 
 
-def findings(store: Any, month: int = HEADLINE_MONTH) -> list[str]:
+def horizon_guard(store: Any, windows: W.Windows | None = None) -> W.Guard:
+    """The horizon guard of a store, per design point (:func:`sim.results.windows.horizon_guard`)."""
+    return W.horizon_guard(store.runs, store_windows(store, windows), ["point"])
+
+
+def findings(store: Any, windows: W.Windows | None = None) -> list[str]:
     """Sentences on the hypotheses H1-H4 (docs/RESEARCH.md section 4) that the store speaks to,
-    every number computed from its runs. A hypothesis the store cannot test is said to be
-    untested."""
+    every number computed from its runs with the windowed outcomes (institutionalised within W,
+    durable over F; :mod:`sim.results.windows`), then one on the horizon: the censored runs and
+    what the horizon guard finds. A finding whose numbers the guard flags says so. A hypothesis
+    the store cannot test is said to be untested."""
     runs = store.runs
     lay = layout(store)
+    win = store_windows(store, windows)
+    wo = W.windowed_outcomes(runs, win)
+    within = f"within {win.window} months"
+    guard = W.horizon_guard(runs, win, [lay.line] if lay.line else [])
     out: list[str] = []
     strategies = set(runs["strategy"]) if "strategy" in runs.columns else set()
     if {"small_steps", "grand_bargain"} <= strategies:
-        t = A.event_by_month(runs, month, ["strategy"]).set_index("strategy")
-        d = A.durability(runs, ["strategy"]).set_index("strategy")
-        ss, gb = t.loc["small_steps"], t.loc["grand_bargain"]
-        separated = ss["lo"] > gb["hi"] or gb["lo"] > ss["hi"]
+        h = A.headline_table(runs, ["strategy"], win, counts=True).set_index("strategy")
+        ss, gb = h.loc["small_steps"], h.loc["grand_bargain"]
+        p, lo, hi = "p_inst_window", "p_inst_window_lo", "p_inst_window_hi"
+        separated = ss[lo] > gb[hi] or gb[lo] > ss[hi]
         verdict = (
-            "supports H1" if ss["lo"] > gb["hi"] else
-            ("contradicts H1" if gb["lo"] > ss["hi"] else "does not separate the two (H1 open)")
+            "supports H1" if ss[lo] > gb[hi] else
+            ("contradicts H1" if gb[lo] > ss[hi] else "does not separate the two (H1 open)")
         )  # fmt: skip
         out.append(
-            f"H1: pooled over the design, small steps reach institutionalised cooperation by "
-            f"month {month} in {_pct(ss['p'])} of runs (95% CI {_pct(ss['lo'])}-{_pct(ss['hi'])}) "
-            f"against {_pct(gb['p'])} ({_pct(gb['lo'])}-{_pct(gb['hi'])}) for a grand bargain; "
-            f"of the institutionalised runs, {_pct(d.loc['small_steps', 'p'])} (small steps) and "
-            f"{_pct(d.loc['grand_bargain', 'p'])} (grand bargain) later collapse. "
+            f"H1: pooled over the design, small steps reach institutionalised cooperation "
+            f"{within} in {_pct(ss[p])} of runs (95% CI {_pct(ss[lo])}-{_pct(ss[hi])}) against "
+            f"{_pct(gb[p])} ({_pct(gb[lo])}-{_pct(gb[hi])}) for a grand bargain; of the runs "
+            f"institutionalised {within} whose {win.followup}-month follow-up ends by month "
+            f"{win.horizon}, {_durable(ss)} with small steps and {_durable(gb)} with a grand "
+            f"bargain last the follow-up without collapse ({_n(ss['n_censored'])} and "
+            f"{_n(gb['n_censored'])} runs censored). "
             f"{'This ' + verdict if separated else 'The intervals overlap: this ' + verdict}."
+            + _guard_note(guard, lay.line, ["small_steps", "grand_bargain"])
         )
     if lay.sweep == "us_coercion" and lay.line:
-        t = A.event_by_month(runs, month, [lay.line, "us_coercion"])
+        t = A.proportion_table(runs, wo["inst_within_window"], [lay.line, "us_coercion"])
         parts = []
         nonmono = []
+        shown = []
         for g in A.ordered_levels(t[lay.line]):
             s = t[t[lay.line] == g].sort_values("us_coercion")
-            p = s["p"].to_numpy()
-            if p.max() <= 0:
+            p_ = s["p"].to_numpy()
+            if p_.max() <= 0:
                 continue
-            i = int(np.argmax(p))
+            shown.append(g)
+            i = int(np.argmax(p_))
             x = s["us_coercion"].to_numpy()
             top = s.iloc[-1]
             peak = s.iloc[i]
             interior = (
-                0 < i < len(p) - 1 and top["hi"] < peak["lo"] and s.iloc[0]["hi"] < peak["lo"]
+                0 < i < len(p_) - 1 and top["hi"] < peak["lo"] and s.iloc[0]["hi"] < peak["lo"]
             )
             nonmono.append(interior)
             parts.append(
                 f"{g}: peak {_pct(peak['p'])} at US coercion {x[i]:g}, {_pct(top['p'])} at {x[-1]:g}"
             )
         if parts:
-            dur = A.durability(runs, ["us_coercion"]).sort_values("us_coercion")
+            dur = A.followup_durability(runs, ["us_coercion"], win).sort_values("us_coercion")
             top_c = dur.iloc[-1]
+            whole = float(A.followup_durability(runs, [], win)["p"].iloc[0])
+            if np.isfinite(top_c["p"]) and np.isfinite(whole):
+                judged = "does" if top_c["lo"] > whole else "does not"
+                tail = f"heavy pressure {judged} make the cooperation that forms more fragile."
+            else:
+                tail = "too few institutionalised runs to judge whether heavy pressure makes it more fragile."
             fragile = (
-                f" Among institutionalised runs, {_pct(top_c['p'])} collapse later at US "
-                f"coercion {top_c['us_coercion']:g} against {_pct(A.durability(runs, [])['p'].iloc[0])} "
-                f"over the whole sweep: heavy pressure "
-                + ("does" if top_c["lo"] > A.durability(runs, [])["p"].iloc[0] else "does not")
-                + " make the cooperation that forms more fragile."
+                f" Among runs institutionalised {within} and followed for {win.followup} months, "
+                f"{_pct(top_c['p'])} collapse within the follow-up at US coercion "
+                f"{top_c['us_coercion']:g} against {_pct(whole)} over the whole sweep: " + tail
             )
             n_yes = sum(nonmono)
             out.append(
-                f"H2: P(institutionalised by month {month}) against US coercion (pooled over "
+                f"H2: P(institutionalised {within}) against US coercion (pooled over "
                 f"{', '.join(f for f in (lay.panel, *lay.pooled) if f) or 'nothing'}): "
                 + "; ".join(parts)
                 + f". For {n_yes} of {len(nonmono)} strategies that ever institutionalise, the "
                 f"curve peaks at a moderate level and falls at both ends with non-overlapping 95% "
                 f"intervals, {'supporting' if n_yes and n_yes == len(nonmono) else 'partly supporting' if n_yes else 'not supporting'} "
-                f"H2 for the probability of institutionalisation." + fragile
+                f"H2 for the probability of institutionalisation."
+                + fragile
+                + _guard_note(guard, lay.line, shown)
             )
     if "china_coercion" in runs.columns and runs["china_coercion"].nunique() > 1:
         levels = A.ordered_levels(runs["china_coercion"])
@@ -332,13 +384,97 @@ def findings(store: Any, month: int = HEADLINE_MONTH) -> list[str]:
                     if share_us > 0.5
                     else ", against H4 (alignment reversed in most runs)."
                 )  # fmt: skip
+                + _final_state_note(runs, guard)
             )
     h3 = {"us_commitment", "commitment_effect", "cha_symmetry_weight", "rok_abandonment0",
           "jpn_abandonment0"} & set(lay.factors)  # fmt: skip
     if not h3:
         out.append("H3 (symmetry of abandonment fears, sign of the US-commitment effect) is not "
                    "varied by this experiment and is not tested here.")  # fmt: skip
+    out.append(horizon_finding(guard, lay.line))
     return out
+
+
+def _n(x: Any) -> str:
+    return str(int(x))
+
+
+def _durable(row: Any) -> str:
+    return f"{_pct(row['p_durable_followup'])} ({int(row['k_durable'])}/{int(row['n_followed'])})"
+
+
+def _guard_note(guard: W.Guard, line: str | None, levels: Sequence[Any]) -> str:
+    """The guard's warnings on the windowed outcomes of these levels of ``line``, as a sentence
+    to append to a finding ("" when none)."""
+    if not line:
+        ws = guard.flagged("windowed")
+    else:
+        ws = [x for x in guard.flagged("windowed") if dict(x.group).get(line) in set(levels)]
+    return "".join(f" Horizon guard ({x.group_text()}): {x.meaning}" for x in ws)
+
+
+def _final_state_note(runs: pd.DataFrame, guard: W.Guard) -> str:
+    """A caveat for findings read from the final state: how many runs had a leader change in
+    the last months, when that is more than the guard's threshold."""
+    cols = [c for c in W.TURNOVER_COLUMNS if c in runs.columns]
+    if not cols:
+        return ""
+    a, b = guard.band
+    t = runs[cols].to_numpy(dtype=np.int64)
+    late = np.any((t >= a) & (t <= b), axis=1)
+    share = float(late.mean())
+    if share <= guard.threshold:
+        return ""
+    return (
+        f" Caution: these are values at month {guard.windows.horizon}, and in {_pct(share)} of "
+        f"runs a leader left office in months {a}-{b}, so they are partly the successor's."
+    )
+
+
+def horizon_finding(guard: W.Guard, line: str | None = None) -> str:
+    """The findings' sentence on the horizon: the windows, the censored runs, and where the
+    guard finds outcomes concentrated in the last months or next to a turnover, counted by the
+    horizon (the runs table's horizon-end columns) and with the windows."""
+    w, (a, b) = guard.windows, guard.band
+    text = (
+        f"Horizon: the findings count institutions within W = {w.window} months and collapses "
+        f"within F = {w.followup} months after them, so no event after month "
+        f"{w.window + w.followup} of the {w.horizon}-month horizon enters them; "
+        f"{guard.n_censored} of the {guard.n_inst_window} runs institutionalised within "
+        f"{w.window} months are censored (follow-up past month {w.horizon})."
+    )
+    by = [line] if line else []
+    parts = []
+    for outcome, what in (("inst_month", "institutionalisations"), ("collapse_month", "collapses")):
+        t = W.pooled_shares(guard, "horizon-end", outcome, by)
+        for r in t.to_dict("records"):
+            n = int(r["n_events"])
+            if n < W.MIN_EVENTS:
+                continue
+            if r["share_last"] > guard.threshold or r["share_turnover"] > guard.threshold:
+                who = f"{r[line]}: " if line else ""
+                parts.append(
+                    f"{who}{_pct(r['share_last'])} of its {n} {what} by the horizon fall in months "
+                    f"{a}-{b} and {_pct(r['share_turnover'])} within {guard.turnover_months} "
+                    "months after a leader's first exit"
+                )
+    if parts:
+        text += (
+            " Counted by the horizon instead (the runs table's institutionalised and durable "
+            "columns), the horizon guard flags " + "; ".join(parts) + ": such counts are "
+            "decided by the run's last months or by a successor's arrival, and are not used here."
+        )
+    else:
+        text += (
+            f" Counted by the horizon, no {'level of ' + line + ' has' if line else 'outcome has'} "
+            f"its events concentrated in months {a}-{b} or next to a turnover."
+        )
+    windowed = guard.flagged("windowed")
+    if windowed:
+        text += " WARNING: even with the windows, " + " ".join(
+            f"{x.group_text()}: {x.meaning}" for x in windowed
+        )
+    return text
 
 
 def _pct(x: Any) -> str:
@@ -383,39 +519,78 @@ def _provenance_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in rows if v not in ("", "None")]
 
 
-def _table_for_display(t: pd.DataFrame, month: int) -> pd.DataFrame:
+def _table_for_display(t: pd.DataFrame, w: W.Windows) -> pd.DataFrame:
     d = t.copy()
-    p = f"p_inst_by_{month}"
-    d[f"P(inst. by {month}) [95% CI]"] = [
+    d[f"P(inst. within {w.window}) [95% CI]"] = [
         f"{_pct(a)} [{_pct(b)}-{_pct(c)}]"
-        for a, b, c in zip(d[p], d[f"{p}_lo"], d[f"{p}_hi"], strict=True)
+        for a, b, c in zip(
+            d["p_inst_window"], d["p_inst_window_lo"], d["p_inst_window_hi"], strict=True
+        )  # fmt: skip
     ]
-    d["P(inst. ever)"] = d["p_inst_ever"].map(_pct)
-    d["collapse given inst."] = d["p_collapse_given_inst"].map(_pct)
-    d["durable"] = d["p_durable"].map(_pct)
     d["median month"] = d["median_inst_month"].map(lambda v: "-" if pd.isna(v) else f"{v:g}")
-    keep = [c for c in d.columns if not c.startswith("p_") and c != "median_inst_month"]
-    for c in ("mean_final_approval_ROK", "mean_final_approval_JPN"):
-        if c in d.columns:
-            d[c] = d[c].map(lambda v: f"{v:.3f}")
-    return d[keep].rename(columns={"mean_final_approval_ROK": "final approval ROK",
-                                   "mean_final_approval_JPN": "final approval JPN"})  # fmt: skip
+    d[f"P(durable {w.followup} | inst.) [95% CI] (k/n)"] = [
+        f"{_pct(a)} [{_pct(b)}-{_pct(c)}] ({int(k)}/{int(n)})" if n else "n/a (0/0)"
+        for a, b, c, k, n in zip(
+            d["p_durable_followup"],
+            d["p_durable_followup_lo"],
+            d["p_durable_followup_hi"],
+            d["k_durable"],
+            d["n_followed"],
+            strict=True,
+        )  # fmt: skip
+    ]
+    d["censored"] = d["n_censored"]
+    drop = {"median_inst_month", "n_censored", "k_inst_window", "n_followed", "k_durable"}
+    approvals = [c for c in ("mean_final_approval_ROK", "mean_final_approval_JPN") if c in d]
+    keep = [c for c in d.columns
+            if not c.startswith("p_") and c not in drop and c not in approvals] + approvals  # fmt: skip
+    for c in approvals:
+        d[c] = d[c].map(lambda v: f"{v:.3f}")
+    return d[keep].rename(columns={"mean_final_approval_ROK": f"approval ROK at {w.horizon}",
+                                   "mean_final_approval_JPN": f"approval JPN at {w.horizon}"})  # fmt: skip
+
+
+def horizon_table(guard: W.Guard, design: pd.DataFrame) -> pd.DataFrame:
+    """The guard's warnings as a table: the group (with its factor levels when the group is a
+    design point), scope, outcome, kind, events and share."""
+    rows = []
+    factors = factor_columns(design) if "point" in guard.by else []
+    lookup = design.set_index("point") if factors else None
+    for x in guard.warnings:
+        r: dict[str, Any] = dict(x.group)
+        if lookup is not None:
+            for f in factors:
+                r[f] = lookup.loc[r["point"], f]
+        r.update(scope=x.scope, outcome=x.outcome,
+                 concentrated={"last_months": f"months {guard.band[0]}-{guard.band[1]}",
+                               "turnover": f"<= {guard.turnover_months} months after a turnover"}[x.kind],
+                 events=x.n_events, share=_pct(x.share))  # fmt: skip
+        rows.append(r)
+    cols = [*guard.by, *factors, "scope", "outcome", "concentrated", "events", "share"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def write_report(
     store: Any,
     out: Path,
     *,
-    month: int = HEADLINE_MONTH,
+    windows: W.Windows | None = None,
     figures: dict[str, Figure] | None = None,
 ) -> tuple[Path, Path]:
-    """Write ``out/report.html`` (self-contained) and ``out/report.md`` (+ PNGs beside it)."""
+    """Write ``out/report.html`` (self-contained) and ``out/report.md`` (+ PNGs beside it).
+
+    ``windows`` (default: :func:`store_windows`) sets the headline's institution window and
+    follow-up; the sweep and heatmap figures show P(institutionalised by month W)."""
     out.mkdir(parents=True, exist_ok=True)
-    figs = figures if figures is not None else store_figures(store, month=month)
+    win = store_windows(store, windows)
+    figs = figures if figures is not None else store_figures(store, month=win.window, windows=win)
     m = store.manifest
     name = m.get("experiment_name", "experiment")
-    head = _table_for_display(headline(store, month), month)
-    lines = findings(store, month)
+    head = _table_for_display(headline(store, win), win)
+    lines = findings(store, win)
+    guard = horizon_guard(store, win)
+    guard_text = W.guard_lines(guard, store.design)
+    flagged = horizon_table(guard, store.design)
     prov = _provenance_rows(m)
     exp_text = (m.get("experiment") or {}).get("text", "")
     description = (m.get("experiment") or {}).get("description", "")
@@ -439,8 +614,16 @@ def write_report(
         *[f"<li>{html.escape(s)}</li>" for s in lines],
         "</ul>",
         f"<h2>Headline table</h2><p class='note'>Per group, pooled over the other factors; "
-        f"95% Wilson intervals. 'collapse given inst.' is the share of institutionalised runs that "
-        f"later collapse.</p>{head.to_html(index=False, border=0, escape=True)}",
+        f"95% Wilson intervals. {html.escape(_HEADLINE_NOTE.format(w=win))}</p>"
+        f"{head.to_html(index=False, border=0, escape=True)}",
+        "<h2>Horizon</h2>",
+        *[f"<p>{html.escape(x)}</p>" for x in guard_text],
+        (
+            f"<details><summary>{len(flagged)} warnings by design point</summary>"
+            f"{flagged.to_html(index=False, border=0, escape=True)}</details>"
+            if len(flagged)
+            else ""
+        ),
         "<h2>Figures</h2>",
     ]
     for fname, fig in figs.items():
@@ -463,7 +646,12 @@ def write_report(
         md += [description, ""]
     md += [f"_{stamp}. A stylised research and teaching model, not a forecast. Every number "
            "below is computed from the runs in the store._", "", "## Findings", ""]  # fmt: skip
-    md += [f"- {s}" for s in lines] + ["", "## Headline table", "", _markdown_table(head), ""]
+    md += [f"- {s}" for s in lines] + ["", "## Headline table", ""]
+    md += [f"_Per group, pooled over the other factors; 95% Wilson intervals. "
+           f"{_HEADLINE_NOTE.format(w=win)}_", "", _markdown_table(head), ""]  # fmt: skip
+    md += ["## Horizon", "", *[f"{x}\n" for x in guard_text]]
+    if len(flagged):
+        md += [f"Warnings by design point ({len(flagged)}):", "", _markdown_table(flagged), ""]
     md += ["## Figures", ""]
     md += [f"![{f}](figures/{f}.png)" + "\n" for f in figs]
     md += ["## Provenance", "", "| key | value |", "| --- | --- |"]
@@ -472,6 +660,15 @@ def write_report(
     md_path = out / "report.md"
     md_path.write_text("\n".join(md), encoding="utf-8")
     return html_path, md_path
+
+
+_HEADLINE_NOTE = (
+    "'P(inst. within {w.window})' counts runs institutionalised in months 1-{w.window}; "
+    "'P(durable {w.followup} | inst.)' is the share of those that do not collapse in the "
+    "{w.followup} months after, over the runs whose follow-up ends by month {w.horizon}; "
+    "'censored' counts the runs whose follow-up the horizon cuts short (left out of that share). "
+    "Approvals are means at the horizon."
+)
 
 
 def _slim_manifest(m: dict[str, Any]) -> dict[str, Any]:

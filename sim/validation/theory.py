@@ -334,20 +334,32 @@ def landscape(st: Any, base_params: Any) -> dict[str, Any]:
 
 def hypotheses(sweep: Any, cha_section: dict[str, Any], by_month: int = 24) -> dict[str, Any]:
     """H1, H2 and H4 of docs/RESEARCH.md from the coercion_sweep store (H3 from the Cha check)."""
+    from sim.results.windows import resolve_windows, windowed_outcomes
+
     r = sweep.runs.copy()
-    r["inst_by"] = r["institutionalised"] & (r["inst_month"] <= by_month)
+    horizon = int((getattr(sweep, "manifest", None) or {}).get("months", 60))
+    # windowed outcomes (docs/RESEARCH.md, "Outcomes with windows"): nothing after month W + F
+    # counts, so the ROK's scheduled turnover in month 57 cannot decide them
+    w = resolve_windows(by_month, None, horizon)
+    wo = windowed_outcomes(r, w)
+    r["inst_by"] = wo["inst_within_window"].to_numpy()
+    r["durable_f"] = wo["durable_in_followup"].to_numpy()
+    r["collapsed_f"] = wo["collapse_in_followup"].to_numpy()
     reps = int(r.groupby("point").size().min())
     L = [
-        f"From the `coercion_sweep` store ({len(r)} runs, {reps} per design point, 60 months). "
-        f"Institutionalised = by month {by_month}; durable = institutionalised and not collapsed "
-        "by the horizon. 95% intervals (Newcombe for differences of shares, normal for means).",
+        f"From the `coercion_sweep` store ({len(r)} runs, {reps} per design point, {horizon} "
+        f"months). Institutionalised = within month {w.window}; durable = institutionalised "
+        f"within month {w.window} and not collapsed in the {w.followup} months after "
+        f"({int(wo['followup_censored'].sum())} runs censored by the horizon); the horizon guard "
+        "of `alignsim summary` says how counts by the horizon would differ. 95% intervals "
+        "(Newcombe for differences of shares, normal for means).",
         "",
     ]
     data: dict[str, Any] = {}
     # H1: small steps vs grand bargain with low approval (the baseline starts Yoon at 24%)
     ss, gb = r[r["strategy"] == "small_steps"], r[r["strategy"] == "grand_bargain"]
     h1_inst = prop_diff(ss["inst_by"], gb["inst_by"])
-    h1_dur = prop_diff(ss["durable"], gb["durable"])
+    h1_dur = prop_diff(ss["durable_f"], gb["durable_f"])
     h1 = _sig(h1_inst) > 0 and _sig(h1_dur) > 0
     data["H1"] = {"inst_diff": h1_inst, "durable_diff": h1_dur, "supported": h1}
     L += [
@@ -359,7 +371,7 @@ def hypotheses(sweep: Any, cha_section: dict[str, Any], by_month: int = 24) -> d
     ]
     # H2: non-monotonic effect of US coercion (small steps; both China levels pooled)
     g = ss.groupby("us_coercion").agg(inst=("inst_by", "mean"), n=("inst_by", "size"),
-                                      collapsed=("collapsed", "mean")).reset_index()  # fmt: skip
+                                      collapsed=("collapsed_f", "mean")).reset_index()  # fmt: skip
     peak = int(g["inst"].to_numpy().argmax())
     levels = g["us_coercion"].to_numpy()
     peak_level = float(levels[peak])
@@ -387,7 +399,7 @@ def hypotheses(sweep: Any, cha_section: dict[str, Any], by_month: int = 24) -> d
         "| Institutionalised (small steps) | "
         + " | ".join(f"{100 * x:.0f}%" for x in g["inst"].to_numpy()[::2])
         + " |",
-        "| Collapsed after institution | "
+        f"| Collapsed within {w.followup} months of institution | "
         + " | ".join(f"{100 * x:.0f}%" for x in g["collapsed"].to_numpy()[::2])
         + " |",
         "",

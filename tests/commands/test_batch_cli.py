@@ -37,14 +37,15 @@ def test_batch_prints_headline_and_store_path_default_out(
     out = capsys.readouterr().out
     store = tmp_path / "results" / "cli_small"
     assert out.strip().splitlines()[-1] == f"store: {Path('results') / 'cli_small'}"
-    assert "P(inst by 24) [95% CI]" in out and "small_steps" in out and "status_quo" in out
+    assert "P(inst within 24) [95% CI]" in out and "small_steps" in out and "status_quo" in out
+    assert "Horizon guard" in out and "Censored: 0 of the" in out
     st = sim.load(store)
     assert len(st.runs) == 12
     # summary repeats the same table; probabilities agree with the runs
     assert main(["summary", str(store), "--csv"]) == 0
     csv = capsys.readouterr().out.splitlines()
     header = csv[0].split(",")
-    assert "p_inst" in header and "ci_lo" in header and len(csv) == 3
+    assert {"p_inst", "ci_lo", "n_censored", "p_durable"} <= set(header) and len(csv) == 3
     runs = st.runs
     for line in csv[1:]:
         cells = dict(zip(header, line.split(","), strict=True))

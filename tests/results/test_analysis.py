@@ -14,6 +14,7 @@ import pytest
 from sim.core.params import Scenario
 from sim.engines.batch import MONTHLY_VARS, simulate
 from sim.results import analysis as A
+from sim.results.windows import Windows
 
 STRATEGIES = ("small_steps", "grand_bargain", "tit_for_tat", "status_quo")
 
@@ -179,27 +180,40 @@ def test_durability_share_of_institutionalised_that_collapse() -> None:
 
 
 def test_headline_table(tables: dict[str, Any]) -> None:
-    h = A.headline_table(tables["runs"], ["strategy"], month=24)
+    w = Windows(24, 12, tables["months"])
+    h = A.headline_table(tables["runs"], ["strategy"], w)
     assert len(h) == len(STRATEGIES) and h["runs"].sum() == len(tables["runs"])
-    assert {"p_inst_by_24", "p_inst_by_24_lo", "p_inst_by_24_hi", "p_durable",
-            "median_inst_month", "mean_final_approval_ROK"} <= set(h.columns)  # fmt: skip
-    assert np.all(h["p_inst_by_24"] <= h["p_inst_ever"] + 1e-12)
+    assert {"p_inst_window", "p_inst_window_lo", "p_inst_window_hi", "n_censored",
+            "p_durable_followup", "median_inst_month", "mean_final_approval_ROK"} <= set(h.columns)  # fmt: skip
+    assert np.all(h["p_inst_window_lo"] <= h["p_inst_window"])
+    assert np.all(h["p_inst_window"] <= h["p_inst_window_hi"])
 
 
 def test_headline_counts_agree_with_the_shares_and_the_runs(tables: dict[str, Any]) -> None:
     runs = tables["runs"]
-    h = A.headline_table(runs, ["strategy"], month=24, counts=True).set_index("strategy")
-    plain = A.headline_table(runs, ["strategy"], month=24).set_index("strategy")
+    horizon = tables["months"]
+    w = Windows(20, 10, horizon)
+    h = A.headline_table(runs, ["strategy"], w, counts=True).set_index("strategy")
+    plain = A.headline_table(runs, ["strategy"], w).set_index("strategy")
     pd.testing.assert_frame_equal(h[plain.columns], plain, check_exact=True)
     for s, g in runs.groupby("strategy"):
         t = g["inst_month"].to_numpy()
-        by24 = (t >= 0) & (t <= 24)
-        assert h.loc[s, "k_inst_by_24"] == by24.sum()
-        assert h.loc[s, "p_inst_by_24"] == by24.sum() / len(g)
-        assert h.loc[s, "n_inst"] == (t >= 0).sum()
-        assert h.loc[s, "n_collapsed"] == ((t >= 0) & (g["collapse_month"].to_numpy() >= 0)).sum()
-        med = np.median(t[by24]) if by24.any() else np.nan
-        np.testing.assert_equal(h.loc[s, "median_inst_month_by_24"], med)
+        c = g["collapse_month"].to_numpy()
+        within = (t >= 1) & (t <= 20)
+        censored = within & (t + 10 > horizon)
+        followed = within & ~censored
+        collapsed = followed & (c > t) & (c <= t + 10)
+        assert h.loc[s, "k_inst_window"] == within.sum()
+        assert h.loc[s, "p_inst_window"] == within.sum() / len(g)
+        assert h.loc[s, "n_censored"] == censored.sum()
+        assert h.loc[s, "n_followed"] == followed.sum()
+        assert h.loc[s, "k_durable"] == (followed & ~collapsed).sum()
+        if followed.any():
+            assert h.loc[s, "p_durable_followup"] == (followed & ~collapsed).sum() / followed.sum()
+        else:
+            assert np.isnan(h.loc[s, "p_durable_followup"])
+        med = np.median(t[within]) if within.any() else np.nan
+        np.testing.assert_equal(h.loc[s, "median_inst_month"], med)
 
 
 def test_store_headline_is_the_headline_table_per_point(tables: dict[str, Any]) -> None:
@@ -207,18 +221,25 @@ def test_store_headline_is_the_headline_table_per_point(tables: dict[str, Any]) 
 
     from sim.results.headline import COLUMNS, format_headline, store_headline
 
-    st = SimpleNamespace(design=tables["design"], runs=tables["runs"])
-    t = store_headline(st, by_month=12)
+    st = SimpleNamespace(design=tables["design"], runs=tables["runs"],
+                         manifest={"months": tables["months"]})  # fmt: skip
+    w = Windows(12, 12, tables["months"])
+    t = store_headline(st, w)
     assert list(t.columns) == ["point", "us_coercion", "strategy", "china_coercion", *COLUMNS]
     assert list(t["point"]) == list(tables["design"]["point"])
     for r in t.itertuples():
         g = tables["runs"][tables["runs"]["point"] == r.point]
         t_ = g["inst_month"].to_numpy()
-        assert r.runs == len(g) and r.k == ((t_ >= 0) & (t_ <= 12)).sum()
-        assert r.p_inst == r.k / r.runs and r.ci_lo <= r.p_inst <= r.ci_hi
-        if r.n_inst:
-            assert r.collapse_rate == r.n_collapsed / r.n_inst
+        within = (t_ >= 1) & (t_ <= 12)
+        assert r.runs == len(g) and r.k_inst == within.sum()
+        assert r.p_inst == r.k_inst / r.runs and r.ci_lo <= r.p_inst <= r.ci_hi
+        assert r.n_censored == 0  # W + F = 24 <= 36 months: no follow-up runs past the horizon
+        if r.n_followed:
+            assert r.p_durable == r.k_durable / r.n_followed
         else:
-            assert np.isnan(r.collapse_rate)
-    text = format_headline(t, by_month=12).splitlines()
-    assert "P(inst by 12) [95% CI]" in text[0] and len(text) == 2 + len(t)
+            assert np.isnan(r.p_durable)
+    # the default windows of a 36-month store: W = 24, F = 36 - 24 = 12
+    assert store_headline(st).equals(store_headline(st, Windows(24, 12, 36)))
+    text = format_headline(t, w).splitlines()
+    assert "P(inst within 12) [95% CI]" in text[0] and "censored" in text[0]
+    assert len(text) == 2 + len(t)

@@ -156,6 +156,7 @@ KINDS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "heatmap": lambda t: P.plot_heatmap(t["runs"], "us_coercion", "strategy", stamp="s"),
     "survival": lambda t: P.plot_survival(t["runs"], t["months"], stamp="s"),
     "durability": lambda t: P.plot_durability(t["runs"], stamp="s"),
+    "timing": lambda t: P.plot_timing(t["runs"], t["months"], window=12, stamp="s"),
 }
 
 

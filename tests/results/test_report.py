@@ -40,7 +40,7 @@ def test_plot_writes_every_kind_in_every_format(store: Path, tmp_path: Path, cap
                "--format", "pdf"])  # fmt: skip
     assert rc == 0
     names = {p.name for p in out.iterdir()}
-    for kind in ("sweep", "heatmap", "survival", "durability", "fan"):
+    for kind in ("sweep", "heatmap", "survival", "durability", "timing", "fan"):
         for fmt in ("png", "svg", "pdf"):
             assert f"{kind}.{fmt}" in names
     svg = (out / "sweep.svg").read_text()
@@ -64,7 +64,7 @@ def test_report_html_is_self_contained_with_provenance(store: Path, tmp_path: Pa
     rc = main(["report", str(store), "--out", str(tmp_path / "rep")])
     assert rc == 0
     html = (tmp_path / "rep" / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 5
+    assert html.count("data:image/png;base64,") == 6
     assert "src='http" not in html and 'src="http' not in html
     assert "[factors]" in html  # the experiment file's text
     assert "design hash" in html and "root seed" in html

@@ -75,7 +75,7 @@ def test_h1_verdict_follows_the_runs() -> None:
                         "point": hash((strat, cu, china)) % 1000, "strategy": strat,
                         "us_coercion": cu, "china_coercion": china,
                         "institutionalised": ok, "inst_month": 10 if ok else -1,
-                        "durable": ok, "collapsed": False,
+                        "collapse_month": -1, "durable": ok, "collapsed": False,
                         "final_approval_ROK": 0.3 - 0.1 * (china > 0.5) + 0.001 * rep,
                         "final_alignment_ROK": 0.5 - 0.1 * (china > 0.5) + 0.001 * rep,
                     })  # fmt: skip
@@ -86,3 +86,27 @@ def test_h1_verdict_follows_the_runs() -> None:
     assert out["data"]["H2"]["supported"] and out["data"]["H2"]["peak"] == 0.5
     assert out["data"]["H4"]["supported"]
     assert "not supported" in out["markdown"]  # no collapse anywhere: fragility half fails
+
+
+def test_h1_durability_is_windowed_not_decided_by_the_last_months() -> None:
+    """Grand-bargain institutions at month 58 (after the ROK's turnover at 57) are 'durable by
+    the horizon' but not within the window: H1's durability difference must not count them."""
+    rows = []
+    for strat, month in (("small_steps", 10), ("grand_bargain", 58)):
+        for cu in (0.0, 0.5, 1.0):
+            for rep in range(30):
+                rows.append({
+                    "point": hash((strat, cu)) % 1000, "strategy": strat, "us_coercion": cu,
+                    "china_coercion": 0.15 if rep % 2 else 0.6, "institutionalised": True,
+                    "inst_month": month, "collapse_month": -1, "durable": True,
+                    "collapsed": False, "final_approval_ROK": 0.3, "final_alignment_ROK": 0.5,
+                })  # fmt: skip
+    cha_sec = {"data": {"cells": [{"coop_diff": (0.1, 0.05, 0.15)}],
+                        "commitment": [{"commitment_effect": 0.5, "diff": (0.1, 0.05, 0.15)}]}}  # fmt: skip
+    store = FakeStore(pd.DataFrame(rows))
+    store.manifest = {"months": 60}  # type: ignore[attr-defined]
+    out = T.hypotheses(store, cha_sec)
+    d, lo, _ = out["data"]["H1"]["durable_diff"]
+    assert d == pytest.approx(1.0) and lo > 0.9  # by the horizon it would be 0
+    assert out["data"]["H1"]["supported"]
+    assert "not collapsed in the 24 months after" in out["markdown"]
