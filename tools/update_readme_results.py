@@ -1,7 +1,9 @@
 """Regenerate the README's results section from a result store (run by `make main`).
 
-Every number in the section comes from the store's runs through ``sim.results.report.findings``; the
-figures are the ones `alignsim plot` wrote into docs/figures/.
+Every number in the section comes from the store's runs through ``sim.results.report.findings``
+(each probability with its 95% Wilson interval and, when the runs drew parameters, the interval
+across parameter draws) and ``sim.results.uncertainty.sentences`` (which source of uncertainty
+dominates); the figures are the ones `alignsim plot` wrote into docs/figures/.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import sim
 from sim.results.report import findings
+from sim.results.uncertainty import sentences
 
 START, END = "<!-- results:start -->\n", "<!-- results:end -->"
 FIGURES = (
@@ -21,6 +24,9 @@ FIGURES = (
     ("coercion_sweep_durability.png", "Durability: share of institutionalised runs that later collapse"),
     ("coercion_sweep_heatmap.png", "The same probability over US coercion and strategy"),
     ("coercion_sweep_fan.png", "Monthly trajectories: median with 50% and 90% bands"),
+    ("coercion_sweep_uncertainty.png", "The two sources of uncertainty per strategy: the share of "
+     "the variance between runs from the parameter draws and from the seeds, and each draw's "
+     "probability of institutionalisation by month 24"),
 )  # fmt: skip
 
 
@@ -35,6 +41,15 @@ def section(store_dir: Path) -> str:
         "",
     ]
     lines += [f"- {s}" for s in findings(store)]
+    lines += [
+        "",
+        "Uncertainty (the seeds and the parameters the record cannot identify; "
+        '[docs/UNCERTAINTY.md](docs/UNCERTAINTY.md)): "5-95% across the parameter draws" '
+        "is the spread of each draw's own probability, beside the 95% Wilson interval of "
+        "the pooled one.",
+        "",
+    ]
+    lines += [f"- {s}" for s in sentences(store.runs, m.get("uncertainty"))]
     lines.append("")
     for name, caption in FIGURES:
         if (Path("docs/figures") / name).exists():

@@ -309,7 +309,7 @@ def _uncertainty(path: Path, raw: Any, exp: Experiment) -> Uncertainty:
     names = prior_names(PRIORS)
     for i, v in enumerate(pin_raw):
         if not isinstance(v, str) or v not in names:
-            raise unknown_name("parameter to pin (only drawn parameters can be pinned)", str(v),
+            raise unknown_name("parameter to pin", str(v),
                                names, file=path, key=f"uncertainty.pin[{i}]")  # fmt: skip
     seed = check_int(path, "uncertainty.seed", table.get("seed", exp.seed), 0, 2**63 - 1)
     if mode != "pinned" and exp.replications % spd:

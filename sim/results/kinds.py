@@ -5,4 +5,4 @@ loading matplotlib; :func:`sim.results.report.store_figures` draws them.
 """
 
 #: Figure kinds of a store, in the order they are drawn, written and reported.
-KINDS: tuple[str, ...] = ("sweep", "heatmap", "survival", "durability", "fan")
+KINDS: tuple[str, ...] = ("sweep", "heatmap", "survival", "durability", "fan", "uncertainty")

@@ -436,23 +436,31 @@ def _same_model(st: Any) -> bool:
     return bool(made_by == code_version()["model_code_hash"])
 
 
-def _store(name: str, results: Path, log: Callable[[str], None], replications: int | None) -> Any:
+def _store(name: str, results: Path, log: Callable[[str], None], replications: int | None,
+           pin_parameters: bool = False) -> Any:  # fmt: skip
+    """The store of experiment ``name`` in ``results/<name>``: reused when it was made from the
+    same design (uncertainty settings included) by this model code, else run afresh."""
+    import dataclasses
+
     import sim
     from sim.errors import UserError
     from sim.experiments.driver import run_experiment
-    from sim.experiments.spec import find_experiment
+    from sim.experiments.spec import find_experiment, load_experiment
+    from sim.experiments.uncertainty import pinned
 
-    exp_path = find_experiment(name)
+    exp = load_experiment(find_experiment(name))
+    if pin_parameters:
+        exp = dataclasses.replace(exp, uncertainty=pinned(exp.uncertainty))
     out = results / name
     try:
-        st = sim.load(out, experiment=exp_path)
-        if _same_model(st):
+        st = sim.load(out)
+        if st.manifest["experiment"]["design_hash"] == exp.design_hash() and _same_model(st):
             return st
-        log(f"{out} was made by other model code: running it again")
+        log(f"{out} was made from another design or by other model code: running it again")
     except UserError:
         pass
     log(f"running experiment {name} into {out}")
-    path = run_experiment(exp_path, out=out, replications=replications, quiet=True, force=True)
+    path = run_experiment(exp, out=out, replications=replications, quiet=True, force=True)
     return sim.load(path)
 
 
@@ -462,6 +470,7 @@ def run_theory_checks(
     results: Path = Path("results"),
     sweep: str | Path | None = None,
     sweep_replications: int = 100,
+    pin_parameters: bool = False,
 ) -> list[dict[str, Any]]:
     """Run (or reuse) the theory experiments and the coercion sweep; return report sections.
 
@@ -473,10 +482,11 @@ def run_theory_checks(
     from sim.errors import UserError
     from sim.scenario import load_scenario
 
-    sections = [snyder(_store("theory_snyder", results, log, None))]
-    cha_sec = cha(_store("theory_cha", results, log, None))
+    pin = pin_parameters
+    sections = [snyder(_store("theory_snyder", results, log, None, pin))]
+    cha_sec = cha(_store("theory_cha", results, log, None, pin))
     sections.append(cha_sec)
-    land = _store("theory_landscape", results, log, None)
+    land = _store("theory_landscape", results, log, None, pin)
     sections.append(landscape(land, load_scenario("baseline_2022").params))
     sw = None
     for cand in [sweep, results / "coercion_sweep"]:
@@ -491,27 +501,32 @@ def run_theory_checks(
         log(f"{cand} was made by other model code: not used")
         sw = None
     if sw is None:
-        sw = _store_reduced(results, log, sweep_replications)
+        sw = _store_reduced(results, log, sweep_replications, pin)
     sections.append(hypotheses(sw, cha_sec))
     return sections
 
 
-def _store_reduced(results: Path, log: Callable[[str], None], replications: int) -> Any:
+def _store_reduced(results: Path, log: Callable[[str], None], replications: int,
+                   pin_parameters: bool = False) -> Any:  # fmt: skip
+    import dataclasses
+
     import sim
     from sim.errors import UserError
     from sim.experiments.driver import run_experiment
-    from sim.experiments.spec import find_experiment
+    from sim.experiments.spec import find_experiment, load_experiment
+    from sim.experiments.uncertainty import pinned
 
+    exp = load_experiment(find_experiment("coercion_sweep"))
+    if pin_parameters:
+        exp = dataclasses.replace(exp, uncertainty=pinned(exp.uncertainty))
     out = results / "coercion_sweep_validate"
     try:
         st = sim.load(out)
-        if _same_model(st) and int(st.runs.groupby("point").size().min()) >= replications:
+        if (_same_model(st) and st.manifest["experiment"]["design_hash"] == exp.design_hash()
+                and int(st.runs.groupby("point").size().min()) >= replications):  # fmt: skip
             return st
     except UserError:
         pass
     log(f"no coercion_sweep store: running it with {replications} replications into {out}")
-    path = run_experiment(
-        find_experiment("coercion_sweep"), out=out, replications=replications, quiet=True,
-        force=True,
-    )  # fmt: skip
+    path = run_experiment(exp, out=out, replications=replications, quiet=True, force=True)
     return sim.load(path)
