@@ -206,10 +206,13 @@ def store_figures(
                 title=f"{name}: monthly trajectories, median with 50% and 90% bands"
                       + (f" ({fixed})" if fixed else ""))  # fmt: skip
     if "uncertainty" in want and U.has_draws(runs):
+        others = [f for f in lay.factors if f != lay.line and design[f].nunique() > 1]
+        unc_note = _pooled_note(Layout(lay.factors, None, lay.line, None, others, lay.horizon),
+                                design)  # fmt: skip
         figs["uncertainty"] = P.plot_uncertainty(
             runs, by=lay.line, stamp=stamp,
             title=f"{name}: parameter draws and seeds, the two sources of uncertainty"
-                  + survival_note.replace(chr(10), "; "))  # fmt: skip
+                  + unc_note.replace(chr(10), "; "))  # fmt: skip
     return figs
 
 

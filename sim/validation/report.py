@@ -220,8 +220,16 @@ def render_validation(
         "model, not whether the model is right.",
         "- The model is monthly; the record's March 2023 cluster (compensation plan, Tokyo "
         "summit, curbs lifted, WTO case dropped, GSOMIA) falls in one month.",
-        "",
     ]
+    if drawn:
+        L.append(
+            "- Drawing the parameters widens the bands, and a check that asks whether the record "
+            "lies inside a band is easier to pass with a wider one: a check reproduced with drawn "
+            "parameters says the record is among the model's possibilities over its plausible "
+            "parameters, not that it is a typical run at any one of them (`--pin-parameters` "
+            "shows the checks at the scenario's values)."
+        )
+    L.append("")
     return "\n".join(L)
 
 

@@ -343,18 +343,32 @@ def hypotheses(sweep: Any, cha_section: dict[str, Any], by_month: int = 24) -> d
         "by the horizon. 95% intervals (Newcombe for differences of shares, normal for means).",
         "",
     ]
-    data: dict[str, Any] = {}
+    from sim.results import uncertainty as U
+
+    unc = U.sentences(r, getattr(sweep, "manifest", {}).get("uncertainty"))
+    L += ["Uncertainty in this store: " + " ".join(unc) + (
+        " The intervals below treat the runs as independent, so they say how precisely the "
+        "runs estimate each share averaged over the parameter draws, not how far it moves with "
+        "the parameters." if U.has_draws(r) else ""), ""]  # fmt: skip
+    data: dict[str, Any] = {"uncertainty": unc}
     # H1: small steps vs grand bargain with low approval (the baseline starts Yoon at 24%)
     ss, gb = r[r["strategy"] == "small_steps"], r[r["strategy"] == "grand_bargain"]
     h1_inst = prop_diff(ss["inst_by"], gb["inst_by"])
     h1_dur = prop_diff(ss["durable"], gb["durable"])
     h1 = _sig(h1_inst) > 0 and _sig(h1_dur) > 0
     data["H1"] = {"inst_diff": h1_inst, "durable_diff": h1_dur, "supported": h1}
+    paired = ""
+    if U.has_draws(r):
+        k, share = U.paired_share(ss["inst_by"].to_numpy(), gb["inst_by"].to_numpy(),
+                                  ss["draw"].to_numpy(), gb["draw"].to_numpy())  # fmt: skip
+        paired = (f" Under the same parameters small steps institutionalise more often in "
+                  f"{100 * share:.1f}% of the {k} parameter draws.")  # fmt: skip
+        data["H1_paired_share"] = share
     L += [
         "**H1** (small persistent steps beat a grand bargain at low approval): small steps minus "
         f"grand bargain, pooled over all coercion levels: institutionalised {fmt_ci(h1_inst, True)}"
         f"; durable {fmt_ci(h1_dur, True)}. "
-        f"**{'Supported' if h1 else 'Not supported'}**.",
+        f"**{'Supported' if h1 else 'Not supported'}**." + paired,
         "",
     ]
     # H2: non-monotonic effect of US coercion (small steps; both China levels pooled)
@@ -464,6 +478,22 @@ def _store(name: str, results: Path, log: Callable[[str], None], replications: i
     return sim.load(path)
 
 
+def parameters_note(st: Any) -> str:
+    """How a theory experiment's runs set the parameters the record cannot identify."""
+    u = st.manifest.get("uncertainty") or {}
+    if u.get("parameters", "pinned") == "pinned" or not u.get("drawn"):
+        return ("Parameters: pinned at the scenario's values, so the intervals carry the seeds' "
+                "uncertainty only.")  # fmt: skip
+    draws = int(st.runs["draw"].nunique()) if "draw" in st.runs.columns else 0
+    source = ("their priors" if u["parameters"] == "prior" else
+              "the calibration's accepted sample and their priors")  # fmt: skip
+    return (f"Parameters: the runs draw the {len(u['drawn'])} parameters the record cannot "
+            f"identify from {source} ({draws} draws x {u['seeds_per_draw']} seeds, "
+            "the same draws at every design point; the experiment's factors are never drawn), so "
+            "the pattern above is averaged over the plausible parameters, not read at one guess "
+            "([UNCERTAINTY.md](UNCERTAINTY.md)).")  # fmt: skip
+
+
 def run_theory_checks(
     seed: int = 1,
     log: Callable[[str], None] = print,
@@ -483,11 +513,15 @@ def run_theory_checks(
     from sim.scenario import load_scenario
 
     pin = pin_parameters
-    sections = [snyder(_store("theory_snyder", results, log, None, pin))]
-    cha_sec = cha(_store("theory_cha", results, log, None, pin))
+    snyder_st = _store("theory_snyder", results, log, None, pin)
+    sections = [snyder(snyder_st)]
+    cha_st = _store("theory_cha", results, log, None, pin)
+    cha_sec = cha(cha_st)
     sections.append(cha_sec)
     land = _store("theory_landscape", results, log, None, pin)
     sections.append(landscape(land, load_scenario("baseline_2022").params))
+    for sec, st in zip(sections, (snyder_st, cha_st, land), strict=True):
+        sec["markdown"] = sec["markdown"].rstrip() + "\n\n" + parameters_note(st)
     sw = None
     for cand in [sweep, results / "coercion_sweep"]:
         if cand is None:
