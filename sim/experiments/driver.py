@@ -21,7 +21,7 @@ from sim.experiments.executors import make_executor, run_chunk
 from sim.experiments.experiment import Experiment, jsonable_row
 from sim.experiments.progress import Progress
 from sim.experiments.provenance import code_version, environment, now
-from sim.experiments.spec import MAX_REPLICATIONS, load_experiment
+from sim.experiments.spec import MAX_REPLICATIONS, check_replications, load_experiment
 from sim.experiments.store import (
     STORE_FORMAT,
     MonthlyWriter,
@@ -88,12 +88,9 @@ def run_experiment(
     if not 1 <= target_reps <= MAX_REPLICATIONS:
         raise UserError("bad replication count", key="--replications",
                         expected=f"1..{MAX_REPLICATIONS}", found=target_reps)  # fmt: skip
-    spd = exp.uncertainty.seeds_per_draw
-    if exp.uncertainty.drawn and target_reps % spd:
-        raise UserError(
-            f"replications are not a multiple of uncertainty.seeds_per_draw ({spd}) in {exp.path}",
-            key="--replications", expected=f"a multiple of {spd}", found=target_reps,
-            hint="or --pin-parameters to draw no parameters")  # fmt: skip
+    check_replications(
+        exp, target_reps, "replications" if replications is None else "--replications"
+    )
     say = echo or (lambda msg: print(msg, file=sys.stderr))
     store = Path(out) if out is not None else Path("results") / exp.name
     code = code_version()

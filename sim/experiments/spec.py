@@ -312,16 +312,6 @@ def _uncertainty(path: Path, raw: Any, exp: Experiment) -> Uncertainty:
             raise unknown_name("parameter to pin", str(v),
                                names, file=path, key=f"uncertainty.pin[{i}]")  # fmt: skip
     seed = check_int(path, "uncertainty.seed", table.get("seed", exp.seed), 0, 2**63 - 1)
-    if mode != "pinned" and exp.replications % spd:
-        raise field_error(
-            path,
-            "replications",
-            f"replications are not a multiple of uncertainty.seeds_per_draw ({spd}): replication "
-            f"r uses parameter draw r // {spd}, so every draw needs {spd} replications",
-            f"a multiple of {spd} (e.g. {max(spd, exp.replications - exp.replications % spd)}), "
-            'another seeds_per_draw, or parameters = "pinned"',
-            exp.replications,
-        )
     try:
         u = resolve(mode, spd, tuple(pin_raw), seed, exp.factor_keys)
     except UserError as e:  # the posterior sample: say which experiment asked for it
@@ -336,6 +326,28 @@ def _uncertainty(path: Path, raw: Any, exp: Experiment) -> Uncertainty:
                               f"point {jsonable(row)}", expected + f"; pin '{key}' or narrow the "
                               "factor", key)  # fmt: skip
     return u
+
+
+def check_replications(exp: Experiment, replications: int, key: str = "replications") -> None:
+    """Raise a UserError when the runs draw parameters and ``replications`` is not a multiple
+    of the seeds per draw (checked when a batch starts, after ``--pin-parameters``).
+
+    Args:
+        key: where the count came from: the file's ``replications`` or ``--replications``.
+    """
+    spd = exp.uncertainty.seeds_per_draw
+    if not exp.uncertainty.drawn or replications % spd == 0:
+        return
+    near = max(spd, replications - replications % spd)
+    raise UserError(
+        f"replications are not a multiple of uncertainty.seeds_per_draw ({spd}): replication r "
+        f"uses parameter draw r // {spd}, so every draw needs {spd} replications",
+        file=exp.path,
+        key=key,
+        expected=f"a multiple of {spd} (e.g. {near}), another seeds_per_draw, or "
+        'parameters = "pinned" (--pin-parameters)',
+        found=replications,
+    )
 
 
 def jsonable(row: dict[str, Any]) -> str:

@@ -230,3 +230,17 @@ def test_an_experiment_can_draw_from_the_shipped_posterior(tmp_path: Path) -> No
 def test_manifest_json_is_plain_json(drawn_store: Path) -> None:
     m = json.loads((drawn_store / "manifest.json").read_text())
     assert m["uncertainty"]["priors"][0]["name"] == PRIORS[0].name
+
+
+def test_pin_parameters_lets_any_replication_count_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exp = write(tmp_path, reps=7)  # not a multiple of the default 5 seeds per draw
+    out = tmp_path / "o"
+    assert main(["batch", str(exp), "--out", str(out), "--quiet", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"{exp}: key 'replications'" in err and "found:    7" in err
+    assert not (out / "manifest.json").exists()
+    assert main(["batch", str(exp), "--out", str(out), "--quiet", "--workers", "1",
+                 "--no-summary", "--pin-parameters"]) == 0  # fmt: skip
+    assert len(sim.load(out).runs) == 4 * 7
