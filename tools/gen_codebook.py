@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sim.core.outputs import Output
+    from sim.core.priors import Prior
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "docs" / "CODEBOOK.md"
@@ -35,11 +36,22 @@ def _row(o: Output, with_range: bool) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
+def _prior_row(p: Prior) -> str:
+    from sim.core.params import param_info
+
+    info = param_info(p.name)
+    rng = f"{int(p.lo)} .. {int(p.hi)} (whole numbers)" if p.integer else f"{p.lo:g} .. {p.hi:g}"
+    cells = [f"`theta_{p.name}`", info["meaning"], rng, f"{info['default']:g}",
+             f"{info['lo']:g} .. {info['hi']:g}", p.why]  # fmt: skip
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
 def text() -> str:
     # this checkout's package, even where another checkout is the installed one
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from sim.core.outputs import FIRST_MOVER, MONTHLY, SUMMARY
+    from sim.core.priors import PRIORS
     from sim.core.steps import LADDER
     from sim.experiments.store import QUANTILES
     from sim.results.windows import FOLLOWUP, WINDOW, WINDOWED_OUTCOMES
@@ -68,8 +80,12 @@ def text() -> str:
         "| `replication` | replication index: keys the run's random numbers with the seed"
         " | integer | never missing |",
         "| `seed` | root seed | integer | never missing |",
+        "| `draw` | the run's parameter draw (replication // `seeds_per_draw`); only when the"
+        " batch drew parameters (see below) | integer | absent when parameters are pinned |",
         "| *factor columns* | the experiment's factors (one column each, as in design.parquet)"
         " | as the factor | never missing |",
+        "| `theta_<name>` | the value of parameter `<name>` the run drew (one column per drawn"
+        " parameter, below) | float | absent when pinned, or when `<name>` is a factor or pinned |",
         "| *outcome columns* | the experiment's `[outputs] runs` (default: every summary variable"
         " below) | see below | see below |",
         "| `first_month_<step>` | month the step was first taken (one column per step of the"
@@ -96,6 +112,17 @@ def text() -> str:
         "| name | meaning | type |",
         "|---|---|---|",
         *(f"| `{k}` | {v} | boolean |" for k, v in WINDOWED_OUTCOMES.items()),
+        "",
+        "### Drawn parameters (`theta_<name>` columns)",
+        "",
+        "Unless a batch pins them, every run draws the parameters the record cannot identify"
+        " from these uniform priors (`sim/core/priors.py`; the calibration's accepted sample"
+        ' instead for the fitted ones with `parameters = "posterior"`). Draw j is the same at'
+        " every design point; see [UNCERTAINTY.md](UNCERTAINTY.md).",
+        "",
+        "| column | meaning | prior | default | declared range | why the record cannot identify it |",
+        "|---|---|---|---|---|---|",
+        *(_prior_row(p) for p in PRIORS),
         "",
         "### The ladder of steps (`<step>` in the column names)",
         "",

@@ -1,8 +1,10 @@
 """Regenerate the README's results section from a result store (run by `make main`).
 
 Every number in the section comes from the store's runs through ``sim.results.report.findings``,
-with the windowed outcomes (institutionalised within W, durable over F) and the horizon guard's
-warnings where a finding is affected; the figures are the ones `alignsim plot` wrote into
+with the windowed outcomes (institutionalised within W, durable over F), the horizon guard's
+warnings where a finding is affected, each probability's 95% Wilson interval and, when the runs
+drew parameters, the interval across parameter draws, and ``sim.results.uncertainty.sentences``
+(which source of uncertainty dominates); the figures are the ones `alignsim plot` wrote into
 docs/figures/.
 """
 
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import sim
 from sim.results.report import findings, store_windows
+from sim.results.uncertainty import sentences
 from sim.results.windows import Windows, last_band
 
 START, END = "<!-- results:start -->\n", "<!-- results:end -->"
@@ -33,6 +36,9 @@ def figures(w: Windows) -> tuple[tuple[str, str], ...]:
          "and the leaders' first exits marked"),
         ("coercion_sweep_heatmap.png", "The same probability over US coercion and strategy"),
         ("coercion_sweep_fan.png", "Monthly trajectories: median with 50% and 90% bands"),
+        ("coercion_sweep_uncertainty.png", "The two sources of uncertainty per strategy: the "
+         "share of the variance between runs from the parameter draws and from the seeds, and "
+         f"each draw's probability of institutionalisation within {w.window} months"),
     )  # fmt: skip
 
 
@@ -48,6 +54,15 @@ def section(store_dir: Path) -> str:
         "",
     ]
     lines += [f"- {s}" for s in findings(store, w)]
+    lines += [
+        "",
+        "Uncertainty (the seeds and the parameters the record cannot identify; "
+        '[docs/UNCERTAINTY.md](docs/UNCERTAINTY.md)): "5-95% across the parameter draws" '
+        "is the spread of each draw's own probability, beside the 95% Wilson interval of "
+        "the pooled one.",
+        "",
+    ]
+    lines += [f"- {s}" for s in sentences(store.runs, m.get("uncertainty"))]
     lines.append("")
     for name, caption in figures(w):
         if (Path("docs/figures") / name).exists():

@@ -33,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="also store every run's full monthly trajectory")  # fmt: skip
     p.add_argument("--force", action="store_true",
                    help="discard an existing store made by another experiment or code version")  # fmt: skip
+    p.add_argument("--pin-parameters", action="store_true",
+                   help="draw no parameters: every run keeps its scenario's values, whatever the "
+                        "file's [uncertainty] table says (docs/UNCERTAINTY.md)")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress output (for logs)")
     p.add_argument("--no-summary", action="store_true", help="do not print the headline table")
 
@@ -54,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         trajectories=args.trajectories,
         force=args.force,
         quiet=args.quiet,
+        pin_parameters=args.pin_parameters,
     )
     if not args.no_summary:
         st = load(store)

@@ -10,8 +10,9 @@ HELP = "fit the parameters the record informs (ABC rejection); write scenarios/c
 DESCRIPTION = (
     "Approximate Bayesian computation (rejection) of the free parameters listed in "
     "sim/validation/calibration.py against the record of August 2022 to August 2023 (never later). Writes "
-    "scenarios/calibrated.toml (extends the hindcast), docs/CALIBRATION.md and "
-    "OUT/posterior.csv, OUT/accepted.csv."
+    "scenarios/calibrated.toml (extends the hindcast), docs/CALIBRATION.md, "
+    "data/calibration/posterior.csv (the accepted sample, which batches draw from with "
+    '[uncertainty] parameters = "posterior") and OUT/posterior.csv, OUT/accepted.csv.'
 )
 
 
@@ -43,7 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-write",
         action="store_true",
-        help="do not write scenarios/calibrated.toml and docs/CALIBRATION.md",
+        help="do not write scenarios/calibrated.toml, docs/CALIBRATION.md and "
+        "data/calibration/posterior.csv",
     )
 
 
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sim import package_version
     from sim.errors import UserError
+    from sim.experiments.uncertainty import POSTERIOR_SAMPLE
     from sim.scenario import find_scenario, load_scenario
     from sim.validation import calibration as C
     from sim.validation import scores as V
@@ -82,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
     target = scen_dir / "calibrated.toml"
     extends = path.resolve().relative_to(scen_dir.resolve()).as_posix() if path.resolve().is_relative_to(scen_dir.resolve()) else str(path.resolve())  # fmt: skip
     target.write_text(C.calibrated_toml(res, extends, cmd))
+    sample = POSTERIOR_SAMPLE
+    sample.parent.mkdir(parents=True, exist_ok=True)
+    C.posterior_sample(res).to_csv(sample, index=False, float_format="%.17g", lineterminator="\n")
     fit = None
     if args.check_runs > 0:
         cal = load_scenario(target)
@@ -95,5 +101,8 @@ def run(args: argparse.Namespace) -> int:
     docs = repo_root() / "docs"
     docs.mkdir(exist_ok=True)
     (docs / "CALIBRATION.md").write_text(C.calibration_markdown(res, cmd, package_version(), fit))
-    print(f"wrote {target}, {docs / 'CALIBRATION.md'}, {out}/posterior.csv, {out}/accepted.csv")
+    print(
+        f"wrote {target}, {docs / 'CALIBRATION.md'}, {sample}, {out}/posterior.csv, "
+        f"{out}/accepted.csv"
+    )
     return 0

@@ -8,8 +8,8 @@ NAME = "replay"
 HELP = "re-run one stored run with the Mesa model, print its trajectory, check it matches"
 DESCRIPTION = (
     "Re-run run K of a result store (row K of sim.load(STORE).runs, sorted by point and "
-    "replication) with the Mesa model from its stored coordinates (design point scenario, root "
-    "seed, replication), print its monthly trajectory, and check that its outcome summary (and "
+    "replication) with the Mesa model from its stored coordinates (design point scenario, its "
+    "parameter draw if any, root seed, replication), print its monthly trajectory, and check that its outcome summary (and "
     "trajectory, if the store kept trajectories) equals the stored one. Exit status 1 if not."
 )
 ORDER = 42
@@ -28,12 +28,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from sim.core.params import scenario_hash
+    from sim.core.params import param_info, scenario_hash
     from sim.core.steps import STEP_NAMES
     from sim.engines.batch import MONTHLY_VARS
     from sim.engines.model import AlignmentModel
     from sim.errors import UserError
     from sim.experiments.store import load, scenario_from_dict
+    from sim.experiments.uncertainty import theta_column, theta_names
 
     st = load(args.store)
     n = len(st.runs)
@@ -47,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("stored scenario does not match its hash", file=args.store,
                         key=f"points[{point}]", expected=pinfo["scenario_hash"],
                         found=scenario_hash(sc))  # fmt: skip
+    drawn = {name: row[theta_column(name)] for name in theta_names(list(st.runs.columns))}
+    if drawn:  # the run's parameter draw, as stored
+        sc = sc.with_params(**{k: int(v) if param_info(k)["integer"] else float(v)
+                               for k, v in drawn.items()})  # fmt: skip
     model = AlignmentModel(sc, rng=seed, replication=rep, months=st.manifest["months"])
     traj = [model.record().copy()]
     for _ in range(st.manifest["months"]):
@@ -55,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
     mine = np.stack(traj)
     print(f"run {args.run}: point {point} {pinfo['factors']}, replication {rep}, seed {seed}, "
           f"scenario {sc.name} ({pinfo['scenario_hash']})")  # fmt: skip
+    if drawn:
+        print(f"parameter draw {int(row['draw'])}: "
+              + ", ".join(f"{k} = {v:.6g}" for k, v in drawn.items()))  # fmt: skip
     shown = MONTHLY_VARS if args.all_vars else SHOWN
     idx = [MONTHLY_VARS.index(v) for v in shown]
     print("month  " + "  ".join(f"{v:>17}" for v in shown))

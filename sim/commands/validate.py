@@ -11,7 +11,9 @@ HELP = (
 )
 DESCRIPTION = (
     "Run the hindcast scenario (and scenarios/calibrated.toml when it exists) as an ensemble with "
-    "the array engine, score it against the record in data/history (first mover, order of steps, "
+    "the array engine (drawing the parameters the record cannot identify: from their priors for "
+    "the hindcast, from the calibration's accepted sample for the calibrated scenario, unless "
+    "--pin-parameters), score it against the record in data/history (first mover, order of steps, "
     "month of institutionalised cooperation, approval at the dated polls, steps while ROK approval "
     "stays in its band), run the theory checks, and write OUT/scores.{json,csv}, OUT/polls.csv, "
     "OUT/steps.csv, OUT/hindcast.png and docs/VALIDATION.md."
@@ -33,6 +35,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--no-calibrated", action="store_true", help="do not score scenarios/calibrated.toml"
     )
     p.add_argument("--no-theory", action="store_true", help="skip the theory checks")
+    p.add_argument("--pin-parameters", action="store_true",
+                   help="draw no parameters: every run keeps its scenario's values (by default "
+                        "the hindcast draws them from their priors, the calibrated scenario from "
+                        "the calibration's accepted sample; docs/UNCERTAINTY.md)")  # fmt: skip
+    p.add_argument("--seeds-per-draw", type=int, default=5, metavar="M",
+                   help="runs sharing one parameter draw (default 5; --runs a multiple of it)")  # fmt: skip
     p.add_argument("--no-docs", action="store_true", help="do not regenerate docs/VALIDATION.md")
 
 
@@ -49,7 +57,14 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UserError("value out of range", key="--seed", expected="a non-negative integer",
                         found=args.seed)  # fmt: skip
+    if args.seeds_per_draw < 1:
+        raise UserError("value out of range", key="--seeds-per-draw", expected="1 or more",
+                        found=args.seeds_per_draw)  # fmt: skip
     cmd = f"alignsim validate --runs {args.runs} --seed {args.seed}"
+    if args.pin_parameters:
+        cmd += " --pin-parameters"
+    elif args.seeds_per_draw != 5:
+        cmd += f" --seeds-per-draw {args.seeds_per_draw}"
     scores = run_validation(
         runs=args.runs,
         seed=args.seed,
@@ -59,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         calibrated=None if args.no_calibrated else "calibrated",
         theory=not args.no_theory,
         command=cmd,
+        pin_parameters=args.pin_parameters,
+        seeds_per_draw=args.seeds_per_draw,
     )
     for name, s in scores.items():
         print(f"\n== {name} ({s['meta'].get('scenario', '')}) ==")

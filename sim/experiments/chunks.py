@@ -135,4 +135,4 @@ def chunk_task(
     fvals = {f.key: {int(p): exp.design[int(p)][f.key] for p in pts} for f in exp.factors}
     return ChunkTask(c["id"], manifest["experiment"]["design_hash"], exp.seed, exp.months,
                      engine, point, rep, task_groups, fvals, exp.run_outcomes, monthly_index,
-                     bool(manifest["outputs"]["trajectories"]))  # fmt: skip
+                     bool(manifest["outputs"]["trajectories"]), exp.uncertainty)  # fmt: skip

@@ -21,7 +21,7 @@ from sim.experiments.executors import make_executor, run_chunk
 from sim.experiments.experiment import Experiment, jsonable_row
 from sim.experiments.progress import Progress
 from sim.experiments.provenance import code_version, environment, now
-from sim.experiments.spec import MAX_REPLICATIONS, load_experiment
+from sim.experiments.spec import MAX_REPLICATIONS, check_replications, load_experiment
 from sim.experiments.store import (
     STORE_FORMAT,
     MonthlyWriter,
@@ -32,6 +32,7 @@ from sim.experiments.store import (
     table_bytes,
     wipe,
 )
+from sim.experiments.uncertainty import pinned
 
 
 def run_experiment(
@@ -48,6 +49,7 @@ def run_experiment(
     force: bool = False,
     quiet: bool = False,
     echo: Any = None,
+    pin_parameters: bool = False,
 ) -> Path:
     """Run an experiment into a result store, finishing or extending an existing one.
 
@@ -68,11 +70,15 @@ def run_experiment(
         trajectories: also store every run's monthly trajectory.
         force: discard an existing store in ``out`` and start afresh.
         quiet: no progress output.
+        pin_parameters: keep every parameter at its scenario's value, whatever the
+            experiment's ``[uncertainty]`` table says (``--pin-parameters``).
 
     Returns:
         The store folder.
     """
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    if pin_parameters and exp.uncertainty.parameters != "pinned":
+        exp = dataclasses.replace(exp, uncertainty=pinned(exp.uncertainty))
     if engine not in ("array", "mesa"):
         raise unknown_name("engine", engine, ("array", "mesa"), key="--engine")
     if chunk_size is not None and chunk_size < 1:
@@ -82,6 +88,9 @@ def run_experiment(
     if not 1 <= target_reps <= MAX_REPLICATIONS:
         raise UserError("bad replication count", key="--replications",
                         expected=f"1..{MAX_REPLICATIONS}", found=target_reps)  # fmt: skip
+    check_replications(
+        exp, target_reps, "replications" if replications is None else "--replications"
+    )
     say = echo or (lambda msg: print(msg, file=sys.stderr))
     store = Path(out) if out is not None else Path("results") / exp.name
     code = code_version()
@@ -138,6 +147,7 @@ def run_experiment(
             "replications": target_reps,
             "factors": [dataclasses.asdict(f) for f in exp.factors],
             "sampler": exp.sampler,
+            "uncertainty": exp.uncertainty.record(),
             "outputs": {
                 "monthly": list(exp.monthly_vars),
                 "runs": list(exp.run_outcomes),

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.core.params import Scenario
+from sim.core.params import Scenario, param_info
+from sim.experiments.uncertainty import Uncertainty, theta_column
 
 Arr = npt.NDArray[Any]
 
@@ -60,6 +61,8 @@ class ChunkTask:
     run_outcomes: tuple[str, ...]
     monthly_index: tuple[int, ...]  # indices in MONTHLY_VARS to aggregate
     trajectories: bool
+    #: the parameters each run draws (by its replication); nothing drawn by default
+    uncertainty: Uncertainty = field(default_factory=Uncertainty)
 
 
 @dataclass
@@ -172,8 +175,9 @@ def _simulate_runs(task: ChunkTask, rows: slice, monthly: Arr | None) -> tuple[_
             continue
         local = np.searchsorted(gp, point[sel])
         reps = replication[sel]
+        drawn = task.uncertainty.values(reps)  # never a factor: a factor wins over a draw
         if task.engine == "mesa":
-            summ, fm, fb, mon = _mesa_runs(task, g, local, reps,
+            summ, fm, fb, mon = _mesa_runs(task, g, local, reps, drawn,
                                            hist is not None or monthly is not None)  # fmt: skip
             if mon is not None:
                 for m in range(mon.shape[1]):
@@ -183,6 +187,7 @@ def _simulate_runs(task: ChunkTask, rows: slice, monthly: Arr | None) -> tuple[_
                     monthly[base + sel] = mon
         else:
             varying = {k: np.asarray(v, dtype=float)[local] for k, v in g.varying.items()}
+            varying.update(drawn)
 
             def on_month(m: int, record: Arr, sel: Arr = sel) -> None:
                 if hist is not None:
@@ -199,14 +204,17 @@ def _simulate_runs(task: ChunkTask, rows: slice, monthly: Arr | None) -> tuple[_
 
 
 def _mesa_runs(
-    task: ChunkTask, g: PointGroup, local: Arr, reps: Arr, need_monthly: bool
-) -> tuple[dict[str, Arr], Arr, Arr, Arr | None]:
+    task: ChunkTask, g: PointGroup, local: Arr, reps: Arr, drawn: dict[str, Arr],
+    need_monthly: bool,
+) -> tuple[dict[str, Arr], Arr, Arr, Arr | None]:  # fmt: skip
     from sim.engines.model import AlignmentModel
 
     rows: list[dict[str, Any]] = []
     fm, fb, mon = [], [], []
-    for i, r in zip(local, reps, strict=True):
+    whole = {k for k in drawn if param_info(k)["integer"]}
+    for j, (i, r) in enumerate(zip(local, reps, strict=True)):
         changes = {k: v[int(i)] for k, v in g.varying.items()}
+        changes.update({k: int(v[j]) if k in whole else float(v[j]) for k, v in drawn.items()})
         sc = g.scenario.with_params(**changes) if changes else g.scenario
         model = AlignmentModel(sc, rng=task.seed, replication=int(r), months=task.months)
         traj = [model.record().copy()] if need_monthly else []
@@ -247,9 +255,14 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         "replication": task.replication.astype(np.int64),
         "seed": np.full(n, task.seed, dtype=np.int64),
     }
+    drawn = task.uncertainty.values(task.replication)
+    if drawn:
+        cols["draw"] = task.uncertainty.draw_index(task.replication).astype(np.int64)
     for fname, per_point in task.factor_values.items():
         vals = [per_point[int(p)] for p in task.point]
         cols[fname] = pa.array(vals)
+    for name, values in drawn.items():
+        cols[theta_column(name)] = values.astype(np.float64)
     for k in task.run_outcomes:
         cols[k] = summary[k]
     for j, step in enumerate(STEP_NAMES):

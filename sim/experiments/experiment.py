@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.params import Scenario, scenario_hash
+from sim.experiments.uncertainty import Uncertainty
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Experiment:
     sampler: dict[str, Any]
     monthly_vars: tuple[str, ...]
     run_outcomes: tuple[str, ...]
+    #: which parameters each run draws, and from what (the file's [uncertainty] table; an
+    #: Experiment built in code pins them unless told otherwise)
+    uncertainty: Uncertainty = field(default_factory=Uncertainty)
     #: one dict of factor values per design point
     design: list[dict[str, Any]] = field(default_factory=list)
     #: the resolved scenario of each design point
@@ -59,8 +63,9 @@ class Experiment:
         return tuple(f.key for f in self.factors)
 
     def design_hash(self) -> str:
-        """Hash of what the runs depend on (points, seed, horizon, outputs), not replications."""
-        d = {
+        """Hash of what the runs depend on (points, seed, horizon, outputs and, when parameters
+        are drawn, how), not replications. A pinned experiment hashes as before draws existed."""
+        d: dict[str, Any] = {
             "points": [
                 [scenario_hash(sc), jsonable_row(row)]
                 for sc, row in zip(self.points, self.design, strict=True)
@@ -70,6 +75,9 @@ class Experiment:
             "monthly": list(self.monthly_vars),
             "runs": list(self.run_outcomes),
         }
+        drawn = self.uncertainty.hash_record()
+        if drawn is not None:
+            d["uncertainty"] = drawn
         text = json.dumps(d, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

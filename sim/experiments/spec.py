@@ -25,10 +25,18 @@ An experiment file is data (parsed with ``tomllib``, never executed)::
     monthly = "all"                  # or a list of sim.engines.batch.MONTHLY_VARS, or [] for none
     runs = "all"                     # or a list of sim.engines.batch.summarise keys
 
+    [uncertainty]                    # optional; these are the defaults
+    parameters = "prior"             # prior | posterior | pinned
+    seeds_per_draw = 5               # replication r uses parameter draw r // 5
+    pin = []                         # parameters kept at the scenario's values
+    # seed = 20220809                # the draws' seed (default: the root seed)
+
 Design points are the factorial product of the listed factors, crossed with the sampled points
 (``sim.experiments.design``). Every design point uses the same root seed, so replication r of
 every point draws the same random numbers (common random numbers: differences between points are
-paired).
+paired). Each run also draws the parameters the record cannot identify (``sim.core.priors``),
+except the experiment's factors and pinned parameters (``sim.experiments.uncertainty``); draw j is
+the same at every design point, so those differences stay paired too.
 
 :func:`load_experiment` reads one; ``sim.experiments.driver.run_experiment`` (``alignsim batch``)
 runs it into a result store.
@@ -52,6 +60,13 @@ from sim.experiments.design import (
     point_scenario,
 )
 from sim.experiments.experiment import Experiment, Factor
+from sim.experiments.uncertainty import (
+    DEFAULT_SEEDS_PER_DRAW,
+    MODES,
+    Uncertainty,
+    constraint_problem,
+    resolve,
+)
 from sim.scenario import load_scenario_ref
 from sim.tomlcheck import (
     check_bool,
@@ -76,9 +91,11 @@ TOP_KEYS = {
     "factors": "Table: factor -> list of values, {range, levels}, or {range} for the sampler",
     "sampler": "Table: method (latin|sobol|saltelli), samples, seed",
     "outputs": "Table: monthly (variables to aggregate), runs (summary outcomes to keep)",
+    "uncertainty": "Table: parameters (prior|posterior|pinned), seeds_per_draw, pin, seed",
 }
 SAMPLER_KEYS = ("method", "samples", "seed", "second_order")
 OUTPUT_KEYS = ("monthly", "runs")
+UNCERTAINTY_KEYS = ("parameters", "seeds_per_draw", "pin", "seed")
 RANGE_KEYS = ("range", "levels", "values")
 #: summary outcomes always kept (the headline table needs them)
 REQUIRED_OUTCOMES = ("inst_month", "collapse_month", "institutionalised", "collapsed")
@@ -266,7 +283,76 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
         raise field_error(path, "factors", "too many design points", "at most 1,000,000",
                           len(exp.design))  # fmt: skip
     exp.points = [point_scenario(exp, row) for row in exp.design]
+    exp.uncertainty = _uncertainty(path, raw.get("uncertainty", {}), exp)
     return exp
+
+
+def _uncertainty(path: Path, raw: Any, exp: Experiment) -> Uncertainty:
+    """The [uncertainty] table, checked and resolved against the experiment's factors."""
+    from sim.core.priors import PRIORS, prior_names
+
+    table = check_table(path, "uncertainty", raw)
+    for k in table:
+        if k not in UNCERTAINTY_KEYS:
+            raise unknown_name("uncertainty key", k, UNCERTAINTY_KEYS, file=path,
+                               key=f"uncertainty.{k}")  # fmt: skip
+    mode = table.get("parameters", "prior")
+    if not isinstance(mode, str) or mode not in MODES:
+        raise field_error(path, "uncertainty.parameters", "unknown parameter mode",
+                          " | ".join(f'"{m}"' for m in MODES), mode)  # fmt: skip
+    spd = check_int(path, "uncertainty.seeds_per_draw",
+                    table.get("seeds_per_draw", DEFAULT_SEEDS_PER_DRAW), 1, MAX_REPLICATIONS)  # fmt: skip
+    pin_raw = table.get("pin", [])
+    if not isinstance(pin_raw, list):
+        raise field_error(path, "uncertainty.pin", "wrong type",
+                          "a list of parameter names (from sim.core.priors.PRIORS)", pin_raw)  # fmt: skip
+    names = prior_names(PRIORS)
+    for i, v in enumerate(pin_raw):
+        if not isinstance(v, str) or v not in names:
+            raise unknown_name("parameter to pin", str(v),
+                               names, file=path, key=f"uncertainty.pin[{i}]")  # fmt: skip
+    seed = check_int(path, "uncertainty.seed", table.get("seed", exp.seed), 0, 2**63 - 1)
+    try:
+        u = resolve(mode, spd, tuple(pin_raw), seed, exp.factor_keys)
+    except UserError as e:  # the posterior sample: say which experiment asked for it
+        raise UserError(f"{e.message} ({e.file})" if e.file else e.message, file=path,
+                        key="uncertainty.parameters", expected=e.expected or "a readable "
+                        "accepted sample", found=mode, hint=e.hint) from None  # fmt: skip
+    for sc, row in zip(exp.points, exp.design, strict=True):
+        problem = constraint_problem(u, sc)
+        if problem is not None:
+            key, expected = problem
+            raise field_error(path, "uncertainty", f"drawing '{key}' could contradict the design "
+                              f"point {jsonable(row)}", expected + f"; pin '{key}' or narrow the "
+                              "factor", key)  # fmt: skip
+    return u
+
+
+def check_replications(exp: Experiment, replications: int, key: str = "replications") -> None:
+    """Raise a UserError when the runs draw parameters and ``replications`` is not a multiple
+    of the seeds per draw (checked when a batch starts, after ``--pin-parameters``).
+
+    Args:
+        key: where the count came from: the file's ``replications`` or ``--replications``.
+    """
+    spd = exp.uncertainty.seeds_per_draw
+    if not exp.uncertainty.drawn or replications % spd == 0:
+        return
+    near = max(spd, replications - replications % spd)
+    raise UserError(
+        f"replications are not a multiple of uncertainty.seeds_per_draw ({spd}): replication r "
+        f"uses parameter draw r // {spd}, so every draw needs {spd} replications",
+        file=exp.path,
+        key=key,
+        expected=f"a multiple of {spd} (e.g. {near}), another seeds_per_draw, or "
+        'parameters = "pinned" (--pin-parameters)',
+        found=replications,
+    )
+
+
+def jsonable(row: dict[str, Any]) -> str:
+    """A design point's factor values as short text, for messages."""
+    return "{" + ", ".join(f"{k} = {v}" for k, v in row.items()) + "}" if row else "(the base)"
 
 
 def _sampler(path: Path, table: dict[str, Any], seed: int) -> dict[str, Any]:

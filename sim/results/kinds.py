@@ -5,4 +5,12 @@ loading matplotlib; :func:`sim.results.report.store_figures` draws them.
 """
 
 #: Figure kinds of a store, in the order they are drawn, written and reported.
-KINDS: tuple[str, ...] = ("sweep", "heatmap", "survival", "durability", "timing", "fan")
+KINDS: tuple[str, ...] = (
+    "sweep",
+    "heatmap",
+    "survival",
+    "durability",
+    "timing",
+    "fan",
+    "uncertainty",
+)

@@ -673,6 +673,86 @@ def _share(k: int, n: int) -> str:
     return f"{100 * k / n:.0f}%" if n else "n/a"
 
 
+def plot_uncertainty(
+    runs: pd.DataFrame,
+    *,
+    by: str | None = "strategy",
+    outcomes: Sequence[str] | None = None,
+    title: str = "",
+    stamp: str = "",
+) -> Figure:
+    """The two sources of uncertainty, per level of ``by`` (pooled over the other factors).
+
+    Left: for each headline outcome, the share of the variance between runs that comes from the
+    parameter draws (dark) and from the seeds (light): the per-design-point decomposition of
+    ``sim.results.uncertainty``, averaged over the level's points. Right: each parameter draw's
+    probability of institutionalisation by month 24 (one dot a draw, over the draw's runs at the
+    level), its 5-95% range across draws (bar) and the pooled probability with its 95% Wilson
+    interval (black). Needs runs that drew parameters (a ``draw`` column).
+    """
+    from sim.results import uncertainty as U
+
+    require_columns(runs, ["point", "draw"])
+    names = list(outcomes or U.HEADLINE_OUTCOMES)
+    keys = [by] if by else []
+    levels = ordered_levels(runs[by]) if by else ["all runs"]
+    per_point = U.variance_table(runs, ["point"], names)
+    if by:
+        per_point = per_point.merge(runs[["point", by]].drop_duplicates("point"), on="point")
+    summary = U.summarise(per_point, keys)
+    fig = Figure(figsize=(11.0, 0.9 + 0.55 * max(3, len(levels) * len(names))),
+                 layout="constrained")  # fmt: skip
+    left, right = fig.subplots(1, 2, width_ratios=(1, 1.3))
+    ys, labels = [], []
+    for j, o in enumerate(names):
+        for i, g in enumerate(levels):
+            row = summary[(summary["outcome"] == o) & ((summary[by] == g) if by else True)]
+            if row.empty:
+                continue
+            y = j * (len(levels) + 1) + i
+            par = float(row["parametric_share"].iloc[0])
+            sto = float(row["stochastic_share"].iloc[0])
+            par, sto = (0.0, 0.0) if not np.isfinite(par) else (par, sto)
+            colour = _colour(g, i)
+            left.barh(y, par, color=colour, alpha=0.95, gid=f"share:{o}:{g}:parametric")
+            left.barh(y, sto, left=par, color=colour, alpha=0.3, gid=f"share:{o}:{g}:stochastic")
+            left.text(min(par, 0.97), y, f" {100 * par:.0f}%", va="center", fontsize=7)
+            ys.append(y)
+            labels.append(f"{g}: {U.SHORT_LABELS.get(o, o)}")
+    left.set_yticks(ys)
+    left.set_yticklabels(labels, fontsize=7)
+    left.invert_yaxis()
+    left.set_xlim(0, 1)
+    left.set_xlabel("share of the variance between runs: parameters (dark) | seeds (light)")
+    left.set_title("which source dominates (per design point, averaged)", fontsize=9)
+    left.grid(alpha=0.25, axis="x")
+    per = U.per_draw_probability(runs, "inst_by_24", keys)
+    pooled = U.draw_probabilities(runs, "inst_by_24", keys)
+    for i, g in enumerate(levels):
+        sel = per if not by else per[per[by] == g]
+        p = sel.sort_values("draw")["p"].to_numpy(dtype=float)
+        if p.size == 0:
+            continue
+        colour = _colour(g, i)
+        offsets = np.linspace(-0.28, 0.28, p.size) if p.size > 1 else np.zeros(1)
+        right.scatter(i + offsets, p, s=9, color=colour, alpha=0.6, lw=0, gid=f"draws:{g}")
+        lo, hi = np.quantile(p, U.DRAW_QUANTILES)
+        right.plot([i + 0.36, i + 0.36], [lo, hi], color=colour, lw=4, alpha=0.7,
+                   solid_capstyle="butt", gid=f"draw_range:{g}")  # fmt: skip
+        row = pooled if not by else pooled[pooled[by] == g]
+        pp, plo, phi = (float(row[c].iloc[0]) for c in ("p", "lo", "hi"))
+        right.errorbar([i + 0.44], [pp], yerr=[[pp - plo], [phi - pp]], fmt="o", color="black",
+                       ms=3, capsize=3, gid=f"pooled:{g}")  # fmt: skip
+    right.set_xticks(range(len(levels)))
+    right.set_xticklabels([str(g) for g in levels], fontsize=8)
+    right.set_ylim(-0.02, 1.02)
+    right.set_ylabel(f"P(institutionalised by month {U.HEADLINE_MONTH})")
+    right.set_title("one dot a parameter draw; bar: 5-95% across draws; black: pooled (95% "
+                    "Wilson)", fontsize=8)  # fmt: skip
+    right.grid(alpha=0.25, axis="y")
+    return _finish(fig, title or "Parameter and stochastic uncertainty", stamp, True)
+
+
 def plot_sensitivity(
     table: pd.DataFrame,
     *,

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from sim.errors import UserError, unknown_name
 from sim.results import analysis as A
 from sim.results import plotting as P
+from sim.results import uncertainty as U
 from sim.results import windows as W
 from sim.results.kinds import KINDS
 
@@ -233,6 +234,14 @@ def store_figures(
                 mon, labels=labels, stamp=stamp,
                 title=f"{name}: monthly trajectories, median with 50% and 90% bands"
                       + (f" ({fixed})" if fixed else ""))  # fmt: skip
+    if "uncertainty" in want and U.has_draws(runs):
+        others = [f for f in lay.factors if f != lay.line and design[f].nunique() > 1]
+        unc_note = _pooled_note(Layout(lay.factors, None, lay.line, None, others, lay.horizon),
+                                design)  # fmt: skip
+        figs["uncertainty"] = P.plot_uncertainty(
+            runs, by=lay.line, stamp=stamp,
+            title=f"{name}: parameter draws and seeds, the two sources of uncertainty"
+                  + unc_note.replace(chr(10), "; "))  # fmt: skip
     return figs
 
 
@@ -302,15 +311,26 @@ def findings(store: Any, windows: W.Windows | None = None) -> list[str]:
             "supports H1" if ss[lo] > gb[hi] else
             ("contradicts H1" if gb[lo] > ss[hi] else "does not separate the two (H1 open)")
         )  # fmt: skip
+        reached = np.asarray(wo["inst_within_window"], dtype=bool)
+        is_ss = (runs["strategy"] == "small_steps").to_numpy()
+        is_gb = (runs["strategy"] == "grand_bargain").to_numpy()
+        paired = ""
+        if U.has_draws(runs):
+            draw = runs["draw"].to_numpy()
+            k, share = U.paired_share(reached[is_ss], reached[is_gb], draw[is_ss], draw[is_gb])
+            paired = (f" Under the same parameters, small steps have the higher probability in "
+                      f"{_pct(share)} of the {k} parameter draws.")  # fmt: skip
         out.append(
             f"H1: pooled over the design, small steps reach institutionalised cooperation "
-            f"{within} in {_pct(ss[p])} of runs (95% CI {_pct(ss[lo])}-{_pct(ss[hi])}) against "
-            f"{_pct(gb[p])} ({_pct(gb[lo])}-{_pct(gb[hi])}) for a grand bargain; of the runs "
+            f"{within} in {_pct(ss[p])} of runs (95% CI {_pct(ss[lo])}-{_pct(ss[hi])}"
+            f"{_across(runs, reached, is_ss)}) against {_pct(gb[p])} ({_pct(gb[lo])}-"
+            f"{_pct(gb[hi])}{_across(runs, reached, is_gb)}) for a grand bargain; of the runs "
             f"institutionalised {within} whose {win.followup}-month follow-up ends by month "
             f"{win.horizon}, {_durable(ss)} with small steps and {_durable(gb)} with a grand "
             f"bargain last the follow-up without collapse ({_n(ss['n_censored'])} and "
             f"{_n(gb['n_censored'])} runs censored). "
             f"{'This ' + verdict if separated else 'The intervals overlap: this ' + verdict}."
+            + paired
             + _guard_note(guard, lay.line, ["small_steps", "grand_bargain"])
         )
     if lay.sweep == "us_coercion" and lay.line:
@@ -332,8 +352,14 @@ def findings(store: Any, windows: W.Windows | None = None) -> list[str]:
                 0 < i < len(p_) - 1 and top["hi"] < peak["lo"] and s.iloc[0]["hi"] < peak["lo"]
             )
             nonmono.append(interior)
+            reached = np.asarray(wo["inst_within_window"], dtype=bool)
+            in_g = (runs[lay.line] == g).to_numpy()
+            coercion = runs["us_coercion"].to_numpy()
             parts.append(
-                f"{g}: peak {_pct(peak['p'])} at US coercion {x[i]:g}, {_pct(top['p'])} at {x[-1]:g}"
+                f"{g}: peak {_pct(peak['p'])} at US coercion {x[i]:g}"
+                f"{_across(runs, reached, in_g & (coercion == x[i]), brackets=True)}, "
+                f"{_pct(top['p'])} at {x[-1]:g}"
+                f"{_across(runs, reached, in_g & (coercion == x[-1]), brackets=True)}"
             )
         if parts:
             dur = A.followup_durability(runs, ["us_coercion"], win).sort_values("us_coercion")
@@ -482,6 +508,70 @@ def _pct(x: Any) -> str:
     return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
 
 
+def _across(runs: pd.DataFrame, success: Any, sel: Any, brackets: bool = False) -> str:
+    """The interval across parameter draws of the per-draw probability over the runs ``sel``
+    ("; 5-95% across the D parameter draws a-b"), or "" when the runs drew no parameters."""
+    if not U.has_draws(runs) or not np.any(sel):
+        return ""
+    k, lo, hi = U.spread_across_draws(success[sel], runs["draw"].to_numpy()[sel])
+    if brackets:
+        return f" (5-95% across draws {_pct(lo)}-{_pct(hi)})"
+    return f"; 5-95% across the {k} parameter draws {_pct(lo)}-{_pct(hi)}"
+
+
+def uncertainty_table(store: Any) -> pd.DataFrame:
+    """The report's uncertainty table: per group of the figures' line factor (or all runs) and
+    headline outcome, the pooled probability with its 95% Wilson interval, the interval across
+    parameter draws of the per-draw probability, and the variance decomposition (per design
+    point, averaged over the group's points) with the source that dominates."""
+    runs = store.runs
+    lay = layout(store)
+    by = [lay.line] if lay.line else []
+    per_point = U.variance_table(runs, ["point"], U.HEADLINE_OUTCOMES)
+    if by:
+        per_point = per_point.merge(runs[["point", *by]].drop_duplicates("point"), on="point")
+    summary = U.summarise(per_point, by).set_index([*by, "outcome"])
+    rows = []
+    order = {v: i for i, v in enumerate(A.ordered_levels(runs[lay.line]))} if lay.line else {}
+    for o in U.HEADLINE_OUTCOMES:
+        probs = U.draw_probabilities(runs, o, by)
+        records = probs.to_dict("records")
+        if by:
+            records.sort(key=lambda r: order[r[by[0]]])
+        for r in records:
+            key = (*(r[b] for b in by), o)
+            v = summary.loc[key]
+            rows.append({
+                **{b: r[b] for b in by},
+                "outcome": U.OUTCOMES[o][0],
+                "runs": int(r["n"]),
+                "draws x seeds": (f"{int(r['draws'])} x {r['runs_per_draw'] / v['points']:g}"
+                                  if np.isfinite(r["draws"]) else "pinned"),
+                "pooled [95% Wilson]": f"{_pct(r['p'])} [{_pct(r['lo'])}-{_pct(r['hi'])}]",
+                "across draws (5-95%)": (f"{_pct(r['draw_lo'])}-{_pct(r['draw_hi'])}"
+                                         if np.isfinite(r["draw_lo"]) else "-"),
+                "parametric share": _pct(v["parametric_share"]),
+                "stochastic share": _pct(v["stochastic_share"]),
+                "dominates": str(v["dominant"]),
+                "points where parameters dominate": (
+                    f"{int(v['points_parameters_dominate'])} of {int(v['points'])}"),
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+UNCERTAINTY_NOTE = (
+    "Two sources of uncertainty: the seeds (the draws within a run) and the parameters the "
+    "record cannot identify, drawn from their priors (docs/UNCERTAINTY.md). The pooled "
+    "probability's Wilson interval says how precisely the runs estimate the probability averaged "
+    "over both; the interval across draws is the 5th to 95th percentile of each parameter draw's "
+    "own probability (over its runs in the group), so it shows how far the answer moves with the "
+    "parameters (it also carries some noise of the seeds). The shares split the variance between "
+    "runs at each design point by the law of total variance (between-draw variance of the "
+    "per-draw mean, less the seeds' noise in it: parametric; mean within-draw variance: "
+    "stochastic), averaged over the group's points."
+)
+
+
 # ----------------------------------------------------------------------------------- reports
 def _png_base64(fig: Figure) -> str:
     buf = io.BytesIO()
@@ -498,6 +588,7 @@ def _provenance_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
         ("experiment sha256", str(exp.get("sha256", ""))),
         ("design hash", str(exp.get("design_hash", ""))),
         ("root seed", str(m.get("root_seed", ""))),
+        ("parameters", _uncertainty_text(m.get("uncertainty"))),
         ("replications per point", str(m.get("replications", ""))),
         ("months", str(m.get("months", ""))),
         ("design points", str(len(m.get("points", [])))),
@@ -517,6 +608,17 @@ def _provenance_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
     if secs:
         rows.append(("chunks", f"{len(chunks)} ({sum(secs):.1f} s of compute in total)"))
     return [(k, v) for k, v in rows if v not in ("", "None")]
+
+
+def _uncertainty_text(u: dict[str, Any] | None) -> str:
+    """The manifest's uncertainty settings in a line."""
+    if not u or u.get("parameters", "pinned") == "pinned" or not u.get("drawn"):
+        return "pinned at the scenarios' values (no parameter drawn)"
+    text = (f"{len(u['drawn'])} drawn from their {u['parameters']}, {u['seeds_per_draw']} seeds "
+            f"per draw, draw seed {u['seed']}")  # fmt: skip
+    if u.get("pin"):
+        text += "; pinned: " + ", ".join(u["pin"])
+    return text
 
 
 def _table_for_display(t: pd.DataFrame, w: W.Windows) -> pd.DataFrame:
@@ -591,6 +693,8 @@ def write_report(
     guard = horizon_guard(store, win)
     guard_text = W.guard_lines(guard, store.design)
     flagged = horizon_table(guard, store.design)
+    unc_lines = U.sentences(store.runs, m.get("uncertainty"))
+    unc = uncertainty_table(store) if U.has_draws(store.runs) else None
     prov = _provenance_rows(m)
     exp_text = (m.get("experiment") or {}).get("text", "")
     description = (m.get("experiment") or {}).get("description", "")
@@ -624,6 +728,15 @@ def write_report(
             if len(flagged)
             else ""
         ),
+        "<h2>Uncertainty</h2><ul>",
+        *[f"<li>{html.escape(s)}</li>" for s in unc_lines],
+        "</ul>",
+        (
+            f"<p class='note'>{html.escape(UNCERTAINTY_NOTE)}</p>"
+            f"{unc.to_html(index=False, border=0, escape=True)}"
+            if unc is not None
+            else ""
+        ),
         "<h2>Figures</h2>",
     ]
     for fname, fig in figs.items():
@@ -652,6 +765,9 @@ def write_report(
     md += ["## Horizon", "", *[f"{x}\n" for x in guard_text]]
     if len(flagged):
         md += [f"Warnings by design point ({len(flagged)}):", "", _markdown_table(flagged), ""]
+    md += ["## Uncertainty", ""] + [f"- {s}" for s in unc_lines] + [""]
+    if unc is not None:
+        md += [f"_{UNCERTAINTY_NOTE}_", "", _markdown_table(unc), ""]
     md += ["## Figures", ""]
     md += [f"![{f}](figures/{f}.png)" + "\n" for f in figs]
     md += ["## Provenance", "", "| key | value |", "| --- | --- |"]

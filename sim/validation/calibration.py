@@ -4,7 +4,8 @@ Method (approximate Bayesian computation, rejection sampler; Pritchard et al. 19
 al. 2002):
 
 1. Draw N parameter vectors from independent uniform priors over plausible ranges
-   (:data:`FREE`, inside each parameter's declared range) with a Latin hypercube
+   (:data:`FREE`: the priors of ``sim.core.priors.PRIORS`` for the parameters of
+   :data:`INFORMED_BY`, inside each parameter's declared range) with a Latin hypercube
    (``scipy.stats.qmc.LatinHypercube``, seeded).
 2. Simulate one hindcast run per vector with the array engine (``varying=``; run i uses
    replication i, so the whole fit is a pure function of the seed).
@@ -38,6 +39,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.core.params import PARAM_FIELDS, Scenario, param_info
+from sim.core.priors import PRIORS, Prior
 from sim.errors import UserError
 from sim.validation import history as H
 from sim.validation import scores as V
@@ -45,30 +47,23 @@ from sim.validation import scores as V
 Arr = npt.NDArray[Any]
 
 
-@dataclass(frozen=True)
-class Free:
-    """A parameter fitted by the calibration: uniform prior on [lo, hi]."""
+#: What in the record informs each fitted parameter (the parameters the calibration fits).
+INFORMED_BY: dict[str, str] = {
+    "concession_cost_scale": "approval cost of steps: the polls around steps",
+    "reciprocity_credit": "approval earned by reciprocated steps: the polls",
+    "rok_approval_baseline": "where Yoon's approval drifts: the ROK polls",
+    "jpn_approval_baseline": "where Kishida's approval drifts: the NHK polls",
+    "approval_drift": "speed of the drift: the polls' recovery",
+    "motivation_threshold": "who moves and when: first steps",
+    "incentive_coop_rate": "trust built without steps: pace of the ladder",
+    "coop_decay": "trust lost without lock-in: pace of the ladder",
+    "small_step_interval": "months between own steps: pace of the ladder",
+    "trust_gain_scale": "trust each step brings: pace of trust, institution month",
+}
 
-    name: str
-    lo: float
-    hi: float
-    why: str
-    integer: bool = False
-
-
-#: The free parameters and their priors (inside each declared range; why the record informs it).
-FREE: tuple[Free, ...] = (
-    Free("concession_cost_scale", 0.2, 3.0, "approval cost of steps: the polls around steps"),
-    Free("reciprocity_credit", 0.0, 0.03, "approval earned by reciprocated steps: the polls"),
-    Free("rok_approval_baseline", 0.20, 0.50, "where Yoon's approval drifts: the ROK polls"),
-    Free("jpn_approval_baseline", 0.30, 0.60, "where Kishida's approval drifts: the NHK polls"),
-    Free("approval_drift", 0.02, 0.40, "speed of the drift: the polls' recovery"),
-    Free("motivation_threshold", 0.0, 1.2, "who moves and when: first steps"),
-    Free("incentive_coop_rate", 0.0, 0.05, "trust built without steps: pace of the ladder"),
-    Free("coop_decay", 0.0, 0.15, "trust lost without lock-in: pace of the ladder"),
-    Free("small_step_interval", 1, 4, "months between own steps: pace of the ladder", True),
-    Free("trust_gain_scale", 0.4, 1.5, "trust each step brings: pace of trust, institution month"),
-)
+#: The free parameters and their priors (``sim.core.priors.PRIORS``, where every prior is
+#: declared once): the parameters of :data:`INFORMED_BY`, in the order of PRIORS.
+FREE: tuple[Prior, ...] = tuple(p for p in PRIORS if p.name in INFORMED_BY)
 
 STATISTICS = (
     "first_month_JPN",
@@ -259,7 +254,7 @@ def calibrate(
                 "calibrated": value,
                 "width_ratio": ratio,
                 "identifiability": _identifiability(ratio),
-                "why": f.why,
+                "why": INFORMED_BY[f.name],
             }
         )
     settings = {
@@ -276,6 +271,15 @@ def calibrate(
         "max_distance_accepted": float(dist[order[n_acc - 1]]),
     }
     return CalibrationResult(draws, obs, scales, pd.DataFrame(rows), point, settings)
+
+
+def posterior_sample(result: CalibrationResult) -> pd.DataFrame:
+    """The accepted sample (the approximate posterior): one row per accepted particle, closest
+    to the record first, with every fitted parameter and the distance. Batches and validation
+    ensembles draw from it with ``[uncertainty] parameters = "posterior"``."""
+    acc = result.draws[result.draws["accepted"]]
+    acc = acc.sort_values("distance", kind="stable")
+    return acc[[f.name for f in FREE] + ["distance"]].reset_index(drop=True)
 
 
 def posterior_correlations(result: CalibrationResult, top: int = 5) -> list[tuple[str, str, float]]:

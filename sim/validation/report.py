@@ -150,7 +150,9 @@ def render_validation(
         context: command, seed, runs, version, record facts, figure path, scenario hashes.
         theory: theory-check sections, each ``{"title", "markdown"}``.
     """
-    named = [("Hindcast (model defaults)", hindcast)]
+    drawn = bool(context.get("drawn"))
+    named = [("Hindcast (parameters from their priors)" if drawn else "Hindcast (model defaults)",
+              hindcast)]  # fmt: skip
     if calibrated is not None:
         named.append(("Calibrated", calibrated))
     v_h = verdicts(hindcast)
@@ -178,13 +180,18 @@ def render_validation(
         f"- Scenario `{context['hindcast_name']}` (hash `{context['hindcast_hash']}`), "
         f"{hindcast['months']} months from {context['start']}.",
     ]
-    if calibrated is not None:
-        L.append(
-            f"- Scenario `calibrated` (hash `{context['calibrated_hash']}`): the hindcast with the "
-            "parameters fitted by `alignsim calibrate` (see [CALIBRATION.md](CALIBRATION.md)). "
-            "It was fitted to the same record, so its scores are in-sample: they show how far "
-            "the mechanics can be brought to the record, not an out-of-sample test."
-        )
+    params = context.get("parameters", {})
+    if params:
+        line = f"- Parameters: the hindcast ensemble has {params['hindcast']}"
+        if "calibrated" in params:
+            line += f"; the calibrated one has {params['calibrated']}"
+        if drawn:
+            line += (". So the bands and shares below include both sources of uncertainty, the "
+                     "seeds and the parameters (see [UNCERTAINTY.md](UNCERTAINTY.md); `alignsim "
+                     "validate --pin-parameters` pins them).")  # fmt: skip
+        else:
+            line += ": the bands below include the seeds' uncertainty only."
+        L.append(line)
     L += ["", "## Headline", ""]
     L += _verdict_table(named)
     L += ["", 'Criteria for "reproduced":', ""]
@@ -194,7 +201,7 @@ def render_validation(
         L += ["", f"![{name.capitalize()} against the record]({path})"]
     L += [""]
     L += ["## What the model reproduces, what it does not, and what that implies", ""]
-    L += _implications(v_h, v_c, hindcast, calibrated)
+    L += _implications(v_h, v_c, hindcast, calibrated, drawn)
     for title, s in named:
         L += ["", f"## Steps: {title.lower()}", ""]
         L += _step_table(s)
@@ -213,8 +220,16 @@ def render_validation(
         "model, not whether the model is right.",
         "- The model is monthly; the record's March 2023 cluster (compensation plan, Tokyo "
         "summit, curbs lifted, WTO case dropped, GSOMIA) falls in one month.",
-        "",
     ]
+    if drawn:
+        L.append(
+            "- Drawing the parameters widens the bands, and a check that asks whether the record "
+            "lies inside a band is easier to pass with a wider one: a check reproduced with drawn "
+            "parameters says the record is among the model's possibilities over its plausible "
+            "parameters, not that it is a typical run at any one of them (`--pin-parameters` "
+            "shows the checks at the scenario's values)."
+        )
+    L.append("")
     return "\n".join(L)
 
 
@@ -223,13 +238,18 @@ def _implications(
     v_c: dict[str, tuple[bool, str]] | None,
     h: dict[str, Any],
     c: dict[str, Any] | None,
+    drawn: bool = False,
 ) -> list[str]:
-    """Plain statements derived from the verdicts."""
+    """Plain statements derived from the verdicts (``drawn``: the hindcast drew its uncertain
+    parameters from their priors, rather than keeping the defaults)."""
     L: list[str] = []
+    how = "with its uncertain parameters drawn from their priors" if drawn else (
+        "with its default parameters")  # fmt: skip
+    model = "the hindcast" if drawn else "the default model"
     ok_h = [LABELS[k] for k, (ok, _) in v_h.items() if ok]
     not_h = [LABELS[k] for k, (ok, _) in v_h.items() if not ok]
     L.append(
-        f"- With its default parameters the model reproduces {len(ok_h)} of {len(v_h)} checks"
+        f"- {how.capitalize()} the model reproduces {len(ok_h)} of {len(v_h)} checks"
         + (f" ({'; '.join(ok_h)})" if ok_h else "")
         + (f" and misses {'; '.join(not_h)}." if not_h else ".")
     )
@@ -244,7 +264,8 @@ def _implications(
     fm = h["first_mover"]
     if fm["shares"]["both"] > 0.5:
         L.append(
-            f"- By default both leaders take their first step in the same month in "
+            f"- {'In the hindcast' if drawn else 'By default'} both leaders take their first "
+            "step in the same month in "
             f"{pct(fm['shares']['both'])} of runs: the model's leaders are both motivated and able "
             "from month 1, so it does not by itself produce the commentary's asymmetry (Kishida, "
             "with more political capital, moving first)."
@@ -252,20 +273,20 @@ def _implications(
     inst = h["institution"]
     if inst["median"] is not None and inst["median"] < inst["record_month"]:
         L.append(
-            f"- The default model institutionalises too early (median month "
+            f"- {model.capitalize()} institutionalises too early (median month "
             f"{month_text(inst['median'], inst['horizon'])} against the record's "
             f"{inst['record_month']}): its steps come faster than the record's."
         )
     elif inst["median"] is None or inst["median"] > inst["record_month"]:
         L.append(
-            f"- The default model institutionalises later than the record (median "
+            f"- {model.capitalize()} institutionalises later than the record (median "
             f"{month_text(inst['median'], inst['horizon'])} against month {inst['record_month']})."
         )
     ap = h["approval"]["summary"]["ROK"]
     if ap["mean_error"] is not None and ap["mean_error"] < -0.03:
         L.append(
             f"- ROK approval runs {num(-100 * ap['mean_error'], 1)} points below the polls on "
-            "average by default: the model has no mechanism for the recovery from the August 2022 "
+            f"average {'in the hindcast' if drawn else 'by default'}: the model has no mechanism for the recovery from the August 2022 "
             "low beyond the drift to its baseline, and every step costs approval."
         )
     L.append(

@@ -26,13 +26,52 @@ def repo_root() -> Path:
 
 
 def score_scenario(
-    scenario: Scenario, tgt: V.RecordTargets, seed: int, runs: int
+    scenario: Scenario, tgt: V.RecordTargets, seed: int, runs: int, uncertainty: Any = None
 ) -> tuple[dict[str, Any], V.Ensemble]:
-    ens = V.run_ensemble(scenario, seed, runs)
+    ens = V.run_ensemble(scenario, seed, runs, uncertainty=uncertainty)
     ens.meta.update(
         {"scenario": scenario.name, "scenario_hash": scenario_hash(scenario), "seed": seed}
     )
     return V.score_all(ens, tgt), ens
+
+
+def ensemble_uncertainty(
+    mode: str, seed: int, runs: int, seeds_per_draw: int, scenario: Scenario
+) -> Any:
+    """How a validation ensemble draws its parameters: ``prior``, ``posterior`` (the
+    calibration's accepted sample; the prior when there is none yet) or ``pinned``.
+
+    Raises:
+        UserError: runs not a multiple of seeds_per_draw, or a draw that could contradict the
+            scenario's parameters.
+    """
+    from sim.errors import UserError
+    from sim.experiments.uncertainty import POSTERIOR_SAMPLE, constraint_problem, resolve
+
+    if mode == "posterior" and not POSTERIOR_SAMPLE.is_file():
+        mode = "prior"
+    u = resolve(mode, seeds_per_draw, (), seed, ())
+    if u.drawn and runs % seeds_per_draw:
+        raise UserError("runs are not a multiple of the seeds per parameter draw",
+                        key="--runs", expected=f"a multiple of {seeds_per_draw}", found=runs,
+                        hint="change --seeds-per-draw, or --pin-parameters")  # fmt: skip
+    problem = constraint_problem(u, scenario)
+    if problem is not None:
+        raise UserError("a parameter draw could contradict the scenario", file=scenario.name,
+                        key=problem[0], expected=problem[1], hint="--pin-parameters")  # fmt: skip
+    return u
+
+
+def uncertainty_text(u: Any, runs: int) -> str:
+    """How an ensemble's parameters were set, in a sentence part."""
+    if u is None or not u.drawn:
+        return "every parameter at the scenario's value (pinned)"
+    source = ("the calibration's accepted sample for the fitted parameters and their priors for "
+              "the others" if u.parameters == "posterior" else "their priors")  # fmt: skip
+    return (
+        f"{len(u.names)} parameters the record cannot identify drawn from {source} "
+        f"({u.draws(runs)} draws x {u.seeds_per_draw} seeds)"
+    )
 
 
 def write_tables(out: Path, named: dict[str, dict[str, Any]]) -> list[Path]:
@@ -63,8 +102,16 @@ def run_validation(
     theory: bool = True,
     command: str = "alignsim validate",
     log: Callable[[str], None] = print,
+    pin_parameters: bool = False,
+    seeds_per_draw: int = 5,
 ) -> dict[str, Any]:
-    """Run, score and write everything; returns the scores by scenario name."""
+    """Run, score and write everything; returns the scores by scenario name.
+
+    The hindcast ensemble draws the parameters the record cannot identify from their priors,
+    the calibrated one from the calibration's accepted sample (docs/UNCERTAINTY.md), replication
+    r taking draw r // ``seeds_per_draw``; ``pin_parameters`` keeps every parameter at its
+    scenario's value (and pins the theory experiments too).
+    """
     from sim.scenario import find_scenario, load_scenario
     from sim.validation.plots import plot_hindcast
     from sim.validation.report import render_validation
@@ -72,10 +119,16 @@ def run_validation(
     record = H.load_history()
     tgt = V.record_targets(record)
     hind = load_scenario(scenario)
-    log(f"hindcast: {runs} runs of {hind.name} ({hind.months} months), seed {seed}")
+    modes = {"hindcast": "prior", "calibrated": "posterior"}
+    if pin_parameters:
+        modes = dict.fromkeys(modes, "pinned")
+    drawn = {"hindcast": ensemble_uncertainty(modes["hindcast"], seed, runs, seeds_per_draw, hind)}
+    log(f"hindcast: {runs} runs of {hind.name} ({hind.months} months), seed {seed}, "
+        + uncertainty_text(drawn["hindcast"], runs))  # fmt: skip
     named: dict[str, dict[str, Any]] = {}
     ensembles: dict[str, V.Ensemble] = {}
-    named["hindcast"], ensembles["hindcast"] = score_scenario(hind, tgt, seed, runs)
+    named["hindcast"], ensembles["hindcast"] = score_scenario(hind, tgt, seed, runs,
+                                                              drawn["hindcast"])  # fmt: skip
     cal_sc = None
     if calibrated:
         try:
@@ -84,8 +137,12 @@ def run_validation(
             cal_path = None
         if cal_path is not None:
             cal_sc = load_scenario(cal_path)
-            log(f"calibrated: {runs} runs of {cal_sc.name}")
-            named["calibrated"], ensembles["calibrated"] = score_scenario(cal_sc, tgt, seed, runs)
+            drawn["calibrated"] = ensemble_uncertainty(modes["calibrated"], seed, runs,
+                                                       seeds_per_draw, cal_sc)  # fmt: skip
+            log(f"calibrated: {runs} runs of {cal_sc.name}, "
+                + uncertainty_text(drawn["calibrated"], runs))  # fmt: skip
+            named["calibrated"], ensembles["calibrated"] = score_scenario(
+                cal_sc, tgt, seed, runs, drawn["calibrated"])  # fmt: skip
     files = write_tables(out, named)
     stamp = f"alignsim {package_version()} | seed {seed} | {runs} runs"
     for name, ens in ensembles.items():
@@ -105,7 +162,7 @@ def run_validation(
     if theory:
         from sim.validation.theory import run_theory_checks
 
-        sections = run_theory_checks(seed=seed, log=log)
+        sections = run_theory_checks(seed=seed, log=log, pin_parameters=pin_parameters)
         (out / "theory.json").write_text(
             json.dumps([s.get("data", {}) for s in sections], indent=2, default=str) + "\n"
         )
@@ -134,6 +191,8 @@ def run_validation(
             "calibrated_hash": scenario_hash(cal_sc) if cal_sc is not None else "",
             "figure": fig_names["hindcast"],
             "figures": fig_names,
+            "parameters": {k: uncertainty_text(u, runs) for k, u in drawn.items()},
+            "drawn": bool(drawn["hindcast"].drawn),
         }
         md = render_validation(named["hindcast"], named.get("calibrated"), context, sections)
         (docs / "VALIDATION.md").write_text(md)

@@ -181,13 +181,25 @@ def ensemble_from_batch(result: Any, months: int) -> Ensemble:
     )
 
 
-def run_ensemble(scenario: Any, seed: int, runs: int, months: int | None = None) -> Ensemble:
-    """Run ``runs`` replications of a scenario with the array engine and keep what is scored."""
+def run_ensemble(
+    scenario: Any, seed: int, runs: int, months: int | None = None, uncertainty: Any = None
+) -> Ensemble:
+    """Run ``runs`` replications of a scenario with the array engine and keep what is scored.
+
+    ``uncertainty``: a :class:`sim.experiments.uncertainty.Uncertainty` whose drawn parameters
+    replication r takes from draw r // seeds_per_draw (None: the scenario's values).
+    """
     from sim.engines.batch import simulate
 
     horizon = scenario.months if months is None else int(months)
-    res = simulate(scenario, seed, np.arange(runs), months=horizon, keep_monthly=True)
-    return ensemble_from_batch(res, horizon)
+    reps = np.arange(runs)
+    drawn = uncertainty.values(reps) if uncertainty is not None else {}
+    res = simulate(scenario, seed, reps, months=horizon, keep_monthly=True,
+                   varying=drawn or None)  # fmt: skip
+    ens = ensemble_from_batch(res, horizon)
+    if drawn:
+        ens.meta["uncertainty"] = uncertainty.record()
+    return ens
 
 
 # ------------------------------------------------------------------------------------ scores

@@ -355,18 +355,32 @@ def hypotheses(sweep: Any, cha_section: dict[str, Any], by_month: int = 24) -> d
         "(Newcombe for differences of shares, normal for means).",
         "",
     ]
-    data: dict[str, Any] = {}
+    from sim.results import uncertainty as U
+
+    unc = U.sentences(r, getattr(sweep, "manifest", {}).get("uncertainty"))
+    L += ["Uncertainty in this store: " + " ".join(unc) + (
+        " The intervals below treat the runs as independent, so they say how precisely the "
+        "runs estimate each share averaged over the parameter draws, not how far it moves with "
+        "the parameters." if U.has_draws(r) else ""), ""]  # fmt: skip
+    data: dict[str, Any] = {"uncertainty": unc}
     # H1: small steps vs grand bargain with low approval (the baseline starts Yoon at 24%)
     ss, gb = r[r["strategy"] == "small_steps"], r[r["strategy"] == "grand_bargain"]
     h1_inst = prop_diff(ss["inst_by"], gb["inst_by"])
     h1_dur = prop_diff(ss["durable_f"], gb["durable_f"])
     h1 = _sig(h1_inst) > 0 and _sig(h1_dur) > 0
     data["H1"] = {"inst_diff": h1_inst, "durable_diff": h1_dur, "supported": h1}
+    paired = ""
+    if U.has_draws(r):
+        k, share = U.paired_share(ss["inst_by"].to_numpy(), gb["inst_by"].to_numpy(),
+                                  ss["draw"].to_numpy(), gb["draw"].to_numpy())  # fmt: skip
+        paired = (f" Under the same parameters small steps institutionalise more often in "
+                  f"{100 * share:.1f}% of the {k} parameter draws.")  # fmt: skip
+        data["H1_paired_share"] = share
     L += [
         "**H1** (small persistent steps beat a grand bargain at low approval): small steps minus "
         f"grand bargain, pooled over all coercion levels: institutionalised {fmt_ci(h1_inst, True)}"
         f"; durable {fmt_ci(h1_dur, True)}. "
-        f"**{'Supported' if h1 else 'Not supported'}**.",
+        f"**{'Supported' if h1 else 'Not supported'}**." + paired,
         "",
     ]
     # H2: non-monotonic effect of US coercion (small steps; both China levels pooled)
@@ -448,24 +462,48 @@ def _same_model(st: Any) -> bool:
     return bool(made_by == code_version()["model_code_hash"])
 
 
-def _store(name: str, results: Path, log: Callable[[str], None], replications: int | None) -> Any:
+def _store(name: str, results: Path, log: Callable[[str], None], replications: int | None,
+           pin_parameters: bool = False) -> Any:  # fmt: skip
+    """The store of experiment ``name`` in ``results/<name>``: reused when it was made from the
+    same design (uncertainty settings included) by this model code, else run afresh."""
+    import dataclasses
+
     import sim
     from sim.errors import UserError
     from sim.experiments.driver import run_experiment
-    from sim.experiments.spec import find_experiment
+    from sim.experiments.spec import find_experiment, load_experiment
+    from sim.experiments.uncertainty import pinned
 
-    exp_path = find_experiment(name)
+    exp = load_experiment(find_experiment(name))
+    if pin_parameters:
+        exp = dataclasses.replace(exp, uncertainty=pinned(exp.uncertainty))
     out = results / name
     try:
-        st = sim.load(out, experiment=exp_path)
-        if _same_model(st):
+        st = sim.load(out)
+        if st.manifest["experiment"]["design_hash"] == exp.design_hash() and _same_model(st):
             return st
-        log(f"{out} was made by other model code: running it again")
+        log(f"{out} was made from another design or by other model code: running it again")
     except UserError:
         pass
     log(f"running experiment {name} into {out}")
-    path = run_experiment(exp_path, out=out, replications=replications, quiet=True, force=True)
+    path = run_experiment(exp, out=out, replications=replications, quiet=True, force=True)
     return sim.load(path)
+
+
+def parameters_note(st: Any) -> str:
+    """How a theory experiment's runs set the parameters the record cannot identify."""
+    u = st.manifest.get("uncertainty") or {}
+    if u.get("parameters", "pinned") == "pinned" or not u.get("drawn"):
+        return ("Parameters: pinned at the scenario's values, so the intervals carry the seeds' "
+                "uncertainty only.")  # fmt: skip
+    draws = int(st.runs["draw"].nunique()) if "draw" in st.runs.columns else 0
+    source = ("their priors" if u["parameters"] == "prior" else
+              "the calibration's accepted sample and their priors")  # fmt: skip
+    return (f"Parameters: the runs draw the {len(u['drawn'])} parameters the record cannot "
+            f"identify from {source} ({draws} draws x {u['seeds_per_draw']} seeds, "
+            "the same draws at every design point; the experiment's factors are never drawn), so "
+            "the pattern above is averaged over the plausible parameters, not read at one guess "
+            "([UNCERTAINTY.md](UNCERTAINTY.md)).")  # fmt: skip
 
 
 def run_theory_checks(
@@ -474,6 +512,7 @@ def run_theory_checks(
     results: Path = Path("results"),
     sweep: str | Path | None = None,
     sweep_replications: int = 100,
+    pin_parameters: bool = False,
 ) -> list[dict[str, Any]]:
     """Run (or reuse) the theory experiments and the coercion sweep; return report sections.
 
@@ -485,11 +524,16 @@ def run_theory_checks(
     from sim.errors import UserError
     from sim.scenario import load_scenario
 
-    sections = [snyder(_store("theory_snyder", results, log, None))]
-    cha_sec = cha(_store("theory_cha", results, log, None))
+    pin = pin_parameters
+    snyder_st = _store("theory_snyder", results, log, None, pin)
+    sections = [snyder(snyder_st)]
+    cha_st = _store("theory_cha", results, log, None, pin)
+    cha_sec = cha(cha_st)
     sections.append(cha_sec)
-    land = _store("theory_landscape", results, log, None)
+    land = _store("theory_landscape", results, log, None, pin)
     sections.append(landscape(land, load_scenario("baseline_2022").params))
+    for sec, st in zip(sections, (snyder_st, cha_st, land), strict=True):
+        sec["markdown"] = sec["markdown"].rstrip() + "\n\n" + parameters_note(st)
     sw = None
     for cand in [sweep, results / "coercion_sweep"]:
         if cand is None:
@@ -503,27 +547,32 @@ def run_theory_checks(
         log(f"{cand} was made by other model code: not used")
         sw = None
     if sw is None:
-        sw = _store_reduced(results, log, sweep_replications)
+        sw = _store_reduced(results, log, sweep_replications, pin)
     sections.append(hypotheses(sw, cha_sec))
     return sections
 
 
-def _store_reduced(results: Path, log: Callable[[str], None], replications: int) -> Any:
+def _store_reduced(results: Path, log: Callable[[str], None], replications: int,
+                   pin_parameters: bool = False) -> Any:  # fmt: skip
+    import dataclasses
+
     import sim
     from sim.errors import UserError
     from sim.experiments.driver import run_experiment
-    from sim.experiments.spec import find_experiment
+    from sim.experiments.spec import find_experiment, load_experiment
+    from sim.experiments.uncertainty import pinned
 
+    exp = load_experiment(find_experiment("coercion_sweep"))
+    if pin_parameters:
+        exp = dataclasses.replace(exp, uncertainty=pinned(exp.uncertainty))
     out = results / "coercion_sweep_validate"
     try:
         st = sim.load(out)
-        if _same_model(st) and int(st.runs.groupby("point").size().min()) >= replications:
+        if (_same_model(st) and st.manifest["experiment"]["design_hash"] == exp.design_hash()
+                and int(st.runs.groupby("point").size().min()) >= replications):  # fmt: skip
             return st
     except UserError:
         pass
     log(f"no coercion_sweep store: running it with {replications} replications into {out}")
-    path = run_experiment(
-        find_experiment("coercion_sweep"), out=out, replications=replications, quiet=True,
-        force=True,
-    )  # fmt: skip
+    path = run_experiment(exp, out=out, replications=replications, quiet=True, force=True)
     return sim.load(path)

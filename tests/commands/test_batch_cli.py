@@ -19,6 +19,8 @@ months = 30
 seed = 2
 [factors]
 strategy = ["small_steps", "status_quo"]
+[uncertainty]
+seeds_per_draw = 3
 """
 
 

@@ -35,6 +35,8 @@ seed = 11
 us_coercion = {{ range = [0.2, 0.8], levels = 2 }}
 strategy = ["small_steps", "tit_for_tat"]
 china_coercion = [0.3]
+[uncertainty]
+seeds_per_draw = 1
 """
 
 
@@ -100,6 +102,8 @@ small_step_interval = {{ range = [1, 6] }}
 method = "{method}"
 samples = {samples}
 seed = 3
+[uncertainty]
+parameters = "pinned"
 """
     p = tmp_path / "s.toml"
     p.write_text(text)
@@ -122,6 +126,7 @@ def test_morris_design_is_seeded_on_the_grid_and_crossed_with_listed_factors(
         '[factors]\nstrategy = ["small_steps", "status_quo"]\n'
         "us_coercion = { range = [0.2, 0.6] }\nrok_approval0 = { range = [0.15, 0.55] }\n"
         '[sampler]\nmethod = "saltelli"\nsamples = 4\nsecond_order = false\n'
+        '[uncertainty]\nparameters = "pinned"\n'
     )
     e = load_experiment(p)
     m = morris_experiment(e, 5)
@@ -140,18 +145,25 @@ def test_common_random_numbers_and_coordinates(reference: Path) -> None:
     st = sim.load(reference)
     exp_runs = st.runs
     assert len(exp_runs) == 4 * 12
-    assert list(exp_runs.columns[:3]) == ["point", "replication", "seed"]
+    assert list(exp_runs.columns[:4]) == ["point", "replication", "seed", "draw"]
     for step in STEP_NAMES:
         assert f"first_month_{step}" in exp_runs and f"first_by_{step}" in exp_runs
-    # each stored run is simulate(point scenario, seed, its replication index)
+    # each stored run is simulate(point scenario, seed, its replication index, its drawn values)
     pt = st.manifest["points"][3]
     from sim.experiments.store import scenario_from_dict
 
     sc = scenario_from_dict(pt["scenario"])
-    direct = simulate(sc, 11, np.arange(12))
+    mine = exp_runs[exp_runs["point"] == 3]
+    drawn = {c[len("theta_") :]: mine[c].to_numpy() for c in mine.columns if c.startswith("theta_")}
+    assert len(drawn) > 10 and "us_coercion" not in drawn  # a factor is never drawn
+    direct = simulate(sc, 11, np.arange(12), varying=drawn)
     mine = exp_runs[exp_runs["point"] == 3]
     for k, v in direct.summary.items():
         np.testing.assert_array_equal(mine[k].to_numpy(), v)
+    # draw j is the same parameter vector at every design point
+    first = exp_runs[exp_runs["point"] == 0]
+    for c in (c for c in exp_runs.columns if c.startswith("theta_")):
+        np.testing.assert_array_equal(first[c].to_numpy(), mine[c].to_numpy())
     # common random numbers: launches of replication r are the same at every design point
     t = st.trajectories
     a = t[(t.point == 0) & (t.replication == 5)]["launches"].to_numpy()
@@ -265,6 +277,17 @@ def test_resume_after_sigkill_equals_uninterrupted(tmp_path: Path, reference: Pa
     # rerun the same command: only the missing chunks run
     res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
+    # byte for byte what the same command gives uninterrupted (parameter draws included)
+    whole = tmp_path / "whole"
+    cmd_whole = [*cmd[: cmd.index("--out") + 1], str(whole), *cmd[cmd.index("--out") + 2 :]]
+    res = subprocess.run(cmd_whole, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    files = sorted(p.relative_to(whole) for p in whole.rglob("*.parquet"))
+    assert files and sorted(p.relative_to(out) for p in out.rglob("*.parquet")) == files
+    assert any(str(f).startswith("runs") for f in files)
+    for f in files:
+        assert (out / f).read_bytes() == (whole / f).read_bytes(), f
+    assert "theta_lock_in" in sim.load(out).runs.columns
     m2 = json.loads(manifest.read_text())
     assert len(m2["sessions"]) == 2 and m2["status"] == "complete"
     finished_first = {c["id"] for c in m["chunks"] if c["status"] == "done"}

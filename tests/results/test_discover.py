@@ -68,7 +68,7 @@ def test_discover_command_on_a_store(tmp_path, capsys) -> None:
         'name = "tiny_lhs"\nbase = "baseline_2022"\nreplications = 3\nmonths = 24\nseed = 5\n'
         '[factors]\nstrategy = ["small_steps", "status_quo"]\n'
         "us_coercion = { range = [0.0, 1.0] }\n"
-        '[sampler]\nmethod = "latin"\nsamples = 8\n'
+        '[sampler]\nmethod = "latin"\nsamples = 8\n[uncertainty]\nseeds_per_draw = 3\n'
     )
     store = run_experiment(exp, tmp_path / "store", workers=1, quiet=True)
     assert main(["discover", str(store), "--outcome", "institutionalised"]) == 0

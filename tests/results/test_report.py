@@ -23,6 +23,9 @@ seed = 11
 us_coercion = { range = [0.0, 1.0], levels = 3 }
 strategy = ["small_steps", "grand_bargain"]
 china_coercion = [0.15, 0.6]
+
+[uncertainty]
+seeds_per_draw = 2
 """
 
 
@@ -40,7 +43,7 @@ def test_plot_writes_every_kind_in_every_format(store: Path, tmp_path: Path, cap
                "--format", "pdf"])  # fmt: skip
     assert rc == 0
     names = {p.name for p in out.iterdir()}
-    for kind in ("sweep", "heatmap", "survival", "durability", "timing", "fan"):
+    for kind in ("sweep", "heatmap", "survival", "durability", "timing", "fan", "uncertainty"):
         for fmt in ("png", "svg", "pdf"):
             assert f"{kind}.{fmt}" in names
     svg = (out / "sweep.svg").read_text()
@@ -75,6 +78,29 @@ def test_report_html_is_self_contained_with_provenance(store: Path, tmp_path: Pa
     table = md.split("## Headline table")[1].split("## Figures")[0]
     assert "| china_coercion | strategy | runs |" in table
     assert sum(line.startswith("| 0.") for line in table.splitlines()) == 4
+    assert "<h2>Uncertainty</h2>" in html and "![uncertainty](figures/uncertainty.png)" in md
+
+
+def test_the_uncertainty_section_comes_from_the_runs(store: Path, tmp_path: Path) -> None:
+    from sim import load
+    from sim.results import uncertainty as U
+    from sim.results.report import write_report
+
+    st = load(store)
+    _, md_path = write_report(st, tmp_path / "rep", figures={})
+    section = md_path.read_text().split("## Uncertainty")[1].split("## Figures")[0]
+    for sentence in U.sentences(st.runs, st.manifest["uncertainty"]):
+        assert f"- {sentence}" in section
+    per_point = U.variance_table(st.runs, ["point"], ["inst_by_24"])
+    share = U.summarise(per_point)["parametric_share"].iloc[0]
+    assert f"{100 * share:.1f}% of the variance between runs comes from the 3 parameter draws" in (
+        section)  # fmt: skip
+    # one table row per strategy and headline outcome, with both intervals
+    rows = [line for line in section.splitlines() if line.startswith("| small_steps")]
+    assert len(rows) == 2 and all("-" in r and "[" in r for r in rows)
+    t = U.draw_probabilities(st.runs, "inst_by_24", ["strategy"]).set_index("strategy")
+    lo, hi = t.loc["small_steps", "draw_lo"], t.loc["small_steps", "draw_hi"]
+    assert f"{100 * lo:.1f}%-{100 * hi:.1f}%" in rows[0]
 
 
 def test_findings_numbers_come_from_the_runs(store: Path) -> None:
@@ -146,7 +172,7 @@ def test_a_store_without_the_fan_charts_variables_gets_no_fan_chart(tmp_path: Pa
     exp = tmp_path / "few.toml"
     exp.write_text('name = "few"\nbase = "baseline_2022"\nreplications = 3\nmonths = 6\n'
                    "[factors]\nus_coercion = [0.2, 0.8]\n"
-                   '[outputs]\nmonthly = ["abandonment_ROK"]\n')  # fmt: skip
+                   '[outputs]\nmonthly = ["abandonment_ROK"]\n[uncertainty]\nseeds_per_draw = 3\n')  # fmt: skip
     import sim
     from sim.results.report import store_figures
 

@@ -52,7 +52,7 @@ def test_sensitivity_command(tmp_path, capsys) -> None:
         'name = "tiny_sens"\nbase = "baseline_2022"\nreplications = 2\nmonths = 24\nseed = 9\n'
         "[factors]\nus_coercion = { range = [0.0, 1.0] }\nrok_approval0 = { range = [0.15, 0.55] }\n"
         '[sampler]\nmethod = "saltelli"\nsamples = 8\nsecond_order = false\n'
-        "[outputs]\nmonthly = []\n"
+        '[outputs]\nmonthly = []\n[uncertainty]\nparameters = "pinned"\n'
     )
     out = tmp_path / "sens"
     args = ["sensitivity", str(exp), "--out", str(out), "--workers", "1", "--quiet",
@@ -93,5 +93,5 @@ def test_sensitivity_needs_a_saltelli_sample(tmp_path) -> None:
 
     exp = tmp_path / "grid.toml"
     exp.write_text('name = "grid"\nbase = "baseline_2022"\nreplications = 2\n'
-                   "[factors]\nus_coercion = [0.1, 0.5]\n")  # fmt: skip
+                   '[factors]\nus_coercion = [0.1, 0.5]\n[uncertainty]\nparameters = "pinned"\n')  # fmt: skip
     assert main(["sensitivity", str(exp), "--out", str(tmp_path / "o")]) == 2

@@ -110,3 +110,41 @@ def test_h1_durability_is_windowed_not_decided_by_the_last_months() -> None:
     assert d == pytest.approx(1.0) and lo > 0.9  # by the horizon it would be 0
     assert out["data"]["H1"]["supported"]
     assert "not collapsed in the 24 months after" in out["markdown"]
+
+
+def test_hypotheses_say_how_much_is_parameters_when_the_sweep_drew_them() -> None:
+    rows = []
+    for strat in ("small_steps", "grand_bargain"):
+        for point, cu in enumerate((0.0, 0.5, 1.0)):
+            for rep in range(20):
+                draw = rep // 5
+                ok = strat == "small_steps" and draw % 2 == 0  # depends on the draw only
+                rows.append({
+                    "point": point + 3 * (strat == "grand_bargain"), "strategy": strat,
+                    "us_coercion": cu, "china_coercion": 0.15, "draw": draw, "replication": rep,
+                    "institutionalised": ok, "inst_month": 10 if ok else -1, "durable": ok,
+                    "collapsed": False, "collapse_month": -1, "final_approval_ROK": 0.3,
+                    "final_alignment_ROK": 0.5,
+                })  # fmt: skip
+    cha_sec = {"data": {"cells": [{"coop_diff": (0.1, 0.05, 0.15)}],
+                        "commitment": [{"commitment_effect": 0.5, "diff": (0.1, 0.05, 0.15)}]}}  # fmt: skip
+    out = T.hypotheses(FakeStore(pd.DataFrame(rows)), cha_sec)
+    # small steps win in the two draws where they institutionalise, tie in the other two
+    assert out["data"]["H1_paired_share"] == 0.75
+    assert "in 75.0% of the 4 parameter draws" in out["markdown"]
+    assert "P(institutionalised by month 24): parameter uncertainty dominates" in out["markdown"]
+
+
+def test_each_theory_section_says_how_its_parameters_were_set() -> None:
+    class Store:
+        def __init__(self, manifest: dict, runs: pd.DataFrame) -> None:
+            self.manifest, self.runs = manifest, runs
+
+    drawn = Store({"uncertainty": {"parameters": "prior", "drawn": ["lock_in", "china_leverage"],
+                                   "seeds_per_draw": 5}},
+                  pd.DataFrame({"draw": [0, 0, 1, 1, 2]}))  # fmt: skip
+    note = T.parameters_note(drawn)
+    assert "draw the 2 parameters" in note and "their priors (3 draws x 5 seeds" in note
+    pinned = T.parameters_note(Store({"uncertainty": {"parameters": "pinned"}}, pd.DataFrame()))
+    assert "pinned" in pinned and "seeds' uncertainty only" in pinned
+    assert "pinned" in T.parameters_note(Store({}, pd.DataFrame()))  # a store made before draws

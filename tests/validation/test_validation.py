@@ -158,11 +158,46 @@ def test_validate_command_writes_scores(tmp_path: Path) -> None:
     from sim.cli import main
 
     out = tmp_path / "v"
-    assert main(["validate", "--runs", "12", "--out", str(out), "--no-docs", "--no-theory"]) == 0
+    assert main(["validate", "--runs", "12", "--seeds-per-draw", "3", "--out", str(out),
+                 "--no-docs", "--no-theory"]) == 0  # fmt: skip
     scores = json.loads((out / "scores.json").read_text())
     assert scores["hindcast"]["runs"] == 12
     for f in ("scores.csv", "polls.csv", "steps.csv", "hindcast.png"):
         assert (out / f).exists()
+    # the hindcast drew its uncertain parameters from their priors, 4 draws x 3 seeds
+    drawn = scores["hindcast"]["meta"]["uncertainty"]
+    assert drawn["parameters"] == "prior" and drawn["seeds_per_draw"] == 3
+    from sim.core.priors import prior_names
+
+    assert drawn["drawn"] == list(prior_names())
+    if "calibrated" in scores:  # from the calibration's sample when there is one
+        assert scores["calibrated"]["meta"]["uncertainty"]["parameters"] in ("posterior", "prior")
+    pinned = tmp_path / "p"
+    assert main(["validate", "--runs", "12", "--out", str(pinned), "--no-docs", "--no-theory",
+                 "--pin-parameters", "--no-calibrated"]) == 0  # fmt: skip
+    meta = json.loads((pinned / "scores.json").read_text())["hindcast"]["meta"]
+    assert "uncertainty" not in meta
+
+
+def test_validation_ensembles_draw_what_a_batch_would(tmp_path: Path) -> None:
+    import numpy as np
+
+    from sim.engines.batch import simulate
+    from sim.scenario import load_scenario
+    from sim.validation.run import ensemble_uncertainty
+    from sim.validation.scores import run_ensemble
+
+    sc = load_scenario("hindcast_2022_2023")
+    u = ensemble_uncertainty("prior", 7, 10, 5, sc)
+    ens = run_ensemble(sc, 7, 10, uncertainty=u)
+    direct = simulate(sc, 7, np.arange(10), keep_monthly=True, varying=u.values(np.arange(10)))
+    np.testing.assert_array_equal(ens.inst_month, direct.summary["inst_month"])
+    pinned = run_ensemble(sc, 7, 10)
+    assert not np.array_equal(pinned.approval["ROK"], ens.approval["ROK"])
+    from sim.errors import UserError
+
+    with pytest.raises(UserError, match="multiple of the seeds per parameter draw"):
+        ensemble_uncertainty("prior", 7, 12, 5, sc)
 
 
 def test_validate_command_rejects_bad_runs(capsys: pytest.CaptureFixture[str]) -> None:
