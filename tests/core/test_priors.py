@@ -34,13 +34,13 @@ def test_every_prior_lies_inside_its_declared_range_with_a_reason() -> None:
 
 def test_the_check_finds_a_prior_outside_its_declaration() -> None:
     bad = (
-        Prior("motivation_threshold", 0.0, 1.2, "too wide"),
+        Prior("motivation_threshold", 0.0, 3.5, "too wide"),
         Prior("small_step_interval", 1, 4, "integer flag lost"),
         Prior("no_such_parameter", 0.0, 1.0, "undeclared"),
         Prior("lock_in", 0.5, 0.5, ""),
     )
     problems = "\n".join(prior_problems(bad, DECLARED))
-    assert "motivation_threshold: prior [0.0, 1.2] outside its declared [-1.0, 1.0]" in problems
+    assert "motivation_threshold: prior [0.0, 3.5] outside its declared [-1.0, 3.0]" in problems
     assert "small_step_interval: integer is False" in problems
     assert "no_such_parameter: not a declared parameter" in problems
     assert "lock_in: empty prior" in problems and "lock_in: no reason given" in problems

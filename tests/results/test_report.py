@@ -67,7 +67,9 @@ def test_report_html_is_self_contained_with_provenance(store: Path, tmp_path: Pa
     rc = main(["report", str(store), "--out", str(tmp_path / "rep")])
     assert rc == 0
     html = (tmp_path / "rep" / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 6
+    from sim.results.kinds import KINDS
+
+    assert html.count("data:image/png;base64,") == len(KINDS)  # every kind fits this store
     assert "src='http" not in html and 'src="http' not in html
     assert "[factors]" in html  # the experiment file's text
     assert "design hash" in html and "root seed" in html

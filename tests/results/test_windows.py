@@ -210,6 +210,9 @@ seed = 5
 [factors]
 us_coercion = [0.2, 0.6]
 strategy = ["small_steps", "grand_bargain"]
+
+[uncertainty]
+parameters = "pinned"
 """
 
 
