@@ -59,6 +59,7 @@ INFORMED_BY: dict[str, str] = {
     "coop_decay": "trust lost without lock-in: pace of the ladder",
     "small_step_interval": "months between own steps: pace of the ladder",
     "trust_gain_scale": "trust each step brings: pace of trust, institution month",
+    "approval_volatility": "month-to-month changes of the polls",
 }
 
 #: The free parameters and their priors (``sim.core.priors.PRIORS``, where every prior is

@@ -48,7 +48,13 @@ def verdicts(scores: dict[str, Any]) -> dict[str, tuple[bool, str]]:
             fm["modal_side"] == fm["record"],
             f"record: {fm['record']}; ensemble: Japan first in {pct(fm['share_japan_first'], 1)}, "
             f"ROK first in {pct(fm['shares']['ROK'], 1)}, both in the same month in "
-            f"{pct(fm['shares']['both'], 1)}, no step in {pct(fm['shares']['none'], 1)} of runs",
+            f"{pct(fm['shares']['both'], 1)}, no step in {pct(fm['shares']['none'], 1)} of runs"
+            + (
+                f"; Japan first in most runs of {pct(fm['share_draws_japan_first'], 1)} of the "
+                f"{fm['draws']} parameter draws"
+                if "share_draws_japan_first" in fm
+                else ""
+            ),
         ),
         "order": (
             so["mean_share_pairs_matched"] >= 0.75,

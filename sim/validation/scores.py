@@ -199,6 +199,7 @@ def run_ensemble(
     ens = ensemble_from_batch(res, horizon)
     if drawn:
         ens.meta["uncertainty"] = uncertainty.record()
+        ens.meta["draw"] = reps // int(uncertainty.seeds_per_draw)
     return ens
 
 
@@ -222,6 +223,13 @@ def score_first_mover(ens: Ensemble, tgt: RecordTargets) -> dict[str, Any]:
         "modal_side": modal,
         "record_first_step_month": dict(tgt.first_step_month),
     }
+    draw = ens.meta.get("draw")
+    if draw is not None:  # in what share of the parameter draws is Japan the usual first mover
+        jpn = np.asarray(ens.first_mover == 1, dtype=float)
+        ids, inverse = np.unique(np.asarray(draw), return_inverse=True)
+        per_draw = np.bincount(inverse, weights=jpn) / np.bincount(inverse)
+        out["draws"] = int(ids.size)
+        out["share_draws_japan_first"] = float(np.mean(per_draw > 0.5))
     for actor in ("ROK", "JPN"):
         m = ens.first_step_month[actor]
         taken = m >= 0

@@ -185,3 +185,18 @@ def test_unmotivated_leaders_decline_joint_steps_only_when_declining_is_on() -> 
 
     assert summit_month(sc) == M.NEVER
     assert summit_month(dataclasses.replace(sc, params=neutral_params(sc.params, "decline"))) == 1
+
+
+def test_every_drawn_mechanism_parameter_can_be_drawn_at_no_effect() -> None:
+    """A mechanism's parameter drawn in ensembles has a prior that includes its neutral value,
+    so the parameter uncertainty spans "no effect"."""
+    from sim.core.priors import PRIORS
+
+    priors = {p.name: p for p in PRIORS}
+    checked = 0
+    for m in MECHANISMS:
+        for key, value in m.neutral:
+            if key in priors:
+                assert priors[key].lo <= value <= priors[key].hi, (m.name, key)
+                checked += 1
+    assert checked >= 10

@@ -71,6 +71,17 @@ def test_first_mover() -> None:
     assert s["shares"] == {"none": 0.0, "ROK": 0.25, "JPN": 0.5, "both": 0.25}
     assert s["modal_side"] == "JPN" == s["record"]
     assert s["median_first_step_month_JPN"] == 2.0
+    assert "share_draws_japan_first" not in s  # parameters pinned: no draws to count
+
+
+def test_first_mover_by_parameter_draw() -> None:
+    """Runs 0-1 share draw 0 (Japan first in both), runs 2-3 draw 1 (ROK, then both): Japan is
+    the usual first mover in one of the two draws."""
+    ens = ensemble()
+    ens.meta["draw"] = np.array([0, 0, 1, 1])
+    s = V.score_first_mover(ens, targets())
+    assert s["draws"] == 2
+    assert s["share_draws_japan_first"] == 0.5
 
 
 def test_step_order() -> None:
