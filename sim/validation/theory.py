@@ -170,7 +170,8 @@ def snyder(st: Any) -> dict[str, Any]:
     L += [
         "",
         "This is a check that the implementation expresses Snyder's mechanism (the fear targets in "
-        "`sim.core.rules.fear_targets` are written from it), not an emergent finding.",
+        "`sim.core.rules.fear_targets` are written from it): a property written into the rules, "
+        "not a finding the runs discover.",
     ]
     return {"title": "Theory check: Snyder's alliance security dilemma", "markdown": "\n".join(L),
             "data": {"check": "snyder", "supported": supported, "rows": rows}}  # fmt: skip
