@@ -77,7 +77,14 @@ def verdicts(scores: dict[str, Any]) -> dict[str, tuple[bool, str]]:
             a["polls"] > 0 and a["inside_90"] * 3 >= a["polls"] * 2,
             f"{a['inside_90']} of {a['polls']} polls inside the 90% band; mean absolute error of "
             f"the median {num(100 * a['mean_abs_error'] if a['mean_abs_error'] is not None else None, 1)} "
-            f"points (mean error {num(100 * a['mean_error'] if a['mean_error'] is not None else None, 1)})",
+            f"points (mean error {num(100 * a['mean_error'] if a['mean_error'] is not None else None, 1)})"
+            + (
+                f"; the bands' variance is {pct(a['mean_parametric_share'], 1)} parameters and "
+                f"{pct(1 - a['mean_parametric_share'], 1)} seeds "
+                f"({'parameters' if a['mean_parametric_share'] > 0.5 else 'seeds'} dominate)"
+                if "mean_parametric_share" in a
+                else ""
+            ),
         )
     out["steps_in_band"] = (
         sb["share_record_pattern"] >= 0.10,

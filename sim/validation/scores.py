@@ -345,6 +345,13 @@ def score_approval(ens: Ensemble, tgt: RecordTargets) -> dict[str, Any]:
                 "inside_90": bool(lo <= p.value <= hi),
             }
         )
+    draw = ens.meta.get("draw")
+    if draw is not None:  # how much of each band's width is the parameters, how much the seeds
+        from sim.results.uncertainty import decompose
+
+        for r in rows:
+            d = decompose(ens.approval[r["actor"]][:, r["month"]], draw)
+            r["parametric_share"] = d["parametric_share"]
     summary: dict[str, Any] = {}
     for actor in ("ROK", "JPN"):
         errs = np.array([float(r["error"]) for r in rows if r["actor"] == actor])
@@ -357,6 +364,10 @@ def score_approval(ens: Ensemble, tgt: RecordTargets) -> dict[str, Any]:
             "inside_90": int(sum(inside)),
             "share_inside_90": float(np.mean(inside)) if inside else None,
         }
+        shares = [r["parametric_share"] for r in rows
+                  if r["actor"] == actor and "parametric_share" in r]  # fmt: skip
+        if shares and all(x == x for x in shares):
+            summary[actor]["mean_parametric_share"] = float(np.mean(shares))
     return {"summary": summary, "polls": rows}
 
 

@@ -216,3 +216,19 @@ def test_validate_command_rejects_bad_runs(capsys: pytest.CaptureFixture[str]) -
 
     assert main(["validate", "--runs", "0", "--no-docs"]) == 2
     assert "--runs" in capsys.readouterr().err
+
+
+def test_poll_bands_say_how_much_is_parameters() -> None:
+    """Approval that differs only between parameter draws: the bands are all parameters; the
+    same spread within draws: all seeds."""
+    ens = ensemble()
+    ens.meta["draw"] = np.array([0, 0, 1, 1])
+    by_draw = np.array([0.25, 0.25, 0.35, 0.35])
+    ens.approval["ROK"] = np.repeat(by_draw[:, None], ens.months + 1, axis=1)
+    s = V.score_approval(ens, targets())
+    assert s["summary"]["ROK"]["mean_parametric_share"] == pytest.approx(1.0)
+    ens.approval["ROK"] = np.repeat(np.array([0.25, 0.35, 0.25, 0.35])[:, None], ens.months + 1, 1)
+    s = V.score_approval(ens, targets())
+    assert s["summary"]["ROK"]["mean_parametric_share"] == pytest.approx(0.0)
+    ens.meta.pop("draw")
+    assert "mean_parametric_share" not in V.score_approval(ens, targets())["summary"]["ROK"]
