@@ -602,44 +602,22 @@ def step_runs(
                 affordable_jpn = (affordable_jpn & ~GB_BIT) | (GB_BIT if worth_jpn else 0)
             exit_rok = R.exit_cost(f[r, DEPTH], commit_rok, p)
             exit_jpn = R.exit_cost(f[r, DEPTH], commit_jpn, p)
-            if choice[0] != NO_CHOICE:
-                proposal_rok, accept_rok = decide_player(choice[0], affordable_rok, available_rok)
-            elif available_rok == 0 and reversible_rok < 0:  # no move open, whatever the strategy
-                proposal_rok, accept_rok = R.NONE, 0
-            else:
-                proposal_rok, accept_rok = decide(
-                    strategy_rok, month - since_rok, feasible_rok, affordable_rok, available_rok,
-                    motivated_rok, i[r, LAST_ACTION + 1], month - i[r, LAST_OWN_STEP],
-                    reversible_rok >= 0, p.small_step_interval,
-                )  # fmt: skip
-                if not willing_rok:
-                    accept_rok = 0
-                if inherited_rok >= 0 and R.wants_reversal(
-                    R.reversal_gain(scale_rok * S.COST[inherited_rok], stance_rok,
-                                    resentment_rok, p),
-                    exit_rok,
-                    weight_rok,
-                ):  # fmt: skip
-                    proposal_rok, accept_rok, reversible_rok = R.REVERSE, 0, inherited_rok
-            if choice[1] != NO_CHOICE:
-                proposal_jpn, accept_jpn = decide_player(choice[1], affordable_jpn, available_jpn)
-            elif available_jpn == 0 and reversible_jpn < 0:  # no move open, whatever the strategy
-                proposal_jpn, accept_jpn = R.NONE, 0
-            else:
-                proposal_jpn, accept_jpn = decide(
-                    strategy_jpn, month - since_jpn, feasible_jpn, affordable_jpn, available_jpn,
-                    motivated_jpn, i[r, LAST_ACTION], month - i[r, LAST_OWN_STEP + 1],
-                    reversible_jpn >= 0, p.small_step_interval,
-                )  # fmt: skip
-                if not willing_jpn:
-                    accept_jpn = 0
-                if inherited_jpn >= 0 and R.wants_reversal(
-                    R.reversal_gain(scale_jpn * S.COST[inherited_jpn], stance_jpn,
-                                    resentment_jpn, p),
-                    exit_jpn,
-                    weight_jpn,
-                ):  # fmt: skip
-                    proposal_jpn, accept_jpn, reversible_jpn = R.REVERSE, 0, inherited_jpn
+            proposal_rok, accept_rok, reversible_rok = leader_decision(
+                choice[0], strategy_rok, month - since_rok, feasible_rok, affordable_rok,
+                available_rok, motivated_rok, willing_rok, i[r, LAST_ACTION + 1],
+                month - i[r, LAST_OWN_STEP], reversible_rok, inherited_rok,
+                R.reversal_gain(scale_rok * S.COST[max(inherited_rok, 0)], stance_rok,
+                                resentment_rok, p),
+                exit_rok, weight_rok, p.small_step_interval,
+            )  # fmt: skip
+            proposal_jpn, accept_jpn, reversible_jpn = leader_decision(
+                choice[1], strategy_jpn, month - since_jpn, feasible_jpn, affordable_jpn,
+                available_jpn, motivated_jpn, willing_jpn, i[r, LAST_ACTION],
+                month - i[r, LAST_OWN_STEP + 1], reversible_jpn, inherited_jpn,
+                R.reversal_gain(scale_jpn * S.COST[max(inherited_jpn, 0)], stance_jpn,
+                                resentment_jpn, p),
+                exit_jpn, weight_jpn, p.small_step_interval,
+            )  # fmt: skip
 
             # 3. resolution
             paid_rok, paid_jpn, withdrawn_rok, withdrawn_jpn = R.resolve_actions(
@@ -874,6 +852,45 @@ def step_runs(
                 ti[r, BUNDLED] = bundled
             if keep:
                 record_run(r, state, trace, sources, monthly[r, month])
+
+
+@rule
+def leader_decision(
+    choice: int,
+    strategy: int,
+    in_office: int,
+    feasible: int,
+    affordable: int,
+    available: int,
+    motivated: bool,
+    willing: bool,
+    partner_last: int,
+    since_own_step: int,
+    reversible: int,
+    inherited: int,
+    gain_of_reversal: float,
+    cost_of_exit: float,
+    reversal_weight: float,
+    min_interval: float,
+) -> tuple[int, int, int]:
+    """One leader's move this month: a player's choice, else its strategy's proposal (joining
+    joint steps only when willing), unless it chooses to withdraw its latest inherited step
+    (:func:`sim.core.rules.wants_reversal`). Returns the proposal, the steps it would join and
+    the step a reversal withdraws."""
+    if choice != NO_CHOICE:
+        proposal, accept = decide_player(choice, affordable, available)
+        return proposal, accept, reversible
+    if available == 0 and reversible < 0:  # no move open, whatever the strategy
+        return R.NONE, 0, reversible
+    proposal, accept = decide(
+        strategy, in_office, feasible, affordable, available, motivated, partner_last,
+        since_own_step, reversible >= 0, min_interval,
+    )  # fmt: skip
+    if not willing:
+        accept = 0
+    if inherited >= 0 and R.wants_reversal(gain_of_reversal, cost_of_exit, reversal_weight):
+        return R.REVERSE, 0, inherited
+    return proposal, accept, reversible
 
 
 @rule

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from worlds import QUIET
 
 from sim.core import month as M
 from sim.core import outputs as O
@@ -28,25 +29,6 @@ from sim.engines.model import AlignmentModel
 from sim.scenario import load_scenario
 
 JOINT_STEPS = tuple(s.name for s in S.LADDER if s.owner == "joint")
-
-#: No noise, no random shocks, no turnover; both leaders can pay for small steps.
-QUIET: dict[str, Any] = {
-    "approval_noise": 0.0,
-    "flashpoint_rate": 0.0,
-    "china_episode_rate": 0.0,
-    "nk_launch_rate": 0.0,
-    "coop_rok_jpn0": 0.5,
-    "rok_approval0": 0.6,
-    "rok_approval_baseline": 0.6,
-    "jpn_approval0": 0.6,
-    "jpn_approval_baseline": 0.6,
-    "rok_term_end_month": 600,
-    "jpn_replacement_threshold": 0.0,
-    "approval_volatility": 0.0,
-    "scandal_rate": 0.0,
-    "early_exit_rate": 0.0,
-    "ally_signal_rate": 0.0,
-}
 
 
 def quiet_model(

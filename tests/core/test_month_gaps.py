@@ -10,10 +10,9 @@ cooperation levels; each run's record is that run's ``record_run``), not from a 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
+from worlds import NO_RANDOMNESS as QUIET
 
 from sim.core import month as M
 from sim.core import outputs as O
@@ -24,15 +23,6 @@ from sim.core.params import Scenario
 from sim.engines.batch import NO_MONTHLY, kernels, simulate
 from sim.engines.model import AlignmentModel
 
-#: No noise, no random shocks, no turnover, leaders who never step: cooperation only decays.
-QUIET: dict[str, Any] = {
-    "approval_noise": 0.0,
-    "flashpoint_rate": 0.0,
-    "china_episode_rate": 0.0,
-    "nk_launch_rate": 0.0,
-    "rok_term_end_month": 600,
-    "jpn_replacement_threshold": 0.0,
-}
 #: Three different initial cooperation levels (ROK-Japan, ROK-US, Japan-US), so that reading any
 #: other column for one of them changes the index.
 COOP0 = {"coop_rok_jpn0": 0.95, "coop_rok_us0": 0.9, "coop_jpn_us0": 0.85}
