@@ -640,27 +640,13 @@ def step_runs(
             last_own_jpn = month if moved_jpn else i[r, LAST_OWN_STEP + 1]
             recent = (month - last_own_rok) <= 1 and (month - last_own_jpn) <= 1
             reciprocated = 1.0 if (moved_rok or moved_jpn) and recent else 0.0
-            undo_rok = undo_jpn = 0.0  # the domestic gain less the exit cost of a reversal
-            if withdrawn_rok != 0:
-                undo_rok = (
-                    R.reversal_gain(
-                        R.ladder_total(withdrawn_rok, scale_rok, S.COST_SUM),
-                        stance_rok,
-                        resentment_rok,
-                        p,
-                    )
-                    - exit_rok
-                )
-            if withdrawn_jpn != 0:
-                undo_jpn = (
-                    R.reversal_gain(
-                        R.ladder_total(withdrawn_jpn, scale_jpn, S.COST_SUM),
-                        stance_jpn,
-                        resentment_jpn,
-                        p,
-                    )
-                    - exit_jpn
-                )
+            # the domestic gain less the exit cost of this month's reversals
+            undo_rok = R.reversal_net(
+                withdrawn_rok, scale_rok, stance_rok, resentment_rok, exit_rok, p
+            )
+            undo_jpn = R.reversal_net(
+                withdrawn_jpn, scale_jpn, stance_jpn, resentment_jpn, exit_jpn, p
+            )
             new_approval_rok = R.approval_after_month(
                 approval_rok,
                 baseline_rok,

@@ -662,6 +662,23 @@ def reversal_gain(cost: float, stance: float, resentment: float, p: Any) -> floa
 
 
 @rule
+def reversal_net(
+    withdrawn: int,
+    cost_scale: float,
+    stance: float,
+    resentment: float,
+    cost_of_exit: float,
+    p: Any,
+) -> float:
+    """Approval a leader gains on balance from the steps it withdrew this month: their
+    :func:`reversal_gain` less the exit cost (0 when it withdrew nothing)."""
+    if withdrawn == 0:
+        return 0.0
+    paid = ladder_total(withdrawn, cost_scale, S.COST_SUM)
+    return reversal_gain(paid, stance, resentment, p) - cost_of_exit
+
+
+@rule
 def wants_reversal(gain: float, cost_of_exit: float, weight: float) -> bool:
     """Whether a leader withdraws its latest reversible step: the weighted domestic gain at
     least the exit cost. Reversal is open to every leader; a hardliner only weighs the gain
