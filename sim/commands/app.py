@@ -62,6 +62,29 @@ def missing_assets(cache: Path | None = None) -> list[str]:
     ]
 
 
+def reachable_addresses(host: str) -> list[str]:
+    """The addresses a browser should open for a server bound to ``host``: the host itself, or,
+    for every interface (0.0.0.0), this machine's network addresses and then 127.0.0.1."""
+    if host not in ("0.0.0.0", "", "::"):
+        return [host]
+    import socket
+
+    found: list[str] = []
+    try:  # the address of the interface that routes outward (connecting a UDP socket sends nothing)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))
+            found.append(s.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.append(str(info[4][0]))
+    except OSError:
+        pass
+    out = [a for a in dict.fromkeys(found) if not a.startswith("127.") and a != "0.0.0.0"]
+    return [*out, "127.0.0.1"]
+
+
 def server_command(host: str, port: int) -> list[str]:
     return [
         sys.executable, "-m", "solara", "run", "sim.teaching.app", "--host", host, "--port", str(port),
@@ -92,8 +115,9 @@ def run(args: argparse.Namespace) -> int:
         )
     if not 0 <= args.port <= 65535:
         raise UserError("the port must be in 0..65535", found=args.port)
-    shown = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
-    print(f"alignsim app: serving on http://{shown}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    urls = ", ".join(f"http://{h}:{args.port}/" for h in reachable_addresses(args.host))
+    where = "on every interface" if args.host in ("0.0.0.0", "", "::") else f"on {args.host}"
+    print(f"alignsim app: serving {where}; open {urls}  (Ctrl-C stops it)", flush=True)
     cmd = server_command(args.host, args.port)
     # replace this process with the server, so stopping this process stops the server
     os.execvpe(cmd[0], cmd, os.environ)  # noqa: S606

@@ -157,3 +157,20 @@ def test_play_tab_offers_decline_beside_no_step_and_logs_it():
     shown = [str(h.children[0]) for h in rc.find(v.Html, tag="pre").widgets]
     assert any("Month 1 of 12" in t for t in shown)
     assert any("Decline any joint step this month" in t and "->" in t for t in shown)
+
+
+def test_the_printed_address_is_the_one_to_open(monkeypatch, capsys):
+    """Bound to one address, the app prints it; bound to every interface (0.0.0.0), it prints
+    this machine's addresses, never 0.0.0.0, and 127.0.0.1 last."""
+    assert app_cmd.reachable_addresses("127.0.0.1") == ["127.0.0.1"]
+    assert app_cmd.reachable_addresses("192.0.2.7") == ["192.0.2.7"]
+    every = app_cmd.reachable_addresses("0.0.0.0")
+    assert every[-1] == "127.0.0.1" and "0.0.0.0" not in every
+    assert all(not a.startswith("127.") for a in every[:-1])
+    # the command prints them before handing over to the server (the exec is stubbed)
+    monkeypatch.setattr(app_cmd, "missing_assets", lambda *a: [])
+    monkeypatch.setattr(app_cmd.os, "execvpe", lambda *a: None)
+    assert main(["app", "--host", "0.0.0.0", "--port", "8124"]) == 0
+    out = capsys.readouterr().out
+    assert "every interface" in out and "http://0.0.0.0" not in out
+    assert "http://127.0.0.1:8124/" in out
