@@ -476,8 +476,11 @@ def calibration_markdown(
         "",
         "- One history is a small sample: a posterior this wide is what the record allows, and "
         "the calibrated point is one choice within it.",
-        "- The fit is in-sample; the record after August 2023 was not used and no out-of-sample "
-        "test is claimed.",
+        "- The fit is in-sample: the record after August 2023 was not used. Out of sample, "
+        "[VALIDATION.md](VALIDATION.md) scores the calibrated model, never refitted, on the "
+        "December 2015 agreement and its unravelling (2015-2019), and checks a time split "
+        "inside 2022-23 (a fit to the record up to February 2023 scored on March - August "
+        "2023).",
         "- ABC rejection with one run per particle mixes parameter uncertainty with the model's "
         "own randomness; the acceptance share trades bias against variance.",
         "",
