@@ -15,8 +15,11 @@ DESCRIPTION = (
     "the hindcast, from the calibration's accepted sample for the calibrated scenario, unless "
     "--pin-parameters), score it against the record in data/history (first mover, order of steps, "
     "month of institutionalised cooperation, approval at the dated polls, steps while ROK approval "
-    "stays in its band), run the theory checks, and write OUT/scores.{json,csv}, OUT/polls.csv, "
-    "OUT/steps.csv, OUT/hindcast.png and docs/VALIDATION.md."
+    "stays in its band), run the theory checks, score the calibrated model out of sample on the "
+    "December 2015 agreement and its unravelling (scenarios/episode_2015_2019.toml, never "
+    "refitted), run the time-split check (fit to the record up to February 2023, score March - "
+    "August 2023), and write OUT/scores.{json,csv}, OUT/polls.csv, OUT/steps.csv, "
+    "OUT/hindcast.png, OUT/episode_scores.json, OUT/timesplit.json and docs/VALIDATION.md."
 )
 
 
@@ -41,6 +44,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "the calibration's accepted sample; docs/UNCERTAINTY.md)")  # fmt: skip
     p.add_argument("--seeds-per-draw", type=int, default=5, metavar="M",
                    help="runs sharing one parameter draw (default 5; --runs a multiple of it)")  # fmt: skip
+    p.add_argument("--no-episode", action="store_true",
+                   help="skip the out-of-sample episode of Dec 2015 - Nov 2019")  # fmt: skip
+    p.add_argument("--no-time-split", action="store_true",
+                   help="skip the time-split check (fit to Aug 2022 - Feb 2023, score the rest)")  # fmt: skip
+    p.add_argument("--split-particles", type=int, default=50_000, metavar="N",
+                   help="particles of each time-split fit (default 50000, as alignsim calibrate)")  # fmt: skip
     p.add_argument("--no-docs", action="store_true", help="do not regenerate docs/VALIDATION.md")
 
 
@@ -60,11 +69,19 @@ def run(args: argparse.Namespace) -> int:
     if args.seeds_per_draw < 1:
         raise UserError("value out of range", key="--seeds-per-draw", expected="1 or more",
                         found=args.seeds_per_draw)  # fmt: skip
+    if not 10 <= args.split_particles <= 10_000_000:
+        raise UserError("value out of range", key="--split-particles",
+                        expected="a whole number in [10, 10000000]", found=args.split_particles)  # fmt: skip
     cmd = f"alignsim validate --runs {args.runs} --seed {args.seed}"
     if args.pin_parameters:
         cmd += " --pin-parameters"
     elif args.seeds_per_draw != 5:
         cmd += f" --seeds-per-draw {args.seeds_per_draw}"
+    if args.split_particles != 50_000 and not args.no_time_split:
+        cmd += f" --split-particles {args.split_particles}"
+    for flag in ("no_episode", "no_time_split", "no_theory", "no_calibrated"):
+        if getattr(args, flag):
+            cmd += " --" + flag.replace("_", "-")
     scores = run_validation(
         runs=args.runs,
         seed=args.seed,
@@ -76,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
         command=cmd,
         pin_parameters=args.pin_parameters,
         seeds_per_draw=args.seeds_per_draw,
+        episode=not args.no_episode,
+        time_split=not args.no_time_split,
+        split_particles=args.split_particles,
     )
     for name, s in scores.items():
         print(f"\n== {name} ({s['meta'].get('scenario', '')}) ==")

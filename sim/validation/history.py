@@ -17,6 +17,12 @@
 raises :class:`sim.errors.UserError` naming the file, the line and the column. ``cutoff`` drops
 every row dated after it, which is how calibration is kept from seeing the future
 (:data:`CALIBRATION_CUTOFF`).
+
+Out-of-sample episodes live beside the record in files named ``episode_<NAME>_*.csv`` (e.g.
+``episode_2015_polls.csv``: the December 2015 agreement and its unravelling). They have the same
+format and checks but are never part of the record of 2022-23: :func:`load_history` leaves them
+out unless asked for one episode by name (``episode="2015"``), so neither the hindcast, the
+volatility estimate nor the calibration ever sees them.
 """
 
 from __future__ import annotations
@@ -53,6 +59,11 @@ COLUMNS = (
 )
 #: The last day of the record the calibration may see (the record ends with Camp David).
 CALIBRATION_CUTOFF = dt.date(2023, 8, 31)
+#: The first day of the record of 2022-23 (its earliest rows are Yoon's first polls, May 2022):
+#: the calibration refuses anything older, so no out-of-sample episode can reach it.
+RECORD_START = dt.date(2022, 1, 1)
+#: Files of out-of-sample episodes: ``episode_<NAME>_*.csv``, never part of the 2022-23 record.
+EPISODE_PREFIX = "episode_"
 
 
 def history_dir() -> Path:
@@ -173,14 +184,27 @@ def read_history_file(path: Path) -> list[dict[str, object]]:
         return rows
 
 
+def record_files(folder: Path, episode: str | None = None) -> list[Path]:
+    """The CSV files of the 2022-23 record (``episode`` None: every file not named
+    ``episode_*``) or of one out-of-sample episode (``episode_<episode>_*.csv``), sorted."""
+    files = sorted(folder.glob("*.csv"))
+    if episode is None:
+        return [f for f in files if not f.name.startswith(EPISODE_PREFIX)]
+    return [f for f in files if f.name.startswith(f"{EPISODE_PREFIX}{episode}_")]
+
+
 def load_history(
-    directory: str | Path | None = None, cutoff: str | dt.date | None = None
+    directory: str | Path | None = None,
+    cutoff: str | dt.date | None = None,
+    episode: str | None = None,
 ) -> pd.DataFrame:
     """The record as one tidy table (columns :data:`COLUMNS`), sorted by date.
 
     Args:
         directory: folder of CSV files (default :func:`history_dir`).
         cutoff: drop every row dated after this day (inclusive bound).
+        episode: None for the record of 2022-23 (files named ``episode_*`` left out), or the
+            name of an out-of-sample episode (only its files ``episode_<name>_*.csv``).
 
     Raises:
         UserError: a missing folder, no files, or any bad row (file, line and column named).
@@ -188,9 +212,10 @@ def load_history(
     folder = Path(directory) if directory is not None else history_dir()
     if not folder.is_dir():
         raise UserError("record folder not found", file=folder, expected="a folder of CSV files")
-    files = sorted(folder.glob("*.csv"))
+    files = record_files(folder, episode)
     if not files:
-        raise UserError("no record files", file=folder, expected="one or more *.csv files")
+        pattern = "*.csv" if episode is None else f"{EPISODE_PREFIX}{episode}_*.csv"
+        raise UserError("no record files", file=folder, expected=f"one or more {pattern} files")
     rows: list[dict[str, object]] = []
     for path in files:
         rows.extend(read_history_file(path))

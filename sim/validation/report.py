@@ -154,6 +154,7 @@ def render_validation(
     calibrated: dict[str, Any] | None,
     context: dict[str, Any],
     theory: Sequence[dict[str, Any]] = (),
+    extra: Sequence[str] = (),
 ) -> str:
     """The full Markdown of docs/VALIDATION.md.
 
@@ -162,6 +163,9 @@ def render_validation(
         calibrated: the same for ``scenarios/calibrated.toml``, or None.
         context: command, seed, runs, version, record facts, figure path, scenario hashes.
         theory: theory-check sections, each ``{"title", "markdown"}``.
+        extra: further sections (Markdown), placed after the hindcast's tables: the
+            out-of-sample episode (:func:`episode_markdown`) and the time-split check
+            (:func:`time_split_markdown`).
     """
     drawn = bool(context.get("drawn"))
     named = [("Hindcast (parameters from their priors)" if drawn else "Hindcast (model defaults)",
@@ -180,7 +184,13 @@ def render_validation(
         "",
         "alignsim is a stylised research and teaching model, not a forecast. This page compares "
         "its hindcast with what happened between the EAI commentary (August 2022, month 0) and "
-        "Camp David (18 August 2023, month 12), and reports the theory checks as they come out.",
+        "Camp David (18 August 2023, month 12), and reports the theory checks as they come out."
+        + (
+            " It also scores the calibrated model out of sample, on the December 2015 agreement and "
+            "its unravelling, and inside 2022-23 by a time split."
+            if extra
+            else ""
+        ),
         "",
         "## The record",
         "",
@@ -220,6 +230,8 @@ def render_validation(
         L += _step_table(s)
         L += ["", f"## Polls: {title.lower()}", ""]
         L += _poll_table(s)
+    for sec_md in extra:
+        L += ["", sec_md.rstrip()]
     for sec in theory:
         L += ["", f"## {sec['title']}", "", sec["markdown"].rstrip()]
     L += [
@@ -309,3 +321,257 @@ def _implications(
         "mechanism behind it is the place to look, not the parameter."
     )
     return L
+
+
+# ------------------------------------------------------------- out of sample: 2015-2019
+
+
+def episode_markdown(named: Sequence[tuple[str, dict[str, Any]]], context: dict[str, Any]) -> str:
+    """The section of the out-of-sample episode (December 2015 - November 2019).
+
+    Args:
+        named: (column title, :func:`sim.validation.episode.score_episode`) for each ensemble,
+            the first one being the headline (its polls and cooperation are tabled).
+        context: scenario name and hash, start, months, record counts, parameter text by title.
+    """
+    from sim.validation import episode as E
+
+    first = named[0][1]
+    vs = [E.verdicts(s) for _, s in named]
+    polls = first["approval"]["polls"]
+    L = [
+        "## Out of sample: the 2015 agreement and its unravelling (December 2015 - November 2019)",
+        "",
+        f"The record: {context['n_facts']} dated facts in `data/history/episode_2015_*.csv` (every "
+        f"row with a source), of which {len(polls)} approval polls ({sum(p['scored'] for p in polls)} "
+        "scored out of sample; the others set the initial conditions or sized the scheduled "
+        "scandal shock). The calibration never saw them: it was fitted to August 2022 - August "
+        "2023 only and is not refitted here (`sim.validation.calibration` refuses rows before "
+        "2022 and the loader leaves `episode_*` files out of the 2022-23 record).",
+        "",
+        f"- Scenario `{context['name']}` (hash `{context['hash']}`), {first['months']} months from "
+        f"{context['start']} (month 0 = December 2015): both leaders play `grand_bargain`; the "
+        "2016 scandal (approval and baseline shock, month 10) and the new president (leader "
+        "change, month 17) are scheduled inputs; the reversals, the GSOMIA crisis, the trade "
+        "measures and the fall of ROK-Japan ties are not (see the scenario's comments).",
+    ]
+    for title, s in named:
+        L.append(f"- {title}: {s['runs']} runs; {context['parameters'][title]}.")
+    L += ["", "| Check | " + " | ".join(t for t, _ in named) + " |", "|---|" + "---|" * len(named)]
+    for key, label in E.LABELS.items():
+        cells = [("**reproduced**" if v[key][0] else "**not reproduced**") + ": " + v[key][1]
+                 for v in vs]  # fmt: skip
+        L.append(f"| {label} | " + " | ".join(cells) + " |")
+    L += ["", 'Criteria for "reproduced":', ""]
+    L += [
+        f"- {E.LABELS.get(k, 'Approval at the polls (each leader)')}: {c}."
+        for k, c in E.CRITERIA.items()
+    ]
+    L += ["", "### What the out-of-sample episode reproduces, and what it does not", ""]
+    L += _episode_implications(named)
+    L += [
+        "",
+        f"### Approval at the dated polls ({named[0][0].lower()})",
+        "",
+        "| Leader | Poll date | Month | Poll | Ensemble median | 90% band | Error | Inside | Scored |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in polls:
+        L.append(
+            f"| {r['actor']} | {r['date']} | {r['month']} | {pct(r['poll'], 1)} | "
+            f"{pct(r['median'], 1)} | {pct(r['q05'], 1)}-{pct(r['q95'], 1)} | "
+            f"{100 * r['error']:+.1f} pts | {'yes' if r['inside_90'] else 'no'} | "
+            f"{'yes' if r['scored'] else 'no (input)'} |"
+        )
+    q = first["cooperation"]["quantiles_at"]
+    L += [
+        "",
+        f"### ROK-Japan cooperation ({named[0][0].lower()})",
+        "",
+        "| Month | Median | 90% band |",
+        "|---|---|---|",
+        *[f"| {m} | {v[1]:.2f} | {v[0]:.2f}-{v[2]:.2f} |" for m, v in sorted(q.items())],
+    ]
+    return "\n".join(L)
+
+
+def _episode_implications(named: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Plain statements derived from the episode's scores (each from the numbers)."""
+    from sim.validation import episode as E
+
+    L: list[str] = []
+    for title, s in named:
+        v = E.verdicts(s)
+        ok = [E.LABELS[k] for k, (good, _) in v.items() if good]
+        miss = [E.LABELS[k] for k, (good, _) in v.items() if not good]
+        L.append(
+            f"- {title}: reproduces {len(ok)} of {len(v)} checks"
+            + (f" ({'; '.join(ok)})" if ok else "")
+            + (f"; misses {'; '.join(miss)}." if miss else ".")
+        )
+    s = named[0][1]
+    g, t, r, c = s["gsomia"], s["trade"], s["reversal"], s["cooperation"]
+    if g["median_month_taken"] is not None and g["median_month_taken"] < g["record_taken_month"]:
+        L.append(
+            f"- GSOMIA comes with the bargain (median month {g['median_month_taken']:g}), not "
+            f"{g['record_taken_month']} months after it as in the record: the bargain takes the "
+            "open summit, trade and security steps with it (`bargain_bundle`), so in the model "
+            "the 2015 settlement and the 2016 intelligence pact are one move."
+        )
+    if t["share_jpn_by_end"] < 0.1 and g["share_withdrawn_by_end"] < 0.1:
+        L.append(
+            f"- The 2019 crisis is not produced: Japan withdraws a trade step in "
+            f"{pct(t['share_jpn_by_end'])} of runs and GSOMIA is withdrawn in "
+            f"{pct(g['share_withdrawn_by_end'])}. In the model a leader withdraws only steps its "
+            "predecessors took (its own are its word), so Japan's leader, unless the model "
+            "replaces him, never reverses; a reversal's domestic gain is proportional to the "
+            "step's cost (`sim.core.rules.reversal_gain`), and the security and trade steps cost "
+            "a quarter of the bargain or less (`sim/core/steps.py`); and no rule links a court "
+            "ruling to retaliation in trade."
+        )
+    if (
+        r["share_by_end_hostile_successor"] is not None
+        and r["share_by_end_other_successor"] is not None
+    ):
+        L.append(
+            f"- With a successor hostile to Japan (drawn in {pct(r['share_hostile_successor'])} of "
+            f"runs) the bargain is withdrawn by November 2019 in "
+            f"{pct(r['share_by_end_hostile_successor'])} of runs, with any other successor in "
+            f"{pct(r['share_by_end_other_successor'])}. A scenario cannot say that Moon came from "
+            "the other camp: a successor's stance is drawn from the parties "
+            "(`rok_opposition_prob`, `opposition_stance_shift`), not set by the leader-change event."
+        )
+    q = c["quantiles_at"]
+    mid = c["mid_2019_month"]
+    line = (
+        f"- ROK-Japan cooperation in month {mid} (June 2019) is below its December 2015 level in "
+        f"{pct(c['share_below_start_by_mid_2019'])} of runs: its median goes from "
+        f"{q[0][1]:.2f} in month 0 to {q[1][1]:.2f} in month 1 (the bargain and the steps it "
+        f"bundles) and is {q[mid][1]:.2f} in month {mid}."
+    )
+    if c["share_below_start_by_mid_2019"] < E.MAJORITY:
+        line += (
+            " A withdrawal takes back `reversal_trust_penalty` times the withdrawn step's own "
+            "gain, not the bundled steps' (which stay in force), so in the model the unravelling "
+            "leaves ties above their level before the deal, unlike the record."
+        )
+    L.append(line)
+    roks = [p for p in s["approval"]["polls"] if p["actor"] == "ROK" and p["scored"]
+            and p["month"] > 17 and p["poll"] > p["q95"]]  # fmt: skip
+    if roks:
+        L.append(
+            f"- {len(roks)} of the new president's polls lie above the band (up to "
+            f"{pct(max(p['poll'] for p in roks), 0)}): a new leader starts at the model's "
+            "`honeymoon_approval` (50%, Yoon's May 2022 level), well below Moon's 82-83%, and "
+            "the calibrated baseline it drifts to is Yoon's."
+        )
+    L.append(
+        "- Use: one episode is one history; the checks say where the calibrated model's "
+        "mechanisms carry to another period and where they do not, and the misses point at "
+        "mechanisms (who reverses, what a reversal costs, the bundle), not at parameters to refit."
+    )
+    return L
+
+
+# ------------------------------------------------------------- the time-split check
+
+
+def time_split_markdown(ts: dict[str, Any]) -> str:
+    """The section of the time-split check (:func:`sim.validation.timesplit.run_time_split`)."""
+    sp, fu = ts["split"], ts["full"]
+    w = ts["window"]
+    ls, lf = sp["later"], fu["later"]
+    L = [
+        "## Time-split check inside 2022-23",
+        "",
+        f"The calibration (ABC, `sim.validation.calibration.calibrate`) was run on the record up "
+        f"to {ts['cutoff']} only ({sp['settings']['record_rows']} rows, the last dated "
+        f"{sp['settings']['record_last_date']}: months 0-{w} of the hindcast), and, as the "
+        f"in-sample reference, on the whole record ({fu['settings']['record_rows']} rows), both "
+        f"with {ts['particles']} particles, {100 * ts['accept']:g}% accepted and root seed "
+        f"{ts['seed']}. Before the cutoff the institution had not come, so the split fit matches "
+        f'"no institution by month {w}" (each run\'s month capped at {w + 1}), the steps by '
+        f"month {w} and the polls up to month {w}. Each fit's accepted sample drives "
+        f"{ts['runs']} runs of the hindcast ({ts['seeds_per_draw']} seeds per draw; the other "
+        "uncertain parameters from their priors), scored on the record after the cutoff "
+        f"(months {w + 1}-12: March - August 2023).",
+        "",
+        "| Out-of-sample part (after the cutoff) | Fit to the record up to the cutoff | Fit to the whole record (in sample) |",
+        "|---|---|---|",
+    ]
+
+    def polls(x: dict[str, Any]) -> str:
+        mae = x["poll_mean_abs_error"]
+        return (f"{x['polls_inside_90']} of {x['polls_scored']} inside the 90% band; mean "
+                f"absolute error {'n/a' if mae is None else f'{100 * mae:.1f}'} points")  # fmt: skip
+
+    def inst(x: dict[str, Any]) -> str:
+        i = x["institution"]
+        h = i["horizon"]
+        return (f"record month {i['record_month']}; median {month_text(i['median'], h)}, 90% "
+                f"interval [{month_text(i['q05'], h)}, {month_text(i['q95'], h)}] "
+                f"({'contains' if x['institution_inside_90'] else 'misses'} the record); by month "
+                f"{i['record_month']}: {pct(i['share_by_record_month'], 1)}")  # fmt: skip
+
+    L.append(f"| Polls after the cutoff | {polls(ls)} | {polls(lf)} |")
+    L.append(
+        f"| {len(ls['steps'])} steps after the cutoff: mean share of runs taking each by its record "
+        f"month | {pct(ls['steps_mean_share_by_record_month'], 1)} | "
+        f"{pct(lf['steps_mean_share_by_record_month'], 1)} |"
+    )
+    L.append(f"| Month of the Camp David-level institution | {inst(ls)} | {inst(lf)} |")
+    L += [
+        "",
+        "| Poll | Month | Poll value | Split fit: median, 90% band | Whole-record fit: median, 90% band |",
+        "|---|---|---|---|---|",
+    ]
+    for a, b in zip(ls["polls"], lf["polls"], strict=True):
+        L.append(
+            f"| {a['actor']} {a['date']} | {a['month']} | {pct(a['poll'], 1)} | {pct(a['median'], 1)}, "
+            f"{pct(a['q05'], 1)}-{pct(a['q95'], 1)} | {pct(b['median'], 1)}, "
+            f"{pct(b['q05'], 1)}-{pct(b['q95'], 1)} |"
+        )
+    L += [
+        "",
+        "| Step | Record month | Split fit: taken by then | Whole-record fit: taken by then |",
+        "|---|---|---|---|",
+    ]
+    for a, b in zip(ls["steps"], lf["steps"], strict=True):
+        L.append(f"| {a['label']} | {a['record_month']} | {pct(a['share_by_record_month'], 1)} | "
+                 f"{pct(b['share_by_record_month'], 1)} |")  # fmt: skip
+    L += [
+        "",
+        "| Parameter | Split fit: median [90%] | Whole-record fit: median [90%] |",
+        "|---|---|---|",
+    ]
+    for a, b in zip(sp["posterior"], fu["posterior"], strict=True):
+        L.append(
+            f"| `{a['parameter']}` | {a['posterior_median']:.3g} [{a['posterior_q05']:.3g}, "
+            f"{a['posterior_q95']:.3g}] ({a['identifiability']}) | {b['posterior_median']:.3g} "
+            f"[{b['posterior_q05']:.3g}, {b['posterior_q95']:.3g}] ({b['identifiability']}) |"
+        )
+    d_mae = (
+        None
+        if ls["poll_mean_abs_error"] is None or lf["poll_mean_abs_error"] is None
+        else 100 * (ls["poll_mean_abs_error"] - lf["poll_mean_abs_error"])
+    )
+    L += [
+        "",
+        f"- Fitted on the first {w} months only, the model puts {ls['polls_inside_90']} of "
+        f"{ls['polls_scored']} later polls inside its 90% band (whole-record fit: "
+        f"{lf['polls_inside_90']}), its institution interval "
+        f"{'contains' if ls['institution_inside_90'] else 'misses'} the record's month 12, and "
+        f"takes the later steps by their record month in "
+        f"{pct(ls['steps_mean_share_by_record_month'], 1)} of runs on average (whole-record fit: "
+        f"{pct(lf['steps_mean_share_by_record_month'], 1)})"
+        + (
+            "."
+            if d_mae is None
+            else f"; its poll error is {d_mae:+.1f} points against the whole-record fit's."
+        ),  # fmt: skip
+        f"- The split fit sees {sp['observed']['steps_by_inst']:g} steps of the ladder and no "
+        "institution: what it gets right about March - August 2023 comes from the model's "
+        "mechanisms and the priors, what the whole-record fit adds is what those months taught "
+        "the calibration.",
+    ]
+    return "\n".join(L)

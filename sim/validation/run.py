@@ -104,6 +104,9 @@ def run_validation(
     log: Callable[[str], None] = print,
     pin_parameters: bool = False,
     seeds_per_draw: int = 5,
+    episode: bool = True,
+    time_split: bool = True,
+    split_particles: int = 50_000,
 ) -> dict[str, Any]:
     """Run, score and write everything; returns the scores by scenario name.
 
@@ -111,6 +114,11 @@ def run_validation(
     the calibrated one from the calibration's accepted sample (docs/UNCERTAINTY.md), replication
     r taking draw r // ``seeds_per_draw``; ``pin_parameters`` keeps every parameter at its
     scenario's value (and pins the theory experiments too).
+
+    ``episode``: also score the out-of-sample episode of 2015-2019 (``sim.validation.episode``;
+    the calibrated parameters, never refitted); ``time_split``: also run the time-split check
+    (``sim.validation.timesplit``: fit to the record up to February 2023 with
+    ``split_particles`` particles, score March - August 2023).
     """
     from sim.scenario import find_scenario, load_scenario
     from sim.validation.plots import plot_hindcast
@@ -158,6 +166,19 @@ def run_validation(
         path = out / f"{name}.png"
         fig.savefig(path, dpi=110)
         files.append(path)
+    extra: list[str] = []
+    if episode:
+        extra.append(run_episode_section(seed, runs, seeds_per_draw, pin_parameters, out, log))
+    if time_split:
+        from sim.validation.report import time_split_markdown
+        from sim.validation.timesplit import run_time_split
+
+        log(f"time split: fit up to February 2023 and to the whole record ({split_particles} "
+            f"particles each), {runs} runs each")  # fmt: skip
+        ts = run_time_split(hind, split_particles, 0.01, seed, runs, seeds_per_draw, out)
+        (out / "timesplit.json").write_text(json.dumps(ts, indent=2, default=str) + "\n")
+        files.append(out / "timesplit.json")
+        extra.append(time_split_markdown(ts))
     sections: list[dict[str, Any]] = []
     if theory:
         from sim.validation.theory import run_theory_checks
@@ -194,8 +215,58 @@ def run_validation(
             "parameters": {k: uncertainty_text(u, runs) for k, u in drawn.items()},
             "drawn": bool(drawn["hindcast"].drawn),
         }
-        md = render_validation(named["hindcast"], named.get("calibrated"), context, sections)
+        md = render_validation(named["hindcast"], named.get("calibrated"), context, sections,
+                               extra)  # fmt: skip
         (docs / "VALIDATION.md").write_text(md)
         files.append(docs / "VALIDATION.md")
     log("wrote " + ", ".join(str(f) for f in files))
     return named
+
+
+def run_episode_section(
+    seed: int,
+    runs: int,
+    seeds_per_draw: int,
+    pin_parameters: bool,
+    out: Path,
+    log: Callable[[str], None] = print,
+) -> str:
+    """Run and score the out-of-sample episode of 2015-2019 (the calibrated parameters drawn as
+    the calibrated ensemble draws them, and pinned at the posterior medians); write
+    ``episode_scores.json`` and ``episode_polls.csv`` into ``out``; return its Markdown."""
+    from sim.scenario import load_scenario
+    from sim.validation import episode as E
+    from sim.validation.report import episode_markdown
+
+    sc = load_scenario(E.SCENARIO)
+    record = E.episode_record()
+    tgt = E.episode_targets(record, sc.start)
+    modes = ["pinned"] if pin_parameters else ["posterior", "pinned"]
+    titles = {
+        "posterior": "Calibrated, parameters drawn",
+        "pinned": "Calibrated, pinned at the posterior medians",
+    }
+    named: list[tuple[str, dict[str, Any]]] = []
+    text: dict[str, str] = {}
+    for mode in modes:
+        u = ensemble_uncertainty(mode, seed, runs, seeds_per_draw, sc)
+        text[titles[mode]] = uncertainty_text(u, runs)
+        log(f"episode 2015-2019: {runs} runs of {sc.name}, {text[titles[mode]]}")
+        ens = E.run_episode(sc, seed, runs, u if u.drawn else None)
+        s = E.score_episode(ens, tgt)
+        s["meta"].update({"scenario": sc.name, "scenario_hash": scenario_hash(sc), "seed": seed,
+                          "mode": mode})  # fmt: skip
+        named.append((titles[mode], s))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "episode_scores.json").write_text(json.dumps(dict(named), indent=2, default=str) + "\n")
+    pd.DataFrame([{"ensemble": t, **r} for t, s in named for r in s["approval"]["polls"]]).to_csv(
+        out / "episode_polls.csv", index=False
+    )
+    context = {
+        "name": sc.name,
+        "hash": scenario_hash(sc),
+        "start": sc.start,
+        "n_facts": tgt.facts,
+        "parameters": text,
+    }
+    return episode_markdown(named, context)

@@ -73,6 +73,9 @@ class RecordTargets:
     approval_band: tuple[float, float]
     rok_step_months: int
     last_date: dt.date
+    #: True when the record was cut before the institution: ``inst_month`` is then the last
+    #: month the record covers and the institution is known only not to have come by then.
+    censored: bool = False
 
     @property
     def window(self) -> int:
@@ -84,17 +87,25 @@ def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
 
 
-def record_targets(record: pd.DataFrame, start: str = "2022-08") -> RecordTargets:
+def record_targets(
+    record: pd.DataFrame, start: str = "2022-08", window: int | None = None
+) -> RecordTargets:
     """The scoring targets derived from the record table (``sim.validation.history.load_history``).
 
+    ``window``: for a record cut before the institution (the time-split check), the last model
+    month it covers; the targets are then censored there (``censored``, ``inst_month`` =
+    ``window``). Ignored when the record holds the institution.
+
     Raises:
-        ValueError: if the record lacks the institution event or any ladder step.
+        ValueError: if the record lacks the institution event (and no window is given) or any
+            ladder step.
     """
     ev = H.events(record)
     inst = ev[ev["name"] == "institutionalised_cooperation"]
-    if inst.empty:
+    censored = inst.empty
+    if censored and window is None:
         raise ValueError("the record has no 'institutionalised_cooperation' event")
-    inst_month = H.model_month(_rows(inst)[0]["date"], start)
+    inst_month = int(window) if censored else H.model_month(_rows(inst)[0]["date"], start)  # type: ignore[arg-type]
     on_ladder = ev[ev["name"].isin(list(STEP_INDEX))]
     steps = tuple(
         RecordStep(str(r["name"]), r["date"], H.model_month(r["date"], start), str(r["actor"]))
@@ -140,6 +151,7 @@ def record_targets(record: pd.DataFrame, start: str = "2022-08") -> RecordTarget
         approval_band=band,
         rok_step_months=len(rok_months),
         last_date=max(r["date"] for r in _rows(record)),
+        censored=censored,
     )
 
 

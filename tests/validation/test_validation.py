@@ -170,10 +170,11 @@ def test_validate_command_writes_scores(tmp_path: Path) -> None:
 
     out = tmp_path / "v"
     assert main(["validate", "--runs", "12", "--seeds-per-draw", "3", "--out", str(out),
-                 "--no-docs", "--no-theory"]) == 0  # fmt: skip
+                 "--no-docs", "--no-theory", "--split-particles", "30"]) == 0  # fmt: skip
     scores = json.loads((out / "scores.json").read_text())
     assert scores["hindcast"]["runs"] == 12
-    for f in ("scores.csv", "polls.csv", "steps.csv", "hindcast.png"):
+    for f in ("scores.csv", "polls.csv", "steps.csv", "hindcast.png", "episode_scores.json",
+              "episode_polls.csv", "timesplit.json"):  # fmt: skip
         assert (out / f).exists()
     # the hindcast drew its uncertain parameters from their priors, 4 draws x 3 seeds
     drawn = scores["hindcast"]["meta"]["uncertainty"]
@@ -185,9 +186,13 @@ def test_validate_command_writes_scores(tmp_path: Path) -> None:
         assert scores["calibrated"]["meta"]["uncertainty"]["parameters"] in ("posterior", "prior")
     pinned = tmp_path / "p"
     assert main(["validate", "--runs", "12", "--out", str(pinned), "--no-docs", "--no-theory",
-                 "--pin-parameters", "--no-calibrated"]) == 0  # fmt: skip
+                 "--pin-parameters", "--no-calibrated", "--no-time-split"]) == 0  # fmt: skip
     meta = json.loads((pinned / "scores.json").read_text())["hindcast"]["meta"]
     assert "uncertainty" not in meta
+    # pinned, the episode runs once, at the scenario's values; no time split was asked for
+    episode = json.loads((pinned / "episode_scores.json").read_text())
+    assert [s["meta"]["mode"] for s in episode.values()] == ["pinned"]
+    assert not (pinned / "timesplit.json").exists()
 
 
 def test_validation_ensembles_draw_what_a_batch_would(tmp_path: Path) -> None:
