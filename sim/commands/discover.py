@@ -14,9 +14,10 @@ DESCRIPTION = (
     "drawn parameters), find the regions of the inputs where an outcome of interest happens. "
     "PRIM (the EMA Workbench's implementation; the optional extra 'ema') peels the input space "
     "box by box: the peeling trajectory shows coverage against density, one box is chosen on it "
-    "(the knee, or the highest coverage at --min-density), and each of its limits gets a "
-    "quasi-p-value. Beside it: the leaves of a classification tree (scikit-learn CART) and the "
-    "inputs ranked by extra-trees feature scores for each outcome. The default outcome is the "
+    "(by default the widest box that earns half of the density peeling can earn; --min-density, "
+    "--knee or --select choose otherwise), and each of its limits gets a quasi-p-value. Beside "
+    "it: the leaves of a classification tree (scikit-learn CART) and the inputs ranked by "
+    "extra-trees feature scores for each outcome. The default outcome is the "
     "windowed durable outcome (institutionalised within W and no collapse in the F months after; "
     "docs/RESEARCH.md). Writes CSV, JSON, figures and summary.md to STORE/discovery "
     "(docs/DISCOVERY.md)."
@@ -52,7 +53,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     r = p.add_argument_group("PRIM")
     r.add_argument("--min-density", type=float, metavar="D",
                    help="choose the box with the highest coverage among those with density >= D "
-                        "(default: the knee of the trajectory)")  # fmt: skip
+                        "(default: the same with D halfway between the share of cases of "
+                        "interest and the trajectory's highest density)")  # fmt: skip
+    r.add_argument("--knee", action="store_true",
+                   help="choose the knee of the trajectory instead: the largest sum of coverage "
+                        "and density, each scaled to [0, 1]")  # fmt: skip
     r.add_argument("--select", type=int, metavar="ID",
                    help="choose this box of the (first) trajectory instead (ids on the figure "
                         "and in prim_trajectory.csv)")  # fmt: skip
@@ -107,9 +112,13 @@ def _check(args: argparse.Namespace) -> None:
     if args.select is not None and args.select < 0:
         raise UserError("bad --select", key="--select", expected="a box id, 0 or more",
                         found=args.select)  # fmt: skip
-    if args.select is not None and args.min_density is not None:
-        raise UserError("--select and --min-density are two ways to choose the box",
-                        key="--select", expected="one of them", found="both")  # fmt: skip
+    given = [flag for flag, on in (("--min-density", args.min_density is not None),
+                                   ("--knee", args.knee), ("--select", args.select is not None))
+             if on]  # fmt: skip
+    if len(given) > 1:
+        raise UserError("these flags are different ways to choose the box", key=given[-1],
+                        expected="one of --min-density, --knee, --select",
+                        found=" and ".join(given))  # fmt: skip
     if not 1 <= args.max_depth <= 10:
         raise UserError("bad --max-depth", key="--max-depth", expected="1..10",
                         found=args.max_depth)  # fmt: skip
@@ -148,7 +157,8 @@ def run(args: argparse.Namespace) -> int:
 
     prim = D.run_prim(cases.x, cases.y, boxes=args.boxes, peel_alpha=args.peel_alpha,
                       mass_min=args.mass_min, min_density=args.min_density,
-                      select=args.select, ema=ema)  # fmt: skip
+                      rule="knee" if args.knee else "half-gain", select=args.select,
+                      ema=ema)  # fmt: skip
     t0 = time.perf_counter()
     scores_table, modes = D.feature_scores(cases.x, cases.scored, seed=seed, ema=ema)
     score_seconds = time.perf_counter() - t0

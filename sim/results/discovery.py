@@ -143,12 +143,10 @@ def binary_cases(
     if s.isna().any():
         raise UserError(f"outcome '{name}' has missing values", key="--outcome",
                         expected="a value for every case", found=f"{int(s.isna().sum())} missing")  # fmt: skip
-    binary = pd.api.types.is_bool_dtype(s) or (
-        pd.api.types.is_numeric_dtype(s) and set(np.unique(s.to_numpy())) <= {0, 1}
-    )
     if not pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         raise UserError(f"outcome '{name}' is not a number", key="--outcome",
                         expected="a true/false or numeric column", found=str(s.dtype))  # fmt: skip
+    binary = pd.api.types.is_bool_dtype(s) or set(np.unique(s.to_numpy()).tolist()) <= {0, 1}
     if binary:
         if threshold is not None:
             raise UserError(
@@ -239,20 +237,39 @@ def phases(mass: Sequence[float]) -> list[str]:
     return out
 
 
-def choose_box(trajectory: pd.DataFrame, *, min_density: float | None = None) -> tuple[int, str]:
+#: The ways :func:`choose_box` chooses a box on a trajectory.
+RULES = {
+    "half-gain": "the highest coverage among the boxes that reach at least half of the "
+    "trajectory's gain in density (density >= first + (highest - first) / 2)",
+    "knee": "the knee: the largest sum of coverage and density, each scaled to [0, 1] over "
+    "the trajectory",
+}
+
+
+def choose_box(
+    trajectory: pd.DataFrame, *, min_density: float | None = None, rule: str = "half-gain"
+) -> tuple[int, str]:
     """Choose a box on a trajectory (``coverage``, ``density``, ``res_dim``, ``id``).
 
     - With ``min_density``: the box with the highest coverage among those with at least that
-      density (ties: fewer restricted inputs, then the earlier box). If none reaches it, the
-      densest box.
-    - Without: the knee, the box with the largest sum of coverage and density after scaling
-      each to [0, 1] over the trajectory (the box farthest from the straight line between the
-      trajectory's ends when the first box has the highest coverage and the last the highest
-      density; ties as above).
+      density. If none reaches it, the densest box.
+    - ``half-gain`` (the default): the same with ``min_density`` halfway between the first
+      box's density (the share of cases of interest among all cases) and the highest density on
+      the trajectory: the widest box that earns half of what peeling can earn in density.
+    - ``knee``: the box with the largest sum of coverage and density after scaling each to
+      [0, 1] over the trajectory (the box farthest from the straight line between the
+      trajectory's ends). On a trajectory that is nearly straight every box is about as far,
+      and the knee can land at either end; ``half-gain`` does not.
+
+    Only boxes on the trajectory's Pareto front are chosen (no other box has at least their
+    coverage and density and more of one); ties go to fewer restricted inputs, then to the
+    earlier box.
 
     Returns:
         The chosen ``id`` and the rule in words.
     """
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}; choose from {', '.join(RULES)}")
     t = trajectory.reset_index(drop=True)
     cov = t["coverage"].to_numpy(dtype=float)
     den = t["density"].to_numpy(dtype=float)
@@ -264,8 +281,20 @@ def choose_box(trajectory: pd.DataFrame, *, min_density: float | None = None) ->
         top = np.max(score[order])
         return int(ids[next(i for i in order if score[i] == top)])
 
+    # only boxes no other box beats on both coverage and density (the Pareto front)
+    better = (cov[None, :] >= cov[:, None]) & (den[None, :] >= den[:, None])
+    strictly = (cov[None, :] > cov[:, None]) | (den[None, :] > den[:, None])
+    front = ~np.any(better & strictly, axis=1)
+    if np.ptp(den) == 0:
+        return int(ids[0]), "the first box (peeling never changes the density)"
+    if min_density is None and rule == "half-gain":
+        target = den[0] + (den.max() - den[0]) / 2
+        return best(np.where(front & (den >= target - 1e-12), cov, -np.inf)), (
+            f"half-gain: the highest coverage among the boxes with density >= {target:.3f}, "
+            f"halfway from the first box's {den[0]:.3f} to the highest, {den.max():.3f}"
+        )
     if min_density is not None:
-        ok = den >= min_density - 1e-12
+        ok = front & (den >= min_density - 1e-12)
         if ok.any():
             return best(np.where(ok, cov, -np.inf)), (
                 f"the highest coverage among the boxes with density >= {min_density:g}"
@@ -274,12 +303,11 @@ def choose_box(trajectory: pd.DataFrame, *, min_density: float | None = None) ->
             f"no box reaches density {min_density:g} (the highest is {den.max():.3f}): "
             "the densest box"
         )
-    span_c, span_d = np.ptp(cov), np.ptp(den)
-    if span_c == 0 or span_d == 0:
-        return int(ids[0]), "the first box (the trajectory has no trade-off to choose on)"
-    score = (cov - cov.min()) / span_c + (den - den.min()) / span_d
-    return best(score), ("the knee: the largest sum of coverage and density, each scaled to "
-                         "[0, 1] over the trajectory")  # fmt: skip
+
+    def scaled(v: Arr) -> Arr:
+        return (v - v.min()) / np.ptp(v) if np.ptp(v) > 0 else np.zeros_like(v)
+
+    return best(np.where(front, scaled(cov) + scaled(den), -np.inf)), RULES["knee"]
 
 
 def _limits(box: Any, i: int, box_init: Any, number: int) -> pd.DataFrame:
@@ -322,6 +350,7 @@ def run_prim(
     paste_alpha: float = 0.05,
     mass_min: float = 0.05,
     min_density: float | None = None,
+    rule: str = "half-gain",
     select: int | None = None,
     ema: Ema | None = None,
 ) -> Discovery:
@@ -334,7 +363,7 @@ def run_prim(
             removed (the Workbench's default update), stopping early when no case of interest is
             left.
         peel_alpha, paste_alpha, mass_min: PRIM's settings (the Workbench's defaults).
-        min_density: the choice rule (:func:`choose_box`); None: the knee.
+        min_density, rule: how to choose the box on each trajectory (:func:`choose_box`).
         select: choose this ``id`` on the first box's trajectory instead of the rule.
         ema: the loaded Workbench (default: :func:`load_ema`).
 
@@ -352,17 +381,16 @@ def run_prim(
                           paste_alpha=paste_alpha, mass_min=mass_min)  # fmt: skip
         covered = np.zeros(len(yb), dtype=bool)  # cases in the boxes chosen so far
         for number in range(1, boxes + 1):
-            if number > 1:
-                if covered.all():
-                    notes.append(f"stopped after {number - 1} box(es): no case is left")
-                    break
-                if not yb[~covered].any():
-                    notes.append(f"stopped after {number - 1} box(es): no case of interest is "
-                                 "left outside them")  # fmt: skip
-                    break
+            done = f"stopped after {_n(number - 1, 'box', 'boxes')}"
+            if number > 1 and covered.all():
+                notes.append(f"{done}: no case is left")
+                break
+            if number > 1 and not yb[~covered].any():
+                notes.append(f"{done}: no case of interest is left outside them")
+                break
             box = p.find_box()
             if box is None:  # the Workbench found no case left
-                notes.append(f"stopped after {number - 1} box(es): no case is left")
+                notes.append(f"{done}: no case is left")
                 break
             t = box.peeling_trajectory.copy()
             t["id"] = t["id"].astype(int)
@@ -372,9 +400,9 @@ def run_prim(
                     raise UserError("no such box on the peeling trajectory", key="--select",
                                     expected=f"an id from 0 to {int(t['id'].max())}",
                                     found=select)  # fmt: skip
-                chosen, rule = int(select), f"chosen by --select {select}"
+                chosen, words = int(select), f"chosen by --select {select}"
             else:
-                chosen, rule = choose_box(t, min_density=min_density)
+                chosen, words = choose_box(t, min_density=min_density, rule=rule)
             box.select(chosen)
             covered[np.asarray(box.yi, dtype=np.int64)] = True
             t["chosen"] = t["id"] == chosen
@@ -382,7 +410,7 @@ def run_prim(
             t = t[list(TRAJECTORY_COLUMNS)]
             for c in ("n", "k", "res_dim"):
                 t[c] = t[c].astype(int)
-            results.append(PrimResult(number, t.reset_index(drop=True), chosen, rule,
+            results.append(PrimResult(number, t.reset_index(drop=True), chosen, words,
                                       _limits(box, chosen, p.box_init, number)))  # fmt: skip
     return Discovery(results, len(yb), int(yb.sum()), peel_alpha, paste_alpha, mass_min,
                      ema.version, time.perf_counter() - start, notes)  # fmt: skip
@@ -632,7 +660,7 @@ def store_cases(
     varying = [c for c in x.columns if x[c].nunique(dropna=False) > 1]
     dropped = [c for c in x.columns if c not in varying]
     if dropped:
-        notes.append(f"left out {len(dropped)} input(s) that do not vary: "
+        notes.append(f"left out {_n(len(dropped), 'input')} that do not vary: "
                      + ", ".join(dropped[:8]) + (" ..." if len(dropped) > 8 else ""))  # fmt: skip
     if not varying:
         raise UserError("no input varies: nothing to discover boxes over",
@@ -646,6 +674,10 @@ def store_cases(
 
 
 # ----------------------------------------------------------------------------------- summaries
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
 def _fmt(v: Any, digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -698,9 +730,9 @@ def _head(report: Mapping[str, Any]) -> list[str]:
     if report.get("windows"):
         lines.append(f"windows: {report['windows']}")
     f, t = report["factors"], report["drawn_parameters"]
-    inputs = f"inputs: {len(f)} factor(s) ({', '.join(f) or 'none'})"
+    inputs = f"inputs: {_n(len(f), 'factor')} ({', '.join(f) or 'none'})"
     if t:
-        inputs += f" and {len(t)} drawn parameter(s) (theta_*; --no-theta leaves them out)"
+        inputs += f" and {_n(len(t), 'drawn parameter')} (theta_*; --no-theta leaves them out)"
     lines.append(inputs)
     lines += [f"note: {x}" for x in report.get("notes", [])]
     return lines
@@ -723,7 +755,7 @@ def summary_text(report: Mapping[str, Any], scores: pd.DataFrame, top: int = 8) 
         lines.append(f"box {b['box']}: chose box {b['chosen_id']} of the trajectory: {b['rule']}")
         lines.append(f"  coverage {b['coverage']:.3f}, density {b['density']:.3f}, mass "
                      f"{b['mass']:.3f} ({int(b['n']):,} cases, {int(b['k']):,} of interest), "
-                     f"{int(b['res_dim'])} input(s) restricted")  # fmt: skip
+                     f"{_n(int(b['res_dim']), 'input')} restricted")  # fmt: skip
         if b["limits"]:
             lines.append(_text_table(LIMIT_HEADER, limit_rows(b["limits"])))
             weak = [r["dimension"] for r in b["limits"] if not r["significant"]]
@@ -732,7 +764,7 @@ def summary_text(report: Mapping[str, Any], scores: pd.DataFrame, top: int = 8) 
                              "dropping the limit would barely lower the density")  # fmt: skip
     c = report["cart"]
     lines += ["", f"CART (scikit-learn, depth {c['max_depth']}, leaves of at least "
-                  f"{c['min_leaf']:g} of the cases): {len(c['boxes'])} leaf/leaves with density "
+                  f"{c['min_leaf']:g} of the cases): {_n(len(c['boxes']), 'leaf', 'leaves')} with density "
                   "> 0.5"]  # fmt: skip
     for b in c["boxes"]:
         lines.append(f"  leaf {b['box']}: coverage {b['coverage']:.3f}, density "
@@ -762,8 +794,8 @@ def summary_markdown(
         lines += ["", f"### Box {b['box']}", "",
                   f"Chosen: box {b['chosen_id']} of the trajectory ({b['rule']}). Coverage "
                   f"{b['coverage']:.3f}, density {b['density']:.3f}, mass {b['mass']:.3f} "
-                  f"({int(b['n']):,} cases, {int(b['k']):,} of interest), {int(b['res_dim'])} "
-                  "input(s) restricted.", ""]  # fmt: skip
+                  f"({int(b['n']):,} cases, {int(b['k']):,} of interest), "
+                  f"{_n(int(b['res_dim']), 'input')} restricted.", ""]  # fmt: skip
         if b["limits"]:
             lines.append(_md_table(LIMIT_HEADER, limit_rows(b["limits"])))
             lines += ["", "Bounds in parentheses are the input's full range (not restricted). "

@@ -84,10 +84,13 @@ def plot_prim(
                      edgecolors="#d62728", linewidths=1.8, zorder=3,
                      gid=f"prim_chosen:{number}")  # fmt: skip
         for r in ch.to_dict("records"):
+            right_side = r["coverage"] < 0.5  # keep the label inside the axes
             left.annotate(f"chosen: box {r['id']}\ncoverage {r['coverage']:.2f}, "
                           f"density {r['density']:.2f}\n{r['res_dim']} restricted",
                           (r["coverage"], r["density"]), textcoords="offset points",
-                          xytext=(-12, -30), ha="right", fontsize=8, color="#d62728")  # fmt: skip
+                          xytext=(12 if right_side else -12, -30),
+                          ha="left" if right_side else "right", fontsize=8,
+                          color="#d62728")  # fmt: skip
         step = max(1, len(t) // 8)
         for r in t.iloc[::step].to_dict("records"):
             if not r["chosen"]:

@@ -68,7 +68,7 @@ def test_discover_writes_prim_boxes_with_the_peeling_trajectory(
     (box,) = report["prim"]["boxes"]
     row = traj[traj["chosen"]].iloc[0]
     assert box["chosen_id"] == row["id"] and box["coverage"] == pytest.approx(row["coverage"])
-    assert box["density"] == pytest.approx(row["density"]) and "knee" in box["rule"]
+    assert box["density"] == pytest.approx(row["density"]) and "half-gain" in box["rule"]
     limits = pd.read_csv(out / "prim_limits.csv")
     assert len(limits) == box["res_dim"] == row["res_dim"]
     assert {"qp_lower", "qp_upper", "significant"} <= set(limits.columns)
@@ -119,6 +119,7 @@ def test_discover_options_change_what_is_discovered(
         (["--select", "9999"], "--select", "no such box"),
         (["--window", "40"], "--window", "longer than the horizon"),
         (["--below"], "--below", "needs --threshold"),
+        (["--knee", "--select", "2"], "--select", "different ways to choose the box"),
     ],
 )
 def test_bad_flags_exit_2_naming_the_flag(

@@ -111,12 +111,25 @@ def test_choose_box_rules() -> None:
     chosen, rule = D.choose_box(t.iloc[:4], min_density=0.95)
     assert chosen == 3 and "no box reaches" in rule  # the densest
     # knee: scaled coverage + density = 1+0, .9375+.2857, .75+.7143, .375+.857, 0+1 -> id 2
-    assert D.choose_box(t)[0] == 2
+    assert D.choose_box(t, rule="knee")[0] == 2
+    # half-gain: density >= 0.3 + (1.0 - 0.3) / 2 = 0.65 -> the widest such box is id 2
+    chosen, rule = D.choose_box(t)
+    assert chosen == 2 and "density >= 0.650" in rule
+    # on a straight trajectory the knee is a tie broken towards the dense end; half-gain is not
+    line = pd.DataFrame({"id": range(5), "coverage": [1.0, 0.75, 0.5, 0.25, 0.05],
+                         "density": [0.7, 0.75, 0.8, 0.85, 0.9], "res_dim": [0, 1, 2, 3, 4]})  # fmt: skip
+    assert D.choose_box(line)[0] == 2  # density >= 0.8
+    with pytest.raises(ValueError, match="unknown rule"):
+        D.choose_box(t, rule="best")
     tie = t.assign(coverage=[1.0, 0.9, 0.9, 0.9, 0.2], density=[0.3, 0.8, 0.8, 0.8, 1.0],
                    res_dim=[0, 3, 1, 2, 3])  # fmt: skip
     assert D.choose_box(tie, min_density=0.8)[0] == 2  # fewer restricted inputs wins
     flat = t.assign(density=0.5)
     assert D.choose_box(flat)[0] == 0
+    # peeling only non-cases: coverage stays 1, so the densest box beats every other
+    full = t.assign(coverage=1.0)
+    for kw in ({}, {"rule": "knee"}, {"min_density": 0.4}):
+        assert D.choose_box(full, **kw)[0] == 4
 
 
 def test_categorical_and_integer_inputs_and_select() -> None:
