@@ -169,7 +169,7 @@ def _draw_limits(ax: object, lim: pd.DataFrame, number: int) -> None:
     ax.set_xlim(-0.25, 1.25)
     ax.set_xticks([0, 0.5, 1])
     ax.set_xticklabels(["min", "", "max"], fontsize=7)
-    ax.invert_yaxis()
+    ax.set_ylim(max(len(rows), 5) - 0.5, -0.5)  # top to bottom; few rows keep thin bars
 
 
 def plot_feature_scores(
