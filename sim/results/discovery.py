@@ -645,7 +645,7 @@ def store_cases(
         d = design.set_index("point").loc[shares.index]
         x = d[factors].reset_index(drop=True)
         y = shares.to_numpy() >= share - 1e-12
-        definition = f"at least {share:g} of the point's runs have {definition}"
+        definition = f"{definition} in at least {share:g} of the point's runs"
         scored = {f"share: {label}": shares.to_numpy()}
         for s in score_names:
             if s != outcome:
@@ -681,6 +681,8 @@ def _n(count: int, one: str, many: str | None = None) -> str:
 def _fmt(v: Any, digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
+    if isinstance(v, float) and v == 0 and digits == 2:  # a quasi-p-value below float's range
+        return "<1e-300"
     if isinstance(v, float):
         return f"{v:.{digits}g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.1e}"
     return str(v)

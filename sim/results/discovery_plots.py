@@ -32,6 +32,8 @@ def _stamp(fig: Figure, stamp: str) -> None:
 def _qp(q: float) -> str:
     if q is None or (isinstance(q, float) and math.isnan(q)):
         return ""
+    if q == 0:  # below the smallest float
+        return "qp <1e-300"
     return f"qp {q:.2g}" if q >= 1e-3 else f"qp {q:.0e}"
 
 

@@ -83,6 +83,8 @@ def test_discover_writes_prim_boxes_with_the_peeling_trajectory(
 def test_discover_options_change_what_is_discovered(
     store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    import sim
+
     out = tmp_path / "a"
     assert main(["discover", str(store), "--out", str(out), "--no-theta", "--scores", "none",
                  "--outcome", "final_trilateral", "--threshold", "0.5",
@@ -100,7 +102,10 @@ def test_discover_options_change_what_is_discovered(
     report = json.loads((out / "discovery.json").read_text())
     assert report["unit"] == "point" and report["cases"] == 24
     assert report["factors"] == ["strategy", "us_coercion"]
-    assert report["definition"].startswith("at least 0.3 of the point's runs have")
+    assert report["definition"] == "institutionalised is true in at least 0.3 of the point's runs"
+    runs = sim.load(store).runs
+    shares = runs.groupby("point")["institutionalised"].mean()
+    assert report["cases_of_interest"] == int((shares >= 0.3).sum())
     capsys.readouterr()
 
 
