@@ -1,4 +1,5 @@
-"""Scenario discovery: boxes recover a known region; coverage and density are what they say."""
+"""Scenario discovery with CART: boxes recover a known region; coverage and density are what they
+say. (PRIM: test_prim.py; the command: tests/commands/test_discover_cli.py.)"""
 
 from __future__ import annotations
 
@@ -57,23 +58,3 @@ def test_box_plot_draws_each_box_and_the_tradeoff() -> None:
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt)
         assert buf.tell() > 1000
-
-
-def test_discover_command_on_a_store(tmp_path, capsys) -> None:
-    from sim.cli import main
-    from sim.experiments.driver import run_experiment
-
-    exp = tmp_path / "tiny_lhs.toml"
-    exp.write_text(
-        'name = "tiny_lhs"\nbase = "baseline_2022"\nreplications = 3\nmonths = 24\nseed = 5\n'
-        '[factors]\nstrategy = ["small_steps", "status_quo"]\n'
-        "us_coercion = { range = [0.0, 1.0] }\n"
-        '[sampler]\nmethod = "latin"\nsamples = 8\n[uncertainty]\nseeds_per_draw = 3\n'
-    )
-    store = run_experiment(exp, tmp_path / "store", workers=1, quiet=True)
-    assert main(["discover", str(store), "--outcome", "institutionalised"]) == 0
-    out = capsys.readouterr().out
-    assert "design points have institutionalised" in out
-    assert (store / "discovery" / "discovery.png").is_file()
-    assert (store / "discovery" / "boxes.json").is_file()
-    assert main(["discover", str(store), "--threshold", "2"]) == 2
