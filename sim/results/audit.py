@@ -483,7 +483,7 @@ def sentence(
             verb = {FLIPS: "it flips", VANISHES: "it vanishes", APPEARS: "it becomes decisive",
                     NA: "it cannot be evaluated"}[s]  # fmt: skip
             parts.append(f"{verb} {_join(items)}")
-    more = f"; and {n_ex - shown} more (docs/AUDIT.md)" if n_ex > shown else ""
+    more = f"; and {n_ex - shown} more (the audit's table)" if n_ex > shown else ""
     return (text + f"it holds under {switches - n_ex} of {switches} switches, every one except "
             f"these: " + "; ".join(parts) + more + ".")  # fmt: skip
 
@@ -503,6 +503,39 @@ def _join(items: Sequence[str]) -> str:
 def status_sentences(record: Mapping[str, Any]) -> dict[str, str]:
     """finding -> the audit's status sentence, from an ``audit.json`` record."""
     return dict(record.get("sentences", {}))
+
+
+def why_stale(record: Mapping[str, Any], store: Any, windows: Windows) -> str | None:
+    """Why an audit record does not belong to a result store's experiment, model code and
+    windows (so its sentences must not be attached to the store's findings), or None."""
+    m = store.manifest
+    if record.get("design_hash") != (m.get("experiment") or {}).get("design_hash"):
+        return "it audits another experiment"
+    code = (m.get("code") or {}).get("model_code_hash")
+    if (record.get("code") or {}).get("model_code_hash") != code:
+        return "it was made by another version of the model code"
+    w = record.get("windows") or {}
+    if (w.get("window"), w.get("followup")) != (windows.window, windows.followup):
+        return (f"it counts over W = {w.get('window')}, F = {w.get('followup')} months, not "
+                f"{windows.window} and {windows.followup}")  # fmt: skip
+    return None
+
+
+def store_notes(store: Any, windows: Windows, folder: str = "audit") -> tuple[dict[str, str], str]:
+    """The audit's status sentences for a store's findings (finding -> sentence), from
+    ``STORE/audit/audit.json`` when it belongs to the store (:func:`why_stale`); otherwise no
+    sentences and the reason."""
+    path = Path(getattr(store, "path", "")) / folder
+    if not (path / "audit.json").is_file():
+        return {}, f"no audit in {path} (run `alignsim audit EXPERIMENT`)"
+    try:
+        record = load_record(path)
+    except UserError as e:
+        return {}, e.message
+    why = why_stale(record, store, windows)
+    if why:
+        return {}, f"the audit in {path} is out of date: {why}"
+    return status_sentences(record), ""
 
 
 def audit_record(

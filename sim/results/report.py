@@ -244,7 +244,35 @@ def store_figures(
             runs, by=lay.line, stamp=stamp,
             title=f"{name}: parameter draws and seeds, the two sources of uncertainty"
                   + unc_note.replace(chr(10), "; "))  # fmt: skip
+    surface = _surface_axes(store, lay)
+    if "surface" in want and surface is not None:
+        x, y = surface
+        rest = [f for f in lay.factors if f not in (x, y, "strategy") and design[f].nunique() > 1]
+        pooled = ("\npooled over " + ", ".join(f"{f} ({design[f].nunique()} levels)" for f in rest)
+                  if rest else "")  # fmt: skip
+        figs["surface"] = P.plot_surface(
+            runs, x, y, win, stamp=stamp,
+            title=f"{name}: small steps minus each other strategy, P(institutionalised within "
+                  f"{win.window} months)\n(framed: 95% interval excludes zero){pooled}")  # fmt: skip
     return figs
+
+
+def _surface_axes(store: Any, lay: Layout) -> tuple[str, str] | None:
+    """The two numeric factors of the H1 surface (x: the sweep factor when there is one), or
+    None when the store cannot draw it: it needs the strategy to vary over small steps and a
+    grand bargain or tit-for-tat, and two numeric factors with two levels or more."""
+    d = store.design
+    if "strategy" not in d.columns or "small_steps" not in set(d["strategy"]):
+        return None
+    if not {"grand_bargain", "tit_for_tat"} & set(d["strategy"]):
+        return None
+    numeric = [f for f in lay.factors if f != "strategy" and _is_numeric(d[f])
+               and d[f].nunique() > 1]  # fmt: skip
+    if len(numeric) < 2:
+        return None
+    x = lay.sweep if lay.sweep in numeric else max(numeric, key=lambda f: d[f].nunique())
+    rest = sorted((f for f in numeric if f != x), key=lambda f: -d[f].nunique())
+    return x, rest[0]
 
 
 def save_figures(
@@ -789,18 +817,20 @@ def write_report(
     *,
     windows: W.Windows | None = None,
     figures: dict[str, Figure] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``out/report.html`` (self-contained) and ``out/report.md`` (+ PNGs beside it).
 
     ``windows`` (default: :func:`store_windows`) sets the headline's institution window and
-    follow-up; the sweep and heatmap figures show P(institutionalised by month W)."""
+    follow-up; the sweep and heatmap figures show P(institutionalised by month W). ``notes``
+    (finding -> text, e.g. the audit's status sentences) are appended to the findings."""
     out.mkdir(parents=True, exist_ok=True)
     win = store_windows(store, windows)
     figs = figures if figures is not None else store_figures(store, month=win.window, windows=win)
     m = store.manifest
     name = m.get("experiment_name", "experiment")
     head = _table_for_display(headline(store, win), win)
-    lines = findings(store, win)
+    lines = findings(store, win, notes)
     guard = horizon_guard(store, win)
     guard_text = W.guard_lines(guard, store.design)
     flagged = horizon_table(guard, store.design)
