@@ -452,19 +452,23 @@ def sentence(
     st = statuses(results)[name]
     base = next(r for r in results if r.variant.kind == "baseline").evaluations[name]
     switches = sum(1 for r in results if r.evaluated and r.variant.kind != "baseline")
-    head = (f"Audit ({switches} one-at-a-time switches, parameters otherwise pinned at the base "
-            f"scenario's values, {replications} replications a design point)")  # fmt: skip
     if not base.evaluable:
-        return f"{head}: cannot be evaluated there ({base.reason})."
+        return (f"Audit: cannot be evaluated at the base scenario's parameter values either "
+                f"({base.reason}).")  # fmt: skip
     agree = ""
-    if reported is not None and reported.evaluable:
-        agree = (", as in the ensemble over drawn parameters" if reported.verdict == base.verdict
-                 else f", unlike the ensemble over drawn parameters ({reported.verdict})")  # fmt: skip
-    text = f"{head}: at the base values it is {base.verdict}{agree}; "
+    if reported is not None:
+        if not reported.evaluable:
+            agree = ", where the ensemble over drawn parameters cannot evaluate it"
+        elif reported.verdict == base.verdict:
+            agree = ", as in the ensemble over drawn parameters"
+        else:
+            agree = f", unlike the ensemble over drawn parameters ({reported.verdict})"
+    text = (f"Audit ({replications} replications a design point): at the base scenario's "
+            f"parameter values it is {base.verdict}{agree}; ")  # fmt: skip
     ex = _exceptions(results, name, st)
     n_ex = sum(len(v) for v in ex.values())
     if not n_ex:
-        return text + f"it holds under every switch ({switches} of {switches})."
+        return text + f"it holds under every one of the {switches} one-at-a-time switches."
     parts = []
     shown = 0
     for s in (FLIPS, VANISHES, APPEARS, NA):
@@ -484,13 +488,15 @@ def sentence(
                     NA: "it cannot be evaluated"}[s]  # fmt: skip
             parts.append(f"{verb} {_join(items)}")
     more = f"; and {n_ex - shown} more (the audit's table)" if n_ex > shown else ""
-    return (text + f"it holds under {switches - n_ex} of {switches} switches, every one except "
-            f"these: " + "; ".join(parts) + more + ".")  # fmt: skip
+    return (text + f"it holds under {switches - n_ex} of the {switches} one-at-a-time switches; "
+            + "; ".join(parts) + more + ".")  # fmt: skip
 
 
 def _label(r: VariantResult, results: Sequence[VariantResult]) -> str:
-    """A variant's label, with the labels of the variants that share its runs."""
-    twins = [t.variant.label for t in results if t.state == f"same as {r.variant.name}"]
+    """A variant's label, with the kinds of the variants that share its runs (short, for the
+    figure)."""
+    twins = [t.variant.kind.replace("_", " ").replace("q0", "").replace("q9", "9")
+             for t in results if t.state == f"same as {r.variant.name}"]  # fmt: skip
     return r.variant.label + "".join(f" (= {t})" for t in twins)
 
 

@@ -427,7 +427,7 @@ def findings(
             F.OPEN: "not separated from one half, so H4 stays open",
         }[e4.verdict]
         add("H4", "H4: " + "; ".join(parts) + ". Under the higher Chinese coercion, "
-            f"{F.effect_text(f4, e4)}{_draws_clause(f4, e4)} of runs end with the ROK still on "
+            f"{_share_text(f4, e4)} of runs end with the ROK still on "
             f"the US side (alignment > 0): {verdict}." + _final_state_note(runs, guard))  # fmt: skip
 
     ej = ev["japan_first"]
@@ -443,7 +443,7 @@ def findings(
             F.OPEN: "in about half of the runs (not separated from one half)",
         }[ej.verdict]
         add("japan_first", f"Japan moves first: {who}Japan takes the first own step alone in "
-            f"{F.effect_text(fj, ej)}{_draws_clause(fj, ej)} of runs, the ROK in "
+            f"{_share_text(fj, ej)} of runs, the ROK in "
             f"{_pct(d['k_ROK'] / n)}, both in the same month in {_pct(d['k_both'] / n)} and "
             f"neither in {_pct(d['k_none'] / n)}: Japan moves first {verdict}.")  # fmt: skip
 
@@ -459,7 +459,7 @@ def findings(
             F.OPEN: "not separated from one half",
         }[es.verdict]
         add("status_quo", f"Status quo: standing still, cooperation is institutionalised "
-            f"{within} in {F.effect_text(fs, es)}{_draws_clause(fs, es)} of runs: "
+            f"{within} in {_share_text(fs, es)} of runs: "
             f"{verdict}." + _guard_note(guard, lay.line, ["status_quo"]))  # fmt: skip
 
     el = ev["lock_in"]
@@ -474,8 +474,7 @@ def findings(
         }[el.verdict]
         add("lock_in", f"Lock-in: in {d['n']} runs a ROK successor hostile to Japan inherits an "
             f"institution with {win.followup} months left before the horizon ({d['censored']} "
-            f"more arrive too late to be followed); {F.effect_text(fl, el)}"
-            f"{_draws_clause(fl, el)} of them see no collapse in the {win.followup} months "
+            f"more arrive too late to be followed); {_share_text(fl, el)} of them see no collapse in the {win.followup} months "
             f"after the change: {verdict}.")  # fmt: skip
 
     h3 = {"us_commitment", "commitment_effect", "cha_symmetry_weight", "rok_abandonment0",
@@ -487,11 +486,14 @@ def findings(
     return out
 
 
-def _draws_clause(f: F.Finding, e: F.Evaluation) -> str:
-    """ " (5-95% across the D parameter draws a to b)" for a share, or "" without draws."""
+def _share_text(f: F.Finding, e: F.Evaluation) -> str:
+    """A share finding's effect with its 95% interval and, with drawn parameters, its spread
+    across draws: "81.5% (95% CI 81.0%-82.0%; 5-95% across the 100 parameter draws 0-100%)"."""
+    text = F.effect_text(f, e)
     if not e.draws:
-        return ""
-    return f" (5-95% across the {e.draws} parameter draws {_pct(e.draw_lo)}-{_pct(e.draw_hi)})"
+        return text
+    return (text[:-1] + f"; 5-95% across the {e.draws} parameter draws {_pct(e.draw_lo)}-"
+            f"{_pct(e.draw_hi)})")  # fmt: skip
 
 
 def _h2_sentence(runs: pd.DataFrame, win: W.Windows, wo: pd.DataFrame, lay: Layout,
