@@ -263,6 +263,8 @@ class VariantResult:
     reason: str = ""
     seconds: float = 0.0
     runs: int = 0
+    #: compute time of the variant's chunks (summed over them, from its store's manifest)
+    compute_seconds: float = 0.0
     evaluations: dict[str, F.Evaluation] = dataclasses.field(default_factory=dict)
 
     @property
@@ -358,7 +360,9 @@ def run_audit(
             st = load(store)
             evs = F.evaluate_all(st.runs, win)
             secs = time.monotonic() - t0
-            r = VariantResult(v, state, "", secs if state == "ran" else 0.0, len(st.runs), evs)
+            compute = sum(float(c.get("seconds") or 0.0) for c in st.manifest["chunks"])
+            r = VariantResult(v, state, "", secs if state == "ran" else 0.0, len(st.runs),
+                              compute_seconds=compute, evaluations=evs)  # fmt: skip
             results.append(r)
             by_key[key] = r
             eta = ""
@@ -574,7 +578,8 @@ def audit_record(
                       "window": f.window, "kind": f.kind, "null": f.null,
                       "direction": f.direction} for f in F.FINDINGS],
         "variants": [{**r.variant.record(), "state": r.state, "reason": r.reason,
-                      "seconds": round(r.seconds, 2), "runs": r.runs} for r in results],
+                      "seconds": round(r.seconds, 2), "runs": r.runs,
+                      "compute_seconds": round(r.compute_seconds, 2)} for r in results],
         "evaluations": {r.variant.name: {k: e.record() for k, e in r.evaluations.items()}
                         for r in results if r.evaluated},
         "reported": {k: e.record() for k, e in reported.items()},
@@ -582,6 +587,8 @@ def audit_record(
         "sentences": {f.name: sentence(f.name, results, replications, reported.get(f.name))
                       for f in F.FINDINGS},
         "runs": int(sum(r.runs for r in results if r.state == "ran")),
+        "runs_all": int(sum(r.runs for r in results if r.evaluated)),
+        "compute_seconds": round(sum(r.compute_seconds for r in results if r.evaluated), 1),
         "wall_seconds": None if wall_seconds is None else round(wall_seconds, 1),
     }  # fmt: skip
 
@@ -792,9 +799,12 @@ def markdown(record: Mapping[str, Any], figure: str | None = None,
               "strategy, cell by cell (cells whose 95% interval excludes zero are marked).", "",
               f"![H1 over concession cost and starting approval]({surface})", ""]  # fmt: skip
     ran = [v for v in record["variants"] if v["state"] == "ran"]
+    evaluated = [v for v in record["variants"] if v["name"] in evals]
     if record.get("wall_seconds") is not None:
         L += ["## Cost", "",
-              f"This audit ran {len(ran)} variants ({record['runs']:,} runs of {w['horizon']} "
-              f"months) in {record['wall_seconds']:g} s of wall time; variants found complete "
-              "from an earlier run were not run again.", ""]  # fmt: skip
+              f"The {len(evaluated)} variants run hold {record.get('runs_all', 0):,} runs of "
+              f"{w['horizon']} months; their chunks took {record.get('compute_seconds', 0):g} s of "
+              f"compute in total (summed over the worker processes). This invocation ran "
+              f"{len(ran)} of them ({record['runs']:,} runs) in {record['wall_seconds']:g} s of "
+              "wall time; the others were complete from an earlier run.", ""]  # fmt: skip
     return "\n".join(L)
