@@ -804,7 +804,10 @@ def markdown(record: Mapping[str, Any], figure: str | None = None,
         L += ["## Cost", "",
               f"The {len(evaluated)} variants run hold {record.get('runs_all', 0):,} runs of "
               f"{w['horizon']} months; their chunks took {record.get('compute_seconds', 0):g} s of "
-              f"compute in total (summed over the worker processes). This invocation ran "
-              f"{len(ran)} of them ({record['runs']:,} runs) in {record['wall_seconds']:g} s of "
-              "wall time; the others were complete from an earlier run.", ""]  # fmt: skip
+              "compute in total (summed over the worker processes). "
+              + (f"This invocation ran all of them in {record['wall_seconds']:g} s of wall time."
+                 if len(ran) == len(evaluated) else
+                 f"This invocation ran {len(ran)} of them ({record['runs']:,} runs) in "
+                 f"{record['wall_seconds']:g} s of wall time; the others were complete from an "
+                 "earlier run."), ""]  # fmt: skip
     return "\n".join(L)
