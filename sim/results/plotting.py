@@ -509,8 +509,8 @@ def plot_surface(
     """H1 as a surface: P(institutionalised within W) with strategy ``first`` minus with each of
     ``others`` (one panel each; those the runs lack are skipped) over two factors ``x`` and
     ``y``, other factors pooled. Red: ``first`` ahead; blue: behind. Each cell gives the
-    difference in points; a black frame marks a cell whose 95% (Newcombe) interval excludes
-    zero."""
+    difference in points (on grids of at most 12 x 12); a black frame marks a cell whose 95%
+    (Newcombe) interval excludes zero."""
     from matplotlib.patches import Rectangle
 
     present = set(pd.unique(runs["strategy"]))
@@ -537,7 +537,7 @@ def plot_surface(
         for (i, j), v in np.ndenumerate(grid):
             if not np.isfinite(v):
                 continue
-            if len(xs) * len(ys) <= 100:
+            if len(xs) <= 12 and len(ys) <= 12:  # room for the numbers
                 a.text(j, i, f"{100 * v:+.0f}", ha="center", va="center", fontsize=6.5,
                        color="white" if abs(100 * v) > 0.6 * limit else "black")  # fmt: skip
             if sep[i, j]:
