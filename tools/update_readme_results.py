@@ -69,10 +69,12 @@ def section(store_dir: Path) -> str:
     if notes:
         lines += [
             "",
-            "Each finding's audit status says what its verdict rests on: the experiment re-run "
-            "with one mechanism switched off, or one parameter the record cannot identify at an "
-            "end of its range, at a time, the other parameters at the base scenario's values "
-            "([docs/AUDIT.md](docs/AUDIT.md): method, every variant's effect and interval).",
+            "Each finding's audit status says what its verdict rests on: the experiment is "
+            "re-run with one change at a time (a mechanism switched off, a parameter the record "
+            "cannot identify at an end of its prior, a calibrated one at the 5% or 95% point of "
+            "its posterior), the other parameters at the base scenario's values; "
+            "[docs/AUDIT.md](docs/AUDIT.md) gives the method and every variant's effect and "
+            "interval.",
         ]
     lines += [
         "",
