@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LINT_PATHS := $(wildcard sim tests tools benchmarks)
 
-.PHONY: venv main test lint typecheck golden docs clean app assets
+.PHONY: venv main test lint typecheck golden docs clean app assets h1-surface
 
 $(STAMP): pyproject.toml tools/find_python.sh tools/fetch_assets.py
 	@set -e; py=$$(tools/find_python.sh); echo "Using $$py ($$($$py --version))"; \
@@ -24,7 +24,10 @@ app: $(STAMP)
 assets: $(STAMP)
 	$(PY) tools/fetch_assets.py
 
-# The main job: the main experiment, ending in figures.
+# Replications per design point of each audit variant (docs/AUDIT.md).
+AUDIT_REPLICATIONS ?= 100
+
+# The main job: the main experiment, ending in figures, the audit and the README's results.
 main: $(STAMP)
 	@# resume an interrupted run; start afresh if the store was made by other code or another file
 	$(VENV)/bin/alignsim batch experiments/coercion_sweep.toml --out results/coercion_sweep --no-summary || \
@@ -32,9 +35,18 @@ main: $(STAMP)
 	    $(VENV)/bin/alignsim batch experiments/coercion_sweep.toml --out results/coercion_sweep --no-summary --force; }
 	$(VENV)/bin/alignsim plot results/coercion_sweep --out docs/figures --prefix coercion_sweep_ --format png
 	$(VENV)/bin/alignsim report results/coercion_sweep
+	@# what each finding rests on: resumable; variants already complete are not run again
+	$(VENV)/bin/alignsim audit experiments/coercion_sweep.toml --store results/coercion_sweep \
+	  --replications $(AUDIT_REPLICATIONS) --markdown docs/AUDIT.md
 	$(PY) tools/update_readme_results.py results/coercion_sweep
 	$(VENV)/bin/alignsim summary results/coercion_sweep
 	@echo "store: results/coercion_sweep (report: results/coercion_sweep/report/report.html)"
+
+# H1 as a surface over concession cost x the ROK leader's starting approval (docs/AUDIT.md).
+h1-surface: $(STAMP)
+	$(VENV)/bin/alignsim batch experiments/h1_surface.toml --out results/h1_surface --no-summary || \
+	  $(VENV)/bin/alignsim batch experiments/h1_surface.toml --out results/h1_surface --no-summary --force
+	$(VENV)/bin/alignsim plot results/h1_surface --kind surface --out docs/figures --prefix h1_surface_ --format png
 
 # Every test: lint, format check, types, the suite (browser tests included where Chromium is).
 test: $(STAMP)

@@ -12,7 +12,8 @@ DESCRIPTION = (
     "Write STORE/report/report.html (one file: figures embedded, the headline table of the "
     "windowed outcomes, findings on the hypotheses computed from the runs, the horizon guard's "
     "warnings and censored counts, the provenance from the manifest and the experiment file's "
-    "text) and report.md with the figures beside it."
+    "text) and report.md with the figures beside it. When STORE/audit holds a current audit "
+    "(`alignsim audit`), each finding carries its audit status."
 )
 ORDER = 43
 
@@ -27,13 +28,15 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sim.experiments.store import load
+    from sim.results.audit import store_notes
     from sim.results.headline import store_windows
     from sim.results.report import write_report
 
     st = load(args.store)
     w = store_windows(st, args.window, args.followup)
     out = Path(args.out) if args.out else Path(args.store) / "report"
-    html_path, md_path = write_report(st, out, windows=w)
+    notes, _ = store_notes(st, w)  # the audit's status of each finding, when it is current
+    html_path, md_path = write_report(st, out, windows=w, notes=notes)
     print(html_path)
     print(md_path)
     return 0

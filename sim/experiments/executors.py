@@ -423,7 +423,8 @@ class ExternalExecutor:
                             found=type(executor).__name__)  # fmt: skip
         self._executor = executor
         self.name = type(executor).__name__
-        self.workers = int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 1)
+        self.workers = int(getattr(executor, "_max_workers", 0) or getattr(executor, "workers", 0)
+                           or os.cpu_count() or 1)  # fmt: skip
 
     def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
         fut: Future[Any] = self._executor.submit(fn, task)

@@ -13,4 +13,5 @@ KINDS: tuple[str, ...] = (
     "timing",
     "fan",
     "uncertainty",
+    "surface",
 )

@@ -14,6 +14,7 @@ check the plotted arrays against the statistics rather than pixels. Figures are 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -43,6 +44,7 @@ from sim.results.windows import (
     Windows,
     last_band,
     near_turnover,
+    windowed_outcomes,
 )
 
 #: Event kinds marked on a run's time axis, with their colour and line style.
@@ -465,6 +467,95 @@ def plot_heatmap(
     if image is not None:
         fig.colorbar(image, ax=axes, label=f"P({event} by month {month})", shrink=0.9)
     return _finish(fig, title or f"P({event} by month {month})", stamp, ax is None)
+
+
+def surface_table(
+    runs: pd.DataFrame, x: str, y: str, windows: Windows, first: str, other: str
+) -> pd.DataFrame:
+    """Per (``y``, ``x``) cell: P(institutionalised within W) with strategy ``first`` minus with
+    ``other`` (``diff``) and its Newcombe 95% interval (``lo``, ``hi``), with the counts
+    (``n_first``, ``n_other``); other factors pooled."""
+    from sim.results.findings import newcombe
+
+    require_columns(runs, ["strategy", x, y])
+    inst = windowed_outcomes(runs, windows)["inst_within_window"].to_numpy(dtype=bool)
+    df = runs[[x, y, "strategy"]].copy()
+    df["_k"] = inst.astype(np.int64)
+    g = df.groupby([y, x, "strategy"], sort=True, observed=True)["_k"].agg(["sum", "size"])
+    rows = []
+    for (yv, xv), t in g.groupby(level=[0, 1], sort=True):
+        c: dict[Any, Any] = t.droplevel([0, 1]).to_dict("index")
+        if first not in c or other not in c:
+            continue
+        k1, n1 = int(c[first]["sum"]), int(c[first]["size"])
+        k2, n2 = int(c[other]["sum"]), int(c[other]["size"])
+        d, lo, hi = newcombe(k1, n1, k2, n2)
+        rows.append({y: yv, x: xv, "diff": d, "lo": lo, "hi": hi, "n_first": n1, "n_other": n2})
+    return pd.DataFrame(rows, columns=[y, x, "diff", "lo", "hi", "n_first", "n_other"])
+
+
+def plot_surface(
+    runs: pd.DataFrame,
+    x: str,
+    y: str,
+    windows: Windows,
+    *,
+    first: str = "small_steps",
+    others: Sequence[str] = ("grand_bargain", "tit_for_tat"),
+    title: str = "",
+    stamp: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """H1 as a surface: P(institutionalised within W) with strategy ``first`` minus with each of
+    ``others`` (one panel each; those the runs lack are skipped) over two factors ``x`` and
+    ``y``, other factors pooled. Red: ``first`` ahead; blue: behind. Each cell gives the
+    difference in points (on grids of at most 12 x 12); a black frame marks a cell whose 95%
+    (Newcombe) interval excludes zero."""
+    from matplotlib.patches import Rectangle
+
+    present = set(pd.unique(runs["strategy"]))
+    shown = [o for o in others if o in present]
+    if first not in present or not shown:
+        raise ValueError(f"the runs need strategy {first} and one of {', '.join(others)}")
+    fig, axes = _panel_figure(len(shown), ax, (5.0, 4.0))
+    xs, ys = ordered_levels(runs[x]), ordered_levels(runs[y])
+    tables = {o: surface_table(runs, x, y, windows, first, o) for o in shown}
+    biggest = max([float(np.nanmax(np.abs(t["diff"]))) for t in tables.values() if len(t)] or [0])
+    limit = max(10.0, 10 * math.ceil(10 * biggest))  # points, a multiple of 10
+    image = None
+    for a, other in zip(axes, shown, strict=True):
+        t = tables[other]
+        grid = np.full((len(ys), len(xs)), np.nan)
+        sep = np.zeros_like(grid, dtype=bool)
+        for r in t.to_dict("records"):
+            i, j = ys.index(r[y]), xs.index(r[x])
+            grid[i, j] = r["diff"]
+            sep[i, j] = r["lo"] > 0 or r["hi"] < 0
+        image = a.imshow(100 * grid, origin="lower", aspect="auto", vmin=-limit, vmax=limit,
+                         cmap="RdBu_r", interpolation="nearest")  # fmt: skip
+        image.set_gid(f"surface:{other}")
+        for (i, j), v in np.ndenumerate(grid):
+            if not np.isfinite(v):
+                continue
+            if len(xs) <= 12 and len(ys) <= 12:  # room for the numbers
+                a.text(j, i, f"{100 * v:+.0f}", ha="center", va="center", fontsize=6.5,
+                       color="white" if abs(100 * v) > 0.6 * limit else "black")  # fmt: skip
+            if sep[i, j]:
+                a.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.0,
+                                      ec="black", gid=f"separated:{other}:{i}:{j}"))  # fmt: skip
+        a.set_xticks(range(len(xs)))
+        a.set_xticklabels([format_level(v) for v in xs], rotation=90 if len(xs) > 8 else 0,
+                          fontsize=7)  # fmt: skip
+        a.set_yticks(range(len(ys)))
+        a.set_yticklabels([format_level(v) for v in ys], fontsize=7)
+        a.set_xlabel(label(x))
+        a.set_ylabel(label(y))
+        a.set_title(f"{first} minus {other}", fontsize=10)
+    if image is not None:
+        fig.colorbar(image, ax=axes, shrink=0.9,
+                     label=f"difference in P(institutionalised within {windows.window} months), "
+                           "points")  # fmt: skip
+    return _finish(fig, title or f"{first} minus other strategies", stamp, ax is None)
 
 
 def format_level(v: Any) -> str:

@@ -12,10 +12,11 @@ Every number in a report comes from the store: nothing is typed by hand.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from matplotlib.figure import Figure
 
 from sim.errors import UserError, unknown_name
 from sim.results import analysis as A
+from sim.results import findings as F
 from sim.results import plotting as P
 from sim.results import uncertainty as U
 from sim.results import windows as W
@@ -242,7 +244,35 @@ def store_figures(
             runs, by=lay.line, stamp=stamp,
             title=f"{name}: parameter draws and seeds, the two sources of uncertainty"
                   + unc_note.replace(chr(10), "; "))  # fmt: skip
+    surface = _surface_axes(store, lay)
+    if "surface" in want and surface is not None:
+        x, y = surface
+        rest = [f for f in lay.factors if f not in (x, y, "strategy") and design[f].nunique() > 1]
+        pooled = ("\npooled over " + ", ".join(f"{f} ({design[f].nunique()} levels)" for f in rest)
+                  if rest else "")  # fmt: skip
+        figs["surface"] = P.plot_surface(
+            runs, x, y, win, stamp=stamp,
+            title=f"{name}: small steps minus each other strategy, P(institutionalised within "
+                  f"{win.window} months)\n(framed: 95% interval excludes zero){pooled}")  # fmt: skip
     return figs
+
+
+def _surface_axes(store: Any, lay: Layout) -> tuple[str, str] | None:
+    """The two numeric factors of the H1 surface (x: the sweep factor when there is one), or
+    None when the store cannot draw it: it needs the strategy to vary over small steps and a
+    grand bargain or tit-for-tat, and two numeric factors with two levels or more."""
+    d = store.design
+    if "strategy" not in d.columns or "small_steps" not in set(d["strategy"]):
+        return None
+    if not {"grand_bargain", "tit_for_tat"} & set(d["strategy"]):
+        return None
+    numeric = [f for f in lay.factors if f != "strategy" and _is_numeric(d[f])
+               and d[f].nunique() > 1]  # fmt: skip
+    if len(numeric) < 2:
+        return None
+    x = lay.sweep if lay.sweep in numeric else max(numeric, key=lambda f: d[f].nunique())
+    rest = sorted((f for f in numeric if f != x), key=lambda f: -d[f].nunique())
+    return x, rest[0]
 
 
 def save_figures(
@@ -288,130 +318,165 @@ def horizon_guard(store: Any, windows: W.Windows | None = None) -> W.Guard:
     return W.horizon_guard(store.runs, store_windows(store, windows), ["point"])
 
 
-def findings(store: Any, windows: W.Windows | None = None) -> list[str]:
-    """Sentences on the hypotheses H1-H4 (docs/RESEARCH.md section 4) that the store speaks to,
-    every number computed from its runs with the windowed outcomes (institutionalised within W,
-    durable over F; :mod:`sim.results.windows`), then one on the horizon: the censored runs and
-    what the horizon guard finds. A finding whose numbers the guard flags says so. A hypothesis
-    the store cannot test is said to be untested."""
+def findings(
+    store: Any, windows: W.Windows | None = None, notes: Mapping[str, str] | None = None
+) -> list[str]:
+    """Sentences on the findings the store speaks to (the declared findings of
+    :mod:`sim.results.findings`: H1 against a grand bargain and against tit-for-tat, H2, H4,
+    Japan moving first, the status quo, lock-in after a hostile successor; docs/RESEARCH.md
+    section 4), every number computed from its runs with the windowed outcomes
+    (institutionalised within W, durable over F; :mod:`sim.results.windows`), then one on the
+    horizon: the censored runs and what the horizon guard finds. Each verdict comes from the
+    finding's evaluation (the effect's 95% interval against its null; with drawn parameters
+    also the spread across draws). A finding whose numbers the guard flags says so; a finding
+    the experiment cannot evaluate says why (a factor it does not vary, a level it lacks, too
+    few runs). ``notes`` (finding name -> text, e.g. the audit's status sentence,
+    :func:`sim.results.audit.status_sentences`) is appended to the finding's sentence."""
     runs = store.runs
     lay = layout(store)
     win = store_windows(store, windows)
     wo = W.windowed_outcomes(runs, win)
     within = f"within {win.window} months"
     guard = W.horizon_guard(runs, win, [lay.line] if lay.line else [])
+    ev = F.evaluate_all(runs, win)
+    notes = notes or {}
     out: list[str] = []
-    strategies = set(runs["strategy"]) if "strategy" in runs.columns else set()
-    if {"small_steps", "grand_bargain"} <= strategies:
+
+    def add(name: str, text: str) -> None:
+        note = notes.get(name, "")
+        out.append(text + (f" {note}" if note else ""))
+
+    def unevaluable(name: str) -> None:
+        f, e = F.FINDING_BY_NAME[name], ev[name]
+        add(name, f"{f.label} cannot be evaluated for this experiment: {e.reason}.")
+
+    reached = np.asarray(wo["inst_within_window"], dtype=bool)
+    strategy = runs["strategy"].to_numpy() if "strategy" in runs.columns else None
+    for name, other, what in (("H1", "grand_bargain", "a grand bargain"),
+                              ("H1_tft", "tit_for_tat", "tit-for-tat")):  # fmt: skip
+        f, e = F.FINDING_BY_NAME[name], ev[name]
+        if not e.evaluable:
+            unevaluable(name)
+            continue
+        assert strategy is not None
         h = A.headline_table(runs, ["strategy"], win, counts=True).set_index("strategy")
-        ss, gb = h.loc["small_steps"], h.loc["grand_bargain"]
+        ss, ot = h.loc["small_steps"], h.loc[other]
         p, lo, hi = "p_inst_window", "p_inst_window_lo", "p_inst_window_hi"
-        separated = ss[lo] > gb[hi] or gb[lo] > ss[hi]
-        verdict = (
-            "supports H1" if ss[lo] > gb[hi] else
-            ("contradicts H1" if gb[lo] > ss[hi] else "does not separate the two (H1 open)")
-        )  # fmt: skip
-        reached = np.asarray(wo["inst_within_window"], dtype=bool)
-        is_ss = (runs["strategy"] == "small_steps").to_numpy()
-        is_gb = (runs["strategy"] == "grand_bargain").to_numpy()
-        paired = ""
-        if U.has_draws(runs):
-            draw = runs["draw"].to_numpy()
-            k, share = U.paired_share(reached[is_ss], reached[is_gb], draw[is_ss], draw[is_gb])
-            paired = (f" Under the same parameters, small steps have the higher probability in "
-                      f"{_pct(share)} of the {k} parameter draws.")  # fmt: skip
-        out.append(
-            f"H1: pooled over the design, small steps reach institutionalised cooperation "
-            f"{within} in {_pct(ss[p])} of runs (95% CI {_pct(ss[lo])}-{_pct(ss[hi])}"
-            f"{_across(runs, reached, is_ss)}) against {_pct(gb[p])} ({_pct(gb[lo])}-"
-            f"{_pct(gb[hi])}{_across(runs, reached, is_gb)}) for a grand bargain; of the runs "
-            f"institutionalised {within} whose {win.followup}-month follow-up ends by month "
-            f"{win.horizon}, {_durable(ss)} with small steps and {_durable(gb)} with a grand "
-            f"bargain last the follow-up without collapse ({_n(ss['n_censored'])} and "
-            f"{_n(gb['n_censored'])} runs censored). "
-            f"{'This ' + verdict if separated else 'The intervals overlap: this ' + verdict}."
-            + paired
-            + _guard_note(guard, lay.line, ["small_steps", "grand_bargain"])
+        is_ss, is_ot = strategy == "small_steps", strategy == other
+        head = (
+            "H1: pooled over the design, small steps reach institutionalised cooperation "
+            if name == "H1"
+            else "H1 against tit-for-tat: small steps reach it "
         )
-    if lay.sweep == "us_coercion" and lay.line:
-        t = A.proportion_table(runs, wo["inst_within_window"], [lay.line, "us_coercion"])
-        parts = []
-        nonmono = []
-        shown = []
-        for g in A.ordered_levels(t[lay.line]):
-            s = t[t[lay.line] == g].sort_values("us_coercion")
-            p_ = s["p"].to_numpy()
-            if p_.max() <= 0:
-                continue
-            shown.append(g)
-            i = int(np.argmax(p_))
-            x = s["us_coercion"].to_numpy()
-            top = s.iloc[-1]
-            peak = s.iloc[i]
-            interior = (
-                0 < i < len(p_) - 1 and top["hi"] < peak["lo"] and s.iloc[0]["hi"] < peak["lo"]
+        text = (
+            f"{head}{within} in {_pct(ss[p])} of runs (95% CI {_pct(ss[lo])}-{_pct(ss[hi])}"
+            f"{_across(runs, reached, is_ss)}) against {_pct(ot[p])} ({_pct(ot[lo])}-"
+            f"{_pct(ot[hi])}{_across(runs, reached, is_ot)}) with {what}"
+        )
+        if name == "H1":
+            text += (
+                f"; of the runs institutionalised {within} whose {win.followup}-month follow-up "
+                f"ends by month {win.horizon}, {_durable(ss)} with small steps and "
+                f"{_durable(ot)} with a grand bargain last the follow-up without collapse "
+                f"({_n(ss['n_censored'])} and {_n(ot['n_censored'])} runs censored)"
             )
-            nonmono.append(interior)
-            reached = np.asarray(wo["inst_within_window"], dtype=bool)
-            in_g = (runs[lay.line] == g).to_numpy()
-            coercion = runs["us_coercion"].to_numpy()
-            parts.append(
-                f"{g}: peak {_pct(peak['p'])} at US coercion {x[i]:g}"
-                f"{_across(runs, reached, in_g & (coercion == x[i]), brackets=True)}, "
-                f"{_pct(top['p'])} at {x[-1]:g}"
-                f"{_across(runs, reached, in_g & (coercion == x[-1]), brackets=True)}"
-            )
-        if parts:
-            dur = A.followup_durability(runs, ["us_coercion"], win).sort_values("us_coercion")
-            top_c = dur.iloc[-1]
-            whole = float(A.followup_durability(runs, [], win)["p"].iloc[0])
-            if np.isfinite(top_c["p"]) and np.isfinite(whole):
-                judged = "does" if top_c["lo"] > whole else "does not"
-                tail = f"heavy pressure {judged} make the cooperation that forms more fragile."
-            else:
-                tail = "too few institutionalised runs to judge whether heavy pressure makes it more fragile."
-            fragile = (
-                f" Among runs institutionalised {within} and followed for {win.followup} months, "
-                f"{_pct(top_c['p'])} collapse within the follow-up at US coercion "
-                f"{top_c['us_coercion']:g} against {_pct(whole)} over the whole sweep: " + tail
-            )
-            n_yes = sum(nonmono)
-            out.append(
-                f"H2: P(institutionalised {within}) against US coercion (pooled over "
-                f"{', '.join(f for f in (lay.panel, *lay.pooled) if f) or 'nothing'}): "
-                + "; ".join(parts)
-                + f". For {n_yes} of {len(nonmono)} strategies that ever institutionalise, the "
-                f"curve peaks at a moderate level and falls at both ends with non-overlapping 95% "
-                f"intervals, {'supporting' if n_yes and n_yes == len(nonmono) else 'partly supporting' if n_yes else 'not supporting'} "
-                f"H2 for the probability of institutionalisation."
-                + fragile
-                + _guard_note(guard, lay.line, shown)
-            )
-    if "china_coercion" in runs.columns and runs["china_coercion"].nunique() > 1:
-        levels = A.ordered_levels(runs["china_coercion"])
-        lo_c, hi_c = levels[0], levels[-1]
-        parts = []
-        for col, what in (("final_alignment_ROK", "ROK alignment"),
-                          ("final_approval_ROK", "ROK approval")):  # fmt: skip
-            if col in runs.columns:
-                a = runs.loc[runs["china_coercion"] == lo_c, col].mean()
-                b = runs.loc[runs["china_coercion"] == hi_c, col].mean()
-                parts.append(f"mean final {what} {a:.2f} at Chinese coercion {P.format_level(lo_c)} and "
-                             f"{b:.2f} at {P.format_level(hi_c)}")  # fmt: skip
-        if parts and "final_alignment_ROK" in runs.columns:
-            share_us = float(
-                (runs.loc[runs["china_coercion"] == hi_c, "final_alignment_ROK"] > 0).mean()
-            )
-            out.append(
-                "H4: " + "; ".join(parts) + f". Under the higher Chinese coercion, "
-                f"{_pct(share_us)} of runs end with the ROK still on the US side (alignment > 0)"
-                + (
-                    ", consistent with H4 (costs rise, alignment not reversed)."
-                    if share_us > 0.5
-                    else ", against H4 (alignment reversed in most runs)."
-                )  # fmt: skip
-                + _final_state_note(runs, guard)
-            )
+        text += f". Small steps minus {what}: {F.effect_text(f, e)}"
+        if e.draws:
+            text += (f"; under the same parameters small steps are ahead in "
+                     f"{_pct(e.draw_share)} of the {e.draws} parameter draws (5-95% of the "
+                     f"per-draw difference {F.pts(e.draw_lo)} to {F.pts(e.draw_hi)})")  # fmt: skip
+        against = "" if name == "H1" else " against tit-for-tat"
+        text += (
+            ". "
+            + {
+                F.SUPPORTED: f"This supports H1{against}.",
+                F.CONTRADICTED: f"This contradicts H1{against}.",
+                F.OPEN: f"The difference is not separated from zero: H1{against} stays open.",
+            }[e.verdict]
+        )
+        add(name, text + _guard_note(guard, lay.line, ["small_steps", other]))
+
+    e2 = ev["H2"]
+    if not e2.evaluable:
+        unevaluable("H2")
+    else:
+        add(
+            "H2",
+            _h2_sentence(runs, win, wo, lay, e2)
+            + _guard_note(
+                guard, lay.line, list(A.ordered_levels(runs[lay.line])) if lay.line else []
+            ),
+        )
+
+    e4 = ev["H4"]
+    if not e4.evaluable:
+        unevaluable("H4")
+    else:
+        d = e4.detail
+        parts = [f"mean final ROK alignment {d['alignment_low']:.2f} at Chinese coercion "
+                 f"{P.format_level(d['china_low'])} and {d['alignment_high']:.2f} at "
+                 f"{P.format_level(d['china_high'])}"]  # fmt: skip
+        if "approval_diff" in d:
+            parts.append(f"mean final ROK approval {d['approval_low']:.2f} and "
+                         f"{d['approval_high']:.2f} (difference {d['approval_diff']:+.3f}, 95% CI "
+                         f"{d['approval_diff_lo']:+.3f} to {d['approval_diff_hi']:+.3f})")  # fmt: skip
+        f4 = F.FINDING_BY_NAME["H4"]
+        verdict = {
+            F.SUPPORTED: "consistent with H4 (costs rise, alignment not reversed)",
+            F.CONTRADICTED: "against H4 (alignment reversed in most runs)",
+            F.OPEN: "not separated from one half, so H4 stays open",
+        }[e4.verdict]
+        add("H4", "H4: " + "; ".join(parts) + ". Under the higher Chinese coercion, "
+            f"{_share_text(f4, e4)} of runs end with the ROK still on "
+            f"the US side (alignment > 0): {verdict}." + _final_state_note(runs, guard))  # fmt: skip
+
+    ej = ev["japan_first"]
+    if not ej.evaluable:
+        unevaluable("japan_first")
+    else:
+        fj, d = F.FINDING_BY_NAME["japan_first"], ej.detail
+        n = d["n"]
+        who = "with small steps, " if strategy is not None else ""
+        verdict = {
+            F.SUPPORTED: "in most runs, as in the record (October 2022)",
+            F.CONTRADICTED: "in fewer than half of the runs, unlike the record (October 2022)",
+            F.OPEN: "in about half of the runs (not separated from one half)",
+        }[ej.verdict]
+        add("japan_first", f"Japan moves first: {who}Japan takes the first own step alone in "
+            f"{_share_text(fj, ej)} of runs, the ROK in "
+            f"{_pct(d['k_ROK'] / n)}, both in the same month in {_pct(d['k_both'] / n)} and "
+            f"neither in {_pct(d['k_none'] / n)}: Japan moves first {verdict}.")  # fmt: skip
+
+    es = ev["status_quo"]
+    if not es.evaluable:
+        unevaluable("status_quo")
+    else:
+        fs = F.FINDING_BY_NAME["status_quo"]
+        verdict = {
+            F.SUPPORTED: "fewer than half, so standing still leaves cooperation short of an "
+            "institution",
+            F.CONTRADICTED: "more than half: standing still institutionalises in most runs",
+            F.OPEN: "not separated from one half",
+        }[es.verdict]
+        add("status_quo", f"Status quo: standing still, cooperation is institutionalised "
+            f"{within} in {_share_text(fs, es)} of runs: "
+            f"{verdict}." + _guard_note(guard, lay.line, ["status_quo"]))  # fmt: skip
+
+    el = ev["lock_in"]
+    if not el.evaluable:
+        unevaluable("lock_in")
+    else:
+        fl, d = F.FINDING_BY_NAME["lock_in"], el.detail
+        verdict = {
+            F.SUPPORTED: "the institution locks in",
+            F.CONTRADICTED: "most such institutions collapse",
+            F.OPEN: "not separated from one half",
+        }[el.verdict]
+        add("lock_in", f"Lock-in: in {d['n']} runs a ROK successor hostile to Japan inherits an "
+            f"institution with {win.followup} months left before the horizon ({d['censored']} "
+            f"more arrive too late to be followed); {_share_text(fl, el)} of them see no collapse in the {win.followup} months "
+            f"after the change: {verdict}.")  # fmt: skip
+
     h3 = {"us_commitment", "commitment_effect", "cha_symmetry_weight", "rok_abandonment0",
           "jpn_abandonment0"} & set(lay.factors)  # fmt: skip
     if not h3:
@@ -419,6 +484,82 @@ def findings(store: Any, windows: W.Windows | None = None) -> list[str]:
                    "varied by this experiment and is not tested here.")  # fmt: skip
     out.append(horizon_finding(guard, lay.line))
     return out
+
+
+def _share_text(f: F.Finding, e: F.Evaluation) -> str:
+    """A share finding's effect with its 95% interval and, with drawn parameters, its spread
+    across draws: "81.5% (95% CI 81.0%-82.0%; 5-95% across the 100 parameter draws 0-100%)"."""
+    text = F.effect_text(f, e)
+    if not e.draws:
+        return text
+    return (text[:-1] + f"; 5-95% across the {e.draws} parameter draws {_pct(e.draw_lo)}-"
+            f"{_pct(e.draw_hi)})")  # fmt: skip
+
+
+def _h2_sentence(runs: pd.DataFrame, win: W.Windows, wo: pd.DataFrame, lay: Layout,
+                 e: F.Evaluation) -> str:  # fmt: skip
+    """H2: the curve of P(institutionalised within W) against US coercion per strategy (peak
+    and top level), the declared contrast (moderate band against the better end) per strategy,
+    the verdict on small steps, and whether heavy pressure makes cooperation more fragile."""
+    within = f"within {win.window} months"
+    line = lay.line
+    reached = np.asarray(wo["inst_within_window"], dtype=bool)
+    coercion = runs["us_coercion"].to_numpy()
+    groups = A.ordered_levels(runs[line]) if line else [None]
+    f2 = F.FINDING_BY_NAME["H2"]
+    parts, bands, above = [], [], 0
+    for g in groups:
+        in_g = (runs[line] == g).to_numpy() if line else np.ones(len(runs), dtype=bool)
+        t = A.proportion_table(runs.loc[in_g], wo.loc[in_g, "inst_within_window"], ["us_coercion"])
+        t = t.sort_values("us_coercion")
+        p_ = t["p"].to_numpy()
+        if p_.max() <= 0:
+            continue
+        i = int(np.argmax(p_))
+        x = t["us_coercion"].to_numpy()
+        label = f"{g}: " if line else ""
+        parts.append(
+            f"{label}peak {_pct(p_[i])} at US coercion {x[i]:g}"
+            f"{_across(runs, reached, in_g & (coercion == x[i]), brackets=True)}, "
+            f"{_pct(p_[-1])} at {x[-1]:g}"
+            f"{_across(runs, reached, in_g & (coercion == x[-1]), brackets=True)}"
+        )
+        sub = dataclasses.replace(f2, measure=F.coercion_band(g if line == "strategy" else None))
+        eg = sub.evaluate(runs.loc[in_g] if line and line != "strategy" else runs, win)
+        if eg.evaluable:
+            bands.append(f"{label}{F.effect_text(f2, eg)}")
+            above += eg.verdict == F.SUPPORTED
+    d = e.detail
+    pooled = ", ".join(f for f in (lay.panel, *lay.pooled) if f) or "nothing"
+    text = (
+        f"H2: P(institutionalised {within}) against US coercion (pooled over {pooled}): "
+        + "; ".join(parts)
+        + f". Moderate pressure (US coercion {d['band_lo']:g}-{d['band_hi']:g}, the middle third "
+        f"of the range) minus the better end ({d['level_low']:g} or {d['level_high']:g}): "
+        + "; ".join(bands)
+        + f"; the moderate band is above both ends for {above} of {len(bands)} strategies that "
+        "ever institutionalise. For small steps, the strategy the finding follows: "
+        + {F.SUPPORTED: "this supports H2 for the probability of institutionalisation",
+           F.CONTRADICTED: "an end is higher than the moderate band, against H2",
+           F.OPEN: "the band is not separated from the better end, so H2 stays open"}[e.verdict]
+        + (f" (above in {_pct(e.draw_share)} of the {e.draws} parameter draws)" if e.draws else "")
+        + "."
+    )  # fmt: skip
+    dur = A.followup_durability(runs, ["us_coercion"], win).sort_values("us_coercion")
+    top_c = dur.iloc[-1]
+    whole = float(A.followup_durability(runs, [], win)["p"].iloc[0])
+    if np.isfinite(top_c["p"]) and np.isfinite(whole):
+        judged = "does" if top_c["lo"] > whole else "does not"
+        tail = f"heavy pressure {judged} make the cooperation that forms more fragile."
+    else:
+        tail = (
+            "too few institutionalised runs to judge whether heavy pressure makes it more fragile."
+        )
+    return text + (
+        f" Among runs institutionalised {within} and followed for {win.followup} months, "
+        f"{_pct(top_c['p'])} collapse within the follow-up at US coercion "
+        f"{top_c['us_coercion']:g} against {_pct(whole)} over the whole sweep: " + tail
+    )
 
 
 def _n(x: Any) -> str:
@@ -678,18 +819,20 @@ def write_report(
     *,
     windows: W.Windows | None = None,
     figures: dict[str, Figure] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``out/report.html`` (self-contained) and ``out/report.md`` (+ PNGs beside it).
 
     ``windows`` (default: :func:`store_windows`) sets the headline's institution window and
-    follow-up; the sweep and heatmap figures show P(institutionalised by month W)."""
+    follow-up; the sweep and heatmap figures show P(institutionalised by month W). ``notes``
+    (finding -> text, e.g. the audit's status sentences) are appended to the findings."""
     out.mkdir(parents=True, exist_ok=True)
     win = store_windows(store, windows)
     figs = figures if figures is not None else store_figures(store, month=win.window, windows=win)
     m = store.manifest
     name = m.get("experiment_name", "experiment")
     head = _table_for_display(headline(store, win), win)
-    lines = findings(store, win)
+    lines = findings(store, win, notes)
     guard = horizon_guard(store, win)
     guard_text = W.guard_lines(guard, store.design)
     flagged = horizon_table(guard, store.design)

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from test_analysis import synthetic_tables
 
 from sim.results import analysis as A
 from sim.results import plotting as P
+from sim.results.windows import Windows
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +159,42 @@ KINDS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "survival": lambda t: P.plot_survival(t["runs"], t["months"], stamp="s"),
     "durability": lambda t: P.plot_durability(t["runs"], stamp="s"),
     "timing": lambda t: P.plot_timing(t["runs"], t["months"], window=12, stamp="s"),
+    "surface": lambda t: P.plot_surface(
+        t["runs"], "us_coercion", "china_coercion", Windows(12, 12, t["months"]), stamp="s"
+    ),  # fmt: skip
 }
+
+
+def test_surface_plots_the_differences_and_frames_the_separated_cells() -> None:
+    """Hand-made runs: small steps institutionalise in every run at (x=1, y=a), a grand bargain
+    in none; elsewhere both in half. The image holds the differences in points, and only the
+    separated cell is framed."""
+    rows = []
+    for x in (0.0, 1.0):
+        for y in ("a", "b"):
+            for s in ("small_steps", "grand_bargain"):
+                for i in range(40):
+                    if (x, y) == (1.0, "a"):
+                        hit = s == "small_steps"
+                    else:
+                        hit = i % 2 == 0
+                    rows.append({"x": x, "y": y, "strategy": s, "inst_month": 5 if hit else -1,
+                                 "collapse_month": -1})  # fmt: skip
+    runs = pd.DataFrame(rows)
+    w = Windows(12, 12, 30)
+    fig = P.plot_surface(runs, "x", "y", w, stamp="s")
+    (image,) = [
+        im for ax in fig.axes for im in ax.images if im.get_gid() == "surface:grand_bargain"
+    ]
+    grid = np.asarray(image.get_array())
+    np.testing.assert_allclose(grid, [[0.0, 100.0], [0.0, 0.0]])  # rows: y = a, b
+    frames = [p.get_gid() for ax in fig.axes for p in ax.patches if p.get_gid()]
+    assert frames == ["separated:grand_bargain:0:1"]
+    t = P.surface_table(runs, "x", "y", w, "small_steps", "grand_bargain")
+    cell = t[(t["x"] == 1.0) & (t["y"] == "a")].iloc[0]
+    assert cell["diff"] == 1.0 and cell["lo"] > 0 and int(cell["n_first"]) == 40
+    with pytest.raises(ValueError, match="strategy"):
+        P.plot_surface(runs[runs["strategy"] == "small_steps"], "x", "y", w)
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])

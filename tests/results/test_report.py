@@ -43,7 +43,16 @@ def test_plot_writes_every_kind_in_every_format(store: Path, tmp_path: Path, cap
                "--format", "pdf"])  # fmt: skip
     assert rc == 0
     names = {p.name for p in out.iterdir()}
-    for kind in ("sweep", "heatmap", "survival", "durability", "timing", "fan", "uncertainty"):
+    for kind in (
+        "sweep",
+        "heatmap",
+        "survival",
+        "durability",
+        "timing",
+        "fan",
+        "uncertainty",
+        "surface",
+    ):
         for fmt in ("png", "svg", "pdf"):
             assert f"{kind}.{fmt}" in names
     svg = (out / "sweep.svg").read_text()
@@ -115,6 +124,29 @@ def test_findings_numbers_come_from_the_runs(store: Path) -> None:
     h1 = next(s for s in findings(st) if s.startswith("H1"))
     assert f"{100 * t.loc['small_steps', 'p']:.1f}%" in h1
     assert f"{100 * t.loc['grand_bargain', 'p']:.1f}%" in h1
+
+
+def test_findings_follow_the_declared_evaluations_and_say_what_cannot_be_evaluated(
+    store: Path,
+) -> None:
+    from sim import load
+    from sim.results import findings as F
+    from sim.results.report import findings, store_windows
+
+    st = load(store)
+    lines = findings(st, notes={"H1": "NOTE-H1."})
+    ev = F.evaluate_all(st.runs, store_windows(st))
+    h1 = next(s for s in lines if s.startswith("H1:"))
+    verdict = {F.SUPPORTED: "This supports H1.", F.CONTRADICTED: "This contradicts H1.",
+               F.OPEN: "H1 stays open"}[ev["H1"].verdict]  # fmt: skip
+    assert verdict in h1 and F.effect_text(F.FINDING_BY_NAME["H1"], ev["H1"]) in h1
+    assert h1.endswith("NOTE-H1.")
+    # this store's strategies are small steps and a grand bargain only
+    tft = next(s for s in lines if s.startswith("H1: small steps vs tit-for-tat"))
+    assert "cannot be evaluated for this experiment" in tft and "lack tit_for_tat" in tft
+    sq = next(s for s in lines if s.startswith("Status quo stays short"))
+    assert "lack status_quo" in sq
+    assert any(s.startswith("Japan moves first: with small steps") for s in lines)
 
 
 def _copy(store: Path, tmp_path: Path) -> Path:
