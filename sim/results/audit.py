@@ -798,16 +798,11 @@ def markdown(record: Mapping[str, Any], figure: str | None = None,
               "the difference in P(institutionalised within W), small steps minus each other "
               "strategy, cell by cell (cells whose 95% interval excludes zero are marked).", "",
               f"![H1 over concession cost and starting approval]({surface})", ""]  # fmt: skip
-    ran = [v for v in record["variants"] if v["state"] == "ran"]
     evaluated = [v for v in record["variants"] if v["name"] in evals]
-    if record.get("wall_seconds") is not None:
+    if record.get("wall_seconds") is not None:  # timings vary by machine: the store keeps them
         L += ["## Cost", "",
               f"The {len(evaluated)} variants run hold {record.get('runs_all', 0):,} runs of "
-              f"{w['horizon']} months; their chunks took {record.get('compute_seconds', 0):g} s of "
-              "compute in total (summed over the worker processes). "
-              + (f"This invocation ran all of them in {record['wall_seconds']:g} s of wall time."
-                 if len(ran) == len(evaluated) else
-                 f"This invocation ran {len(ran)} of them ({record['runs']:,} runs) in "
-                 f"{record['wall_seconds']:g} s of wall time; the others were complete from an "
-                 "earlier run."), ""]  # fmt: skip
+              f"{w['horizon']} months. Their compute and wall times, which vary with the machine "
+              "and its load, are in the store's `audit/audit.json` (`compute_seconds`, "
+              "`wall_seconds`) and printed by `alignsim audit`.", ""]  # fmt: skip
     return "\n".join(L)
