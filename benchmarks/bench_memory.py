@@ -72,7 +72,7 @@ def main() -> None:
     horizons = {}
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        warm = derive(12, 2, tmp)  # loads/compiles the month and the histogram kernels
+        warm = derive(12, 5, tmp)  # loads/compiles the month and the histogram kernels
         subprocess.run([sys.executable, __file__, "--one", str(warm), str(tmp / "warm")],
                        check=True, capture_output=True)  # fmt: skip
         for months, reps in HORIZONS.items():

@@ -239,6 +239,10 @@ def monthly_from_histograms(tables: list[Any], months: int) -> Any:
     return pa.table(out)
 
 
+#: Histogram rows merged at once (bounds the driver's memory while it writes monthly.parquet).
+MERGE_ROWS = 2_000_000
+
+
 class MonthlyWriter:
     """Writes ``monthly.parquet`` from the chunks' histograms, block of points by block of
     points, as soon as every chunk covering a block is done (bounded memory: by points).
@@ -256,9 +260,21 @@ class MonthlyWriter:
         n_points = len(manifest["points"])
         nvars = max(1, len(manifest["outputs"]["monthly"]))
         reps = max(int(b[1]) for b in manifest["blocks"])
-        per_point = (self.months + 1) * nvars * min(reps, 1 << BIN_BITS)
-        block = max(1, 3_000_000 // per_point)
-        self.blocks = [(p0, min(n_points, p0 + block)) for p0 in range(0, n_points, block)]
+        per_month = nvars * min(reps, 1 << BIN_BITS)  # histogram rows of a point's month, at most
+        per_point = (self.months + 1) * per_month
+        # (first point, end point, first month, end month): blocks of points, or, when one
+        # point's histogram alone is larger than the budget (long horizons), one point's months
+        # in slices
+        self.blocks: list[tuple[int, int, int, int]] = []
+        if per_point <= MERGE_ROWS:
+            block = MERGE_ROWS // per_point
+            for p0 in range(0, n_points, block):
+                self.blocks.append((p0, min(n_points, p0 + block), 0, self.months + 1))
+        else:
+            step = max(1, MERGE_ROWS // per_month)
+            for p0 in range(n_points):
+                for m0 in range(0, self.months + 1, step):
+                    self.blocks.append((p0, p0 + 1, m0, min(self.months + 1, m0 + step)))
         self.has_hist = bool(manifest["outputs"]["monthly"])
         self._next = 0  # the next block to write
         self._done: set[int] = set()
@@ -281,7 +297,7 @@ class MonthlyWriter:
         import pyarrow.parquet as pq
 
         while self._next < len(self.blocks):
-            p0, p1 = self.blocks[self._next]
+            p0, p1, m0, m1 = self.blocks[self._next]
             covering = self._covering(p0, p1)
             if any(int(c["id"]) not in self._done for c in covering):
                 return
@@ -292,8 +308,9 @@ class MonthlyWriter:
                 held = self._tables.get(int(c["id"]))
                 source = io.BytesIO(held) if held is not None else self.store / c["files"]["hist"]
                 tables.append(
-                    pq.read_table(source, filters=[("point", ">=", p0), ("point", "<", p1)])
-                )
+                    pq.read_table(source, filters=[("point", ">=", p0), ("point", "<", p1),
+                                                   ("month", ">=", m0), ("month", "<", m1)])
+                )  # fmt: skip
             tables = [t for t in tables if t.num_rows]
             merged = monthly_from_histograms(tables, self.months)
             if merged is not None:
