@@ -50,15 +50,18 @@ class MonthlyHistogram:
         self.hi = np.array([MONTHLY[i].hi for i in self.var_index])
         self._blocks: list[tuple[Arr, ...]] = []
         self._out: list[Arr] | None = None  # the kernel's output buffers, reused every month
+        self._q: Arr | None = None  # the month's quantised values, reused every month
 
     def add(self, month: int, record: Arr, rows: Arr | None = None) -> None:
         """Add one month: ``record`` (m, V_all) holds runs ``rows`` of the chunk (default all)."""
         points = self.points if rows is None else self.points[rows]
         if points.shape[0] == 0:
             return
-        values = record[:, self.var_index]
-        q = np.rint((values - self.lo) / (self.hi - self.lo) * float(1 << QBITS))
-        q = np.clip(q, 0, QMAX).astype(np.int64)
+        n = record.shape[0]
+        if self._q is None or self._q.shape[0] < n:
+            self._q = np.empty((n, self.var_index.shape[0]), dtype=np.int64)
+        q = self._q[:n]
+        _quantise(record, self.var_index, self.lo, self.hi - self.lo, q)
         change = np.flatnonzero(np.diff(points)) + 1
         starts = np.concatenate([[0], change]).astype(np.int64)
         ends = np.concatenate([change, [points.shape[0]]]).astype(np.int64)
@@ -111,6 +114,18 @@ class MonthlyHistogram:
 
 
 @numba.njit(cache=True, nogil=True)
+def _quantise(record: Arr, var_index: Arr, lo: Arr, width: Arr, out: Arr) -> None:
+    """Each value of the month's record on the variable's fixed range, as a whole number in
+    [0, 2**QBITS - 1] (rounded half to even): the same arithmetic as
+    ``clip(rint((x - lo) / width * 2**QBITS), 0, QMAX)`` on whole arrays, one pass, in place."""
+    scale = float(1 << QBITS)
+    for r in range(out.shape[0]):
+        for j in range(var_index.shape[0]):
+            x = np.rint((record[r, var_index[j]] - lo[j]) / width[j] * scale)
+            out[r, j] = QMAX if x > QMAX else (0 if x < 0 else np.int64(x))
+
+
+@numba.njit(cache=True, nogil=True)
 def _month_rows(
     q: Arr, starts: Arr, ends: Arr, point_of: Arr,
     point: Arr, var: Arr, bin_: Arr, count: Arr, qmin: Arr, qmax: Arr, qsum: Arr,
@@ -140,19 +155,25 @@ def _month_rows(
                     k += 1
                     i = j
             else:
-                c[:] = 0
+                first, last = nbins, -1  # the bins in use lie in [first, last]
                 for r in range(a, b):
                     x = q[r, v]
                     bn = x >> SHIFT
-                    if c[bn] == 0:
-                        lo[bn], hi[bn], total[bn] = x, x, 0
+                    if bn < first or bn > last or c[bn] == 0:
+                        if bn < first:
+                            first = bn
+                        if bn > last:
+                            last = bn
+                        if c[bn] == 0:
+                            lo[bn], hi[bn], total[bn] = x, x, 0
                     c[bn] += 1
                     lo[bn] = min(lo[bn], x)
                     hi[bn] = max(hi[bn], x)
                     total[bn] += x
-                for bn in range(nbins):
+                for bn in range(first, last + 1):
                     if c[bn] > 0:
                         point[k], var[k], bin_[k], count[k] = point_of[s], v, bn, c[bn]
                         qmin[k], qmax[k], qsum[k] = lo[bn], hi[bn], total[bn]
                         k += 1
+                        c[bn] = 0  # clean for the next (point, variable)
     return k
