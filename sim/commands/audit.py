@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     record = AU.audit_record(exp, results, reps, windows, reported, wall)
     from sim.results.plotting import stamp_text
 
-    stamp = stamp_text(f"{exp.name} audit", exp.seed, record["runs"] or None,
+    stamp = stamp_text(f"{exp.name} audit", exp.seed, record.get("runs_all") or None,
                        record["code"].get("package_version"))  # fmt: skip
     paths = AU.write_outputs(record, results, out, stamp)
     if args.markdown:
