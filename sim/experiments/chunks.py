@@ -33,12 +33,14 @@ def default_chunk_size(months: int, monthly_vars: int, trajectories: bool) -> in
     """Runs per chunk unless ``--chunk-size`` says otherwise: it adapts to the horizon so that a
     chunk's memory stays bounded (well under 1 GB a process at 60, 240 or 600 months).
 
-    Summaries only: MAX_CHUNK runs. With monthly aggregates: CHUNK_RUN_MONTHS run-months. With
-    trajectories: what fits in TRAJECTORY_BYTES as well.
+    Summaries only: MAX_CHUNK runs. With monthly aggregates: CHUNK_RUN_MONTHS run-months when
+    30 monthly variables are aggregated, proportionally fewer when more are (a chunk's histogram
+    rows grow with runs x months x variables). With trajectories: what fits in TRAJECTORY_BYTES
+    as well.
     """
     size = MAX_CHUNK
     if monthly_vars:
-        size = min(size, CHUNK_RUN_MONTHS // (months + 1))
+        size = min(size, CHUNK_RUN_MONTHS * 30 // ((months + 1) * max(30, monthly_vars)))
     if trajectories:
         from sim.core.outputs import MONTHLY_VARS
 
