@@ -200,3 +200,28 @@ def test_every_drawn_mechanism_parameter_can_be_drawn_at_no_effect() -> None:
                 assert priors[key].lo <= value <= priors[key].hi, (m.name, key)
                 checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize("actor", ["ROK", "JPN"])
+def test_a_scheduled_baseline_shock_moves_that_leaders_baseline_only(actor: str) -> None:
+    """An election or scandal scheduled as a baseline shock shifts the named leader's baseline
+    in its month and it fades at the baseline reversion; the other leader's is untouched."""
+    from sim.core.params import Event
+
+    quiet = neutral_params(Params(), "moving_capital", "scandals")
+    sc = Scenario(months=8, params=quiet, events=(
+        Event(month=3, kind="baseline_shock", actor=actor, value=-0.1),))  # fmt: skip
+    out = simulate(sc, 1, range(2), keep_monthly=True)
+    other = "JPN" if actor == "ROK" else "ROK"
+    hit, calm = monthly(out, f"baseline_{actor}"), monthly(out, f"baseline_{other}")
+    start = getattr(quiet, f"{actor.lower()}_approval_baseline")
+    assert np.all(hit[:, :3] == start)
+    assert np.allclose(hit[:, 3], start - 0.1)
+    assert np.all(calm == getattr(quiet, f"{other.lower()}_approval_baseline"))
+
+
+def test_without_us_signals_each_ally_perceives_the_commitment_as_given() -> None:
+    base = Scenario(months=24).with_params(us_commitment=0.6)
+    off = run(base, "ally_signals", months=24)
+    for who in ("ROK", "JPN"):
+        assert np.all(monthly(off, f"perceived_commitment_{who}") == 0.6)
