@@ -29,6 +29,7 @@ import pandas as pd
 
 from sim.core.steps import STEP_INDEX
 from sim.validation import history as H
+from sim.validation.scores import poll_row
 
 Arr = npt.NDArray[Any]
 
@@ -380,21 +381,8 @@ def score_polls(ens: EpisodeEnsemble, tgt: EpisodeTargets) -> dict[str, Any]:
     for p in tgt.polls:
         if not 0 <= p.month <= ens.months:
             continue
-        lo, med, hi = _quantiles(ens.approval[p.actor][:, p.month])
-        rows.append(
-            {
-                "actor": p.actor,
-                "date": p.date.isoformat(),
-                "month": p.month,
-                "poll": p.value,
-                "median": med,
-                "q05": lo,
-                "q95": hi,
-                "error": med - p.value,
-                "inside_90": bool(lo <= p.value <= hi),
-                "scored": p.scored and p.month >= 1,
-            }
-        )
+        row = poll_row(p, ens.approval[p.actor][:, p.month])
+        rows.append({**row, "scored": p.scored and p.month >= 1})
     summary: dict[str, dict[str, Any]] = {}
     for actor in ("ROK", "JPN"):
         sel = [r for r in rows if r["actor"] == actor and r["scored"]]

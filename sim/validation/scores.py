@@ -336,27 +336,30 @@ def score_institution(ens: Ensemble, tgt: RecordTargets) -> dict[str, Any]:
     }
 
 
+def poll_row(p: Any, values: Arr) -> dict[str, Any]:
+    """A dated poll (``actor``, ``date``, ``month``, ``value``) against the ensemble's approval
+    in its month: median, 90% band, error."""
+    lo, med, hi = _quantiles(values)
+    return {
+        "actor": p.actor,
+        "date": p.date.isoformat(),
+        "month": p.month,
+        "poll": p.value,
+        "median": med,
+        "q05": lo,
+        "q95": hi,
+        "error": med - p.value,
+        "inside_90": bool(lo <= p.value <= hi),
+    }
+
+
 def score_approval(ens: Ensemble, tgt: RecordTargets) -> dict[str, Any]:
     """Each leader's approval at the dated polls: median error, poll inside the 90% band."""
     rows: list[dict[str, Any]] = []
     for p in tgt.polls:
         if p.month > ens.months:
             continue
-        vals = ens.approval[p.actor][:, p.month]
-        lo, med, hi = _quantiles(vals)
-        rows.append(
-            {
-                "actor": p.actor,
-                "date": p.date.isoformat(),
-                "month": p.month,
-                "poll": p.value,
-                "median": med,
-                "q05": lo,
-                "q95": hi,
-                "error": med - p.value,
-                "inside_90": bool(lo <= p.value <= hi),
-            }
-        )
+        rows.append(poll_row(p, ens.approval[p.actor][:, p.month]))
     draw = ens.meta.get("draw")
     if draw is not None:  # how much of each band's width is the parameters, how much the seeds
         from sim.results.uncertainty import decompose
