@@ -104,6 +104,7 @@ def simulate(
     on_month: Callable[[int, Arr], None] | None = None,
     compiled: bool = True,
     threads: int = 1,
+    on_state: Callable[[int, M.State, M.Trace], None] | None = None,
 ) -> BatchResult:
     """Run many replications of a scenario.
 
@@ -120,6 +121,9 @@ def simulate(
         compiled: False runs the plain-Python reference month (slow; for checks).
         threads: run the compiled month's runs on this many threads (results are identical;
             batch drivers with several worker processes keep 1).
+        on_state: called as ``on_state(month, state, trace)`` after each month 0..M, for
+            callers that need more of the state than the monthly record (for example the steps
+            in force and the month's withdrawals); read it, do not change it.
     """
     reps = np.asarray(replications, dtype=np.int64).reshape(-1)
     n = reps.shape[0]
@@ -136,7 +140,7 @@ def simulate(
     nv = len(MONTHLY_VARS)
     monthly = np.empty((n, horizon + 1, nv) if keep_monthly else (0, 0, nv))
     with np.errstate(over="ignore"):  # the reference path hashes in wrapping uint64 scalars
-        if on_month is None:  # the whole run in one compiled call per thread
+        if on_month is None and on_state is None:  # the whole run in one compiled call a thread
             _in_threads(
                 threads if compiled else 1,
                 n,
@@ -156,7 +160,10 @@ def simulate(
                 k.write_record(state_t, trace_t, O.RECORD_SOURCES, record)
                 if keep_monthly:
                     monthly[:, month] = record
-                on_month(month, record)
+                if on_month is not None:
+                    on_month(month, record)
+                if on_state is not None:
+                    on_state(month, state, trace)
     return BatchResult(
         replications=reps,
         summary=O.summarise(state),

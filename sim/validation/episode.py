@@ -166,49 +166,35 @@ def run_episode(
 ) -> EpisodeEnsemble:
     """Run ``runs`` replications of the episode's scenario and keep what the scores need.
 
-    The month is the one ``sim.engines.batch.simulate`` runs (same kernels, same keys, same
-    parameter records), stepped one month at a time so that each month's steps in force and
-    withdrawals are kept; ``uncertainty`` draws parameters as the validation ensembles do
+    The runs are ``sim.engines.batch.simulate``'s, whose ``on_state`` hook keeps each month's
+    steps in force and withdrawals; ``uncertainty`` draws parameters as the validation ensembles do
     (replication r takes draw r // seeds_per_draw; None: the scenario's values).
     """
     from sim.core import month as M
     from sim.core import outputs as O
-    from sim.core import rng
-    from sim.engines.batch import NO_MONTHLY, kernels
+    from sim.engines.batch import simulate
 
     reps = np.arange(runs, dtype=np.int64)
     drawn = uncertainty.values(reps) if uncertainty is not None else {}
-    world = M.world_of(scenario)
-    horizon = world.months
-    params = M.param_records(scenario.params, runs, drawn or None)
-    keys = rng.run_keys(seed, reps)[:, 0]
-    state, trace = M.new_state(runs), M.new_trace(runs)
-    k = kernels(compiled)
-    world_t = (world.inputs, world.events, world.strategies, world.successors, world.owned)
-    state_t, trace_t = state.arrays(), (trace.floats, trace.ints)
-    choices = np.full((runs, 2), M.NO_CHOICE, dtype=np.int64)
-    no_override = np.full(runs, np.nan)
+    horizon = M.world_of(scenario).months
     col = {name: i for i, name in enumerate(O.MONTHLY_VARS)}
-    record = np.empty((runs, len(O.MONTHLY_VARS)))
-    monthly = np.empty((runs, horizon + 1, len(O.MONTHLY_VARS)))
     in_force = np.zeros((runs, horizon + 1), dtype=np.int64)
     withdrawn = np.zeros((runs, horizon + 1, 2), dtype=np.int64)
-    with np.errstate(over="ignore"):
-        k.start_runs(params, world_t, state_t, trace_t)
-        for month in range(horizon + 1):
-            if month > 0:
-                k.step_runs(month, month, params, keys, world_t, state_t, trace_t, choices,
-                            no_override, O.RECORD_SOURCES, NO_MONTHLY)  # fmt: skip
-                withdrawn[:, month] = trace.ints[:, M.WITHDRAWN : M.WITHDRAWN + 2]
-            k.write_record(state_t, trace_t, O.RECORD_SOURCES, record)
-            monthly[:, month] = record
-            in_force[:, month] = state.ints[:, M.TAKEN]
-    summary = O.summarise(state)
+
+    def keep(month: int, state: M.State, trace: M.Trace) -> None:
+        in_force[:, month] = state.ints[:, M.TAKEN]
+        if month > 0:
+            withdrawn[:, month] = trace.ints[:, M.WITHDRAWN : M.WITHDRAWN + 2]
+
+    res = simulate(scenario, seed, reps, varying=drawn or None, keep_monthly=True,
+                   compiled=compiled, on_state=keep)  # fmt: skip
+    monthly, summary = res.monthly, res.summary
+    assert monthly is not None
     ens = EpisodeEnsemble(
         months=horizon,
         in_force=in_force,
         withdrawn=withdrawn,
-        first_taken_month=state.first_month.copy(),
+        first_taken_month=res.first_taken_month,
         approval={a: monthly[:, :, col[f"approval_{a}"]] for a in ("ROK", "JPN")},
         coop=monthly[:, :, col["coop_ROK_JPN"]],
         leader_rok=monthly[:, :, col["leader_ROK"]],
