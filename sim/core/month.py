@@ -606,17 +606,13 @@ def step_runs(
                 choice[0], strategy_rok, month - since_rok, feasible_rok, affordable_rok,
                 available_rok, motivated_rok, willing_rok, i[r, LAST_ACTION + 1],
                 month - i[r, LAST_OWN_STEP], reversible_rok, inherited_rok,
-                R.reversal_gain(scale_rok * S.COST[max(inherited_rok, 0)], stance_rok,
-                                resentment_rok, p),
-                exit_rok, weight_rok, p.small_step_interval,
+                scale_rok, stance_rok, resentment_rok, exit_rok, weight_rok, p,
             )  # fmt: skip
             proposal_jpn, accept_jpn, reversible_jpn = leader_decision(
                 choice[1], strategy_jpn, month - since_jpn, feasible_jpn, affordable_jpn,
                 available_jpn, motivated_jpn, willing_jpn, i[r, LAST_ACTION],
                 month - i[r, LAST_OWN_STEP + 1], reversible_jpn, inherited_jpn,
-                R.reversal_gain(scale_jpn * S.COST[max(inherited_jpn, 0)], stance_jpn,
-                                resentment_jpn, p),
-                exit_jpn, weight_jpn, p.small_step_interval,
+                scale_jpn, stance_jpn, resentment_jpn, exit_jpn, weight_jpn, p,
             )  # fmt: skip
 
             # 3. resolution
@@ -854,10 +850,12 @@ def leader_decision(
     since_own_step: int,
     reversible: int,
     inherited: int,
-    gain_of_reversal: float,
+    cost_scale: float,
+    stance: float,
+    resentment: float,
     cost_of_exit: float,
     reversal_weight: float,
-    min_interval: float,
+    p: Any,
 ) -> tuple[int, int, int]:
     """One leader's move this month: a player's choice, else its strategy's proposal (joining
     joint steps only when willing), unless it chooses to withdraw its latest inherited step
@@ -870,11 +868,15 @@ def leader_decision(
         return R.NONE, 0, reversible
     proposal, accept = decide(
         strategy, in_office, feasible, affordable, available, motivated, partner_last,
-        since_own_step, reversible >= 0, min_interval,
+        since_own_step, reversible >= 0, p.small_step_interval,
     )  # fmt: skip
     if not willing:
         accept = 0
-    if inherited >= 0 and R.wants_reversal(gain_of_reversal, cost_of_exit, reversal_weight):
+    if inherited >= 0 and R.wants_reversal(
+        R.reversal_gain(cost_scale * S.COST[inherited], stance, resentment, p),
+        cost_of_exit,
+        reversal_weight,
+    ):
         return R.REVERSE, 0, inherited
     return proposal, accept, reversible
 
