@@ -139,6 +139,17 @@ def load_scenario(source: str | Path) -> Scenario:
     return _build(raw, path)
 
 
+def scenario_ref_path(path: Path, ref: str) -> Path:
+    """The file a scenario reference of ``path`` names (as :func:`load_scenario_ref` finds it),
+    so that one scenario given by name and by path is seen to be the same file."""
+    cand = Path(ref)
+    if cand.suffix == ".toml" and not cand.is_absolute():
+        local = path.parent / cand
+        if local.is_file():
+            return local
+    return find_scenario(cand if cand.suffix == ".toml" else ref)
+
+
 def load_scenario_ref(path: Path, key: str, ref: Any) -> Scenario:
     """The scenario that key ``key`` of another file (``path``, e.g. an experiment) refers to.
 
@@ -169,12 +180,25 @@ def load_scenario_ref(path: Path, key: str, ref: Any) -> Scenario:
 
 
 # ---------------------------------------------------------------------------------------- parsing
+#: Longest ``extends`` chain (a scenario, its parent, its grandparent, ...).
+MAX_EXTENDS_DEPTH = 32
+
+
 def _merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     """The file's data with its ``extends`` chain merged in (child keys override)."""
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(p.name) for p in (*chain, resolved))
         raise UserError(f"circular 'extends': {cycle}", file=path, key="extends")
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise UserError(
+            f"'extends' chain too deep (more than {MAX_EXTENDS_DEPTH} files)",
+            file=chain[0],
+            key="extends",
+            expected=f"at most {MAX_EXTENDS_DEPTH} scenario files in a chain",
+            found=f"{len(chain) + 1} or more, reaching {path}",
+            hint="let the scenario extend a file nearer the base, or merge some of the files",
+        )
     _, data = read_toml(path)
     for key in data:
         if key not in TOP_KEYS:
@@ -223,6 +247,10 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------- validation
 def _build(raw: dict[str, Any], path: Path) -> Scenario:
     name = check_str(path, "name", raw.get("name", path.stem))
+    if not name.strip() or any(c in name for c in "/\\\0") or ".." in name or name.startswith("."):
+        raise UserError("bad name", file=path, key="name",
+                        expected="a plain name (used in folder names such as results/run-<name>-"
+                        "seed<N>): no '/', '\\', '..' or leading '.'", found=name)  # fmt: skip
     description = check_str(path, "description", raw.get("description", ""))
     months = check_int(path, "months", raw.get("months", 60), 1, 600)
     start = check_str(path, "start", raw.get("start", "2022-08"))
@@ -260,6 +288,14 @@ def _build(raw: dict[str, Any], path: Path) -> Scenario:
                 raise UserError("wrong type", file=path, key=f"{key}[{i}]", expected="a [month, value] pair",
                                 found=pt)  # fmt: skip
             m = check_int(path, f"{key}[{i}] month", pt[0], 0, 600)
+            if m > months:
+                raise UserError(
+                    f"schedule point after the horizon ({months} months): it would never apply",
+                    file=path,
+                    key=f"{key}[{i}]",
+                    expected=f"a month in [0, {months}] (or a longer 'months')",
+                    found=m,
+                )
             val = check_param(path, f"{key}[{i}] value", k, pt[1])
             if points and m <= points[-1][0]:
                 raise UserError(

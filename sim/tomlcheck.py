@@ -19,6 +19,15 @@ from typing import Any
 from sim.core.params import PARAM_FIELDS, Params, constraint_violations, out_of_range, param_info
 from sim.errors import UserError, unknown_name
 
+#: Largest root seed: the random draws hash it as one unsigned 64-bit word (``sim.core.rng``),
+#: so a larger seed would silently equal a smaller one.
+MAX_SEED = 2**64 - 1
+
+
+def check_seed(where: Path | str, key: str, value: Any) -> int:
+    """A root seed: a whole number in [0, 2**64 - 1] (what the random draws can tell apart)."""
+    return check_int(where, key, value, 0, MAX_SEED)
+
 
 def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
     """The text of a TOML file and its data (parsed, never executed).

@@ -20,7 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="experiment file (experiments/*.toml) or its name")  # fmt: skip
     p.add_argument("--out", metavar="DIR", help="store folder (default: results/<experiment name>)")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="worker processes (default: one per core; 1 = in this process)")  # fmt: skip
+                   help="worker processes (default: one per core, and at most that; 1 = in this "
+                        "process)")  # fmt: skip
     p.add_argument("--scheduler", metavar="ADDR",
                    help="Dask scheduler tcp://HOST:PORT, or 'local' for a LocalCluster")  # fmt: skip
     p.add_argument("--engine", choices=("array", "mesa"), default="array",
@@ -32,7 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trajectories", action="store_true",
                    help="also store every run's full monthly trajectory")  # fmt: skip
     p.add_argument("--force", action="store_true",
-                   help="discard an existing store made by another experiment or code version")  # fmt: skip
+                   help="discard an existing store made by another experiment or code version "
+                        "(deletes only the files its manifest lists; never a folder that is not "
+                        "a store)")  # fmt: skip
     p.add_argument("--pin-parameters", action="store_true",
                    help="draw no parameters: every run keeps its scenario's values, whatever the "
                         "file's [uncertainty] table says (docs/UNCERTAINTY.md)")  # fmt: skip
@@ -40,7 +43,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-summary", action="store_true", help="do not print the headline table")
 
 
+#: Exit status when the output pipe closes (e.g. ``alignsim batch ... | head -1``): 128 + SIGPIPE.
+EXIT_PIPE = 141
+
+
 def run(args: argparse.Namespace) -> int:
+    """The batch; if its output pipe closes, it stops with the store resumable and exit 141."""
+    try:
+        return _run(args)
+    except BrokenPipeError:
+        import os
+        import sys
+
+        devnull = os.open(os.devnull, os.O_WRONLY)  # no second error while Python exits
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError):
+                pass
+        return EXIT_PIPE
+
+
+def _run(args: argparse.Namespace) -> int:
     from sim.experiments.driver import run_experiment
     from sim.experiments.store import load
     from sim.results.headline import format_headline, store_headline, store_windows

@@ -131,6 +131,19 @@ def write_story(result: Any, target: Path) -> Path:
     return target
 
 
+def default_out(name: str, seed: int) -> Path:
+    """results/run-<scenario>-seed<N>, which must stay inside results/."""
+    from sim.errors import UserError
+
+    out = Path("results") / f"run-{name}-seed{seed}"
+    results = Path("results").resolve()
+    if results not in out.resolve().parents:
+        raise UserError("the scenario's name would put the run outside results/", key="name",
+                        expected="a plain scenario name", found=name,
+                        hint="give --out")  # fmt: skip
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     from sim.errors import UserError
     from sim.experiments.runio import run_scenario, write_run
@@ -138,22 +151,33 @@ def run(args: argparse.Namespace) -> int:
     if args.months is not None and not 1 <= args.months <= 600:
         raise UserError("value out of range", key="--months", expected="a whole number in [1, 600]",
                         found=args.months)  # fmt: skip
-    if args.seed < 0:
-        raise UserError(
-            "value out of range", key="--seed", expected="a non-negative integer", found=args.seed
-        )
+    from sim.tomlcheck import MAX_SEED
+
+    if not 0 <= args.seed <= MAX_SEED:
+        raise UserError("value out of range", key="--seed",
+                        expected=f"a whole number in [0, {MAX_SEED}] (2**64 - 1)",
+                        found=args.seed)  # fmt: skip
+    if not 0 <= args.replication <= 2**63 - 1:
+        raise UserError("value out of range", key="--replication",
+                        expected="a whole number in [0, 2**63 - 1]", found=args.replication)  # fmt: skip
+    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UserError("output path exists and is not a folder", file=args.out, key="--out",
+                        expected="a folder path", found="an existing file")  # fmt: skip
     scenario = with_overrides(args.scenario, args.set)
     result = run_scenario(
         scenario, seed=args.seed, replication=args.replication, months=args.months
     )
-    out = (
-        Path(args.out)
-        if args.out
-        else Path("results") / f"run-{result.scenario.name}-seed{args.seed}"
-    )
-    files = write_run(result, out, fmt=args.format)
-    if args.plot:
-        files.append(write_story(result, out / "story.png"))
+    out = Path(args.out) if args.out else default_out(result.scenario.name, args.seed)
+    try:
+        files = write_run(result, out, fmt=args.format)
+        if args.plot:
+            files.append(write_story(result, out / "story.png"))
+    except OSError as e:
+        raise UserError(f"cannot write the run's files ({e.strerror or e})",
+                        file=e.filename or out, key="--out",
+                        expected="a folder this user can write, with room",
+                        hint="nothing half-written is kept (each file is written whole or "
+                        "not at all)") from None  # fmt: skip
     if args.quiet:
         print(out)
     else:

@@ -10,6 +10,8 @@ runs.
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,12 +25,18 @@ from sim.experiments.progress import Progress
 from sim.experiments.provenance import code_version, environment, now
 from sim.experiments.spec import MAX_REPLICATIONS, check_replications, load_experiment
 from sim.experiments.store import (
+    LOCK_NAME,
+    STORE_DIRS,
     STORE_FORMAT,
     MonthlyWriter,
     atomic_write_bytes,
     atomic_write_json,
+    clean_temp_files,
+    damaged_chunks,
+    is_temp_name,
     part_name,
     read_manifest,
+    store_lock,
     table_bytes,
     wipe,
 )
@@ -92,12 +100,124 @@ def run_experiment(
         exp, target_reps, "replications" if replications is None else "--replications"
     )
     say = echo or (lambda msg: print(msg, file=sys.stderr))
-    store = Path(out) if out is not None else Path("results") / exp.name
+    store = store_path(out, exp)
+    workers = _cap_workers(workers, scheduler, executor, say)
+    if scheduler is not None:
+        check_scheduler(scheduler)
+    _check_folder(store)
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot create the store folder ({e.strerror or e})", file=store,
+                        key="--out", expected="a folder this user can create and write",
+                        found=str(store)) from None  # fmt: skip
+    if not os.access(store, os.W_OK | os.X_OK):
+        raise UserError("cannot write into the store folder (read-only or no permission)",
+                        file=store, key="--out", expected="a writable folder",
+                        found=str(store))  # fmt: skip
+    command = "alignsim batch " + " ".join(sys.argv[1:]) if sys.argv[1:] else "alignsim batch"
+    try:
+        with store_lock(store, command, say):
+            return _run_locked(exp, store, say, target_reps, replications, chunk_size,
+                               trajectories, force, quiet, engine,
+                               (workers, scheduler, executor))  # fmt: skip
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        where = e.filename or store
+        raise UserError(
+            f"cannot write the result store ({e.strerror or e})",
+            file=where,
+            expected="room and permission to write the store's files",
+            hint="nothing half-written is kept: free space (or fix the permission) and re-run "
+            "the same command to resume where it stopped",
+        ) from None
+
+
+def store_path(out: str | Path | None, exp: Experiment) -> Path:
+    """The store folder: ``out``, or ``results/<experiment name>`` (which must stay inside
+    results/: a name such as ``..`` is refused)."""
+    if out is not None:
+        if str(out).strip() == "":
+            raise UserError("empty store folder", key="--out", expected="a folder path",
+                            found=str(out))  # fmt: skip
+        return Path(out)
+    results = Path("results").resolve()
+    store = Path("results") / exp.name
+    inside = store.resolve()
+    if inside == results or results not in inside.parents:
+        raise UserError("the experiment's name would put its store outside results/",
+                        file=exp.path, key="name",
+                        expected="a plain name (letters, digits, '_', '-', '.'; no '..' or '/')",
+                        found=exp.name, hint="rename the experiment, or give --out")  # fmt: skip
+    return store
+
+
+def check_scheduler(scheduler: str) -> None:
+    """A ``--scheduler`` value: ``local`` or ``tcp://HOST:PORT`` (also tls://, inproc://)."""
+    import re
+
+    if scheduler == "local" or scheduler.startswith("inproc://"):
+        return
+    m = re.fullmatch(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})", scheduler)
+    if m is None or not 1 <= int(m.group(3)) <= 65535:
+        raise UserError("bad scheduler address", key="--scheduler",
+                        expected="local, or tcp://HOST:PORT (port 1..65535)",
+                        found=scheduler)  # fmt: skip
+
+
+def _cap_workers(workers: int | None, scheduler: str | None, executor: Any, say: Any) -> int | None:
+    """``--workers``, at most one local process per core (a note says so when capped)."""
+    if workers is not None and workers < 1:
+        raise UserError("bad worker count", key="--workers", expected="1 or more", found=workers)
+    if executor is not None or workers is None or (scheduler and scheduler != "local"):
+        return workers
+    cores = os.cpu_count() or 1
+    if workers > cores:
+        say(f"alignsim batch: note: --workers {workers} is more than the {cores} cores of this "
+            f"machine; using {cores}")  # fmt: skip
+        return cores
+    return workers
+
+
+def _check_folder(store: Path) -> None:
+    """Refuse an ``--out`` that is a file, or a folder with files that are not a store's
+    (whatever --force says: --force discards a store, never other files)."""
+    if store.exists() and not store.is_dir():
+        raise UserError("the store path exists and is not a folder", file=store, key="--out",
+                        expected="a folder (new, empty, or a result store)",
+                        found="an existing file")  # fmt: skip
+    if not store.is_dir() or (store / "manifest.json").is_file():
+        return
+    others = sorted(p.name for p in store.iterdir()
+                    if p.name != LOCK_NAME and not is_temp_name(p.name))  # fmt: skip
+    if others:
+        raise UserError(
+            "the output folder exists and is not a result store (it has no manifest.json)",
+            file=store,
+            key="--out",
+            expected="a new or empty folder, or a store made by `alignsim batch`",
+            found=others[:5],
+            hint="choose another --out (alignsim batch never deletes files it did not write, "
+            "even with --force)",
+        )
+
+
+def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
+                replications: int | None, chunk_size: int | None, trajectories: bool,
+                force: bool, quiet: bool, engine: str,
+                where: tuple[int | None, str | None, Any]) -> Path:  # fmt: skip
+    """The batch, with the store's lock held."""
+    stray = clean_temp_files(store)
+    if stray and not quiet:
+        say(f"alignsim batch: removed {len(stray)} temporary file(s) left by an interrupted "
+            "write")  # fmt: skip
+    _check_folder(store)
     code = code_version()
     manifest: dict[str, Any] | None = None
     if (store / "manifest.json").exists():
         if force:
-            wipe(store)
+            wipe(store, _raw_manifest(store))
         else:
             manifest = read_manifest(store)
             why = _check_store(manifest, exp, code, trajectories)
@@ -105,24 +225,9 @@ def run_experiment(
                 raise UserError(
                     f"refusing to add to this result store: {why}",
                     file=store,
-                    hint="use --force to discard it and start afresh, or --out for a new folder",
+                    hint="use --force to discard this store's own files and start afresh "
+                    "(other files in the folder are kept), or --out for a new folder",
                 )
-    elif store.exists() and any(store.iterdir()):
-        if not force:
-            raise UserError(
-                "output folder exists and is not a result store",
-                file=store,
-                expected="an empty or missing folder, or a store made by this experiment",
-                found=sorted(p.name for p in store.iterdir())[:5],
-                hint="choose another --out, or --force to write into it anyway",
-            )
-        wipe(store)
-    store.mkdir(parents=True, exist_ok=True)
-    for sub in ("runs", "hist", "trajectories"):
-        d = store / sub
-        if d.is_dir():
-            for stray in d.glob(".*.tmp*"):
-                stray.unlink()
     session: dict[str, Any] = {"started": now(), "engine": engine, "argv": sys.argv[1:]}
 
     if manifest is None:
@@ -169,8 +274,8 @@ def run_experiment(
             "finished": None,
             "engine": engine,
             "sessions": [],
+            "warnings": list(exp.warnings),
         }
-        _write_design(store, exp)
     else:
         have = int(manifest["blocks"][-1][1])
         if target_reps < have:
@@ -182,19 +287,37 @@ def run_experiment(
                 found=target_reps,
                 hint="use --force to start afresh with fewer",
             )
+        for c, why in damaged_chunks(store, manifest):
+            say(f"alignsim batch: note: chunk {c['id']} will be run again: {why}")
+            for kind in STORE_DIRS:
+                (store / part_name(kind, c["id"])).unlink(missing_ok=True)
+            c["status"] = "pending"
+            c.pop("files", None)
+        if chunk_size is not None and chunk_size != int(manifest["chunk_size"]):
+            n = _replan_pending(store, manifest, chunk_size)
+            if n and not quiet:
+                say(f"alignsim batch: the pending runs are cut into {n} chunk(s) of at most "
+                    f"{chunk_size} runs (--chunk-size)")  # fmt: skip
         if target_reps > have:
             size = chunk_size or int(manifest["chunk_size"])
             new_blocks = [[have, target_reps]]
             first = len(manifest["blocks"])
-            manifest["chunks"] += plan_chunks(len(exp.points), new_blocks, size,
-                                              len(manifest["chunks"]), first)  # fmt: skip
+            next_id = max((int(c["id"]) for c in manifest["chunks"]), default=-1) + 1
+            manifest["chunks"] += plan_chunks(len(exp.points), new_blocks, size, next_id,
+                                              first)  # fmt: skip
             manifest["blocks"] += new_blocks
             manifest["replications"] = target_reps
-            manifest["status"] = "running"
             manifest["experiment"].update({"sha256": exp.sha256, "text": exp.text})
+        if any(c["status"] != "done" for c in manifest["chunks"]):
+            manifest["status"] = "running"
+            manifest["finished"] = None
+        elif not quiet:
+            say(f"alignsim batch: {exp.name}: nothing to run, the store already has every "
+                f"chunk ({manifest['replications']} replications per point)")  # fmt: skip
         manifest["engine"] = engine
     manifest["sessions"].append(session)
     atomic_write_json(store / "manifest.json", manifest)
+    _write_design(store, exp)  # written after the manifest and on every open (deterministic)
 
     pending = [c for c in manifest["chunks"] if c["status"] != "done"]
     monthly = MonthlyWriter(store, manifest)
@@ -203,11 +326,13 @@ def run_experiment(
             if c["status"] == "done":
                 monthly.chunk_done(c)
         if pending:
-            _run_chunks(exp, store, manifest, session, pending, (workers, scheduler, executor), quiet,
-                    say, monthly)  # fmt: skip
+            _run_chunks(exp, store, manifest, session, pending, where, quiet, say, monthly)
         monthly.finish()
     except BaseException:
-        monthly.abandon()
+        try:
+            monthly.abandon()
+        except OSError:  # e.g. the disk is still full: the next open removes the file
+            pass
         raise
     manifest["status"] = "complete"
     manifest["finished"] = session["finished"] = now()
@@ -252,7 +377,7 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
             finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             for fut in finished:
                 c = inflight.pop(fut)
-                res = fut.result()
+                res = _chunk_result(fut, c, executor.name, store)
                 c = by_id[res.chunk_id]
                 files = {"runs": part_name("runs", c["id"])}
                 atomic_write_bytes(store / files["runs"], res.runs)
@@ -272,6 +397,75 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
     finally:
         progress.close()
         executor.close()
+
+
+def _chunk_result(fut: Any, c: dict[str, Any], where: str, store: Path) -> Any:
+    """A finished chunk's output; a lost executor (a Dask scheduler or worker that died, a
+    worker process killed) becomes a UserError saying that the store is consistent."""
+    from concurrent.futures import CancelledError
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return fut.result()
+    except (CancelledError, BrokenProcessPool, OSError, TimeoutError, EOFError) as e:
+        lost = e
+    except Exception as e:
+        if type(e).__module__.split(".")[0] not in ("distributed", "tornado", "dask"):
+            raise
+        lost = e
+    raise UserError(
+        f"the {where} executor stopped while chunk {c['id']} ran ({type(lost).__name__}: {lost})",
+        file=store,
+        key="--scheduler" if where == "dask" else "--workers",
+        expected="the scheduler and its workers (or the worker processes) up until the batch ends",
+        hint="every finished chunk is kept: re-run the same command to resume",
+    ) from None
+
+
+def _raw_manifest(store: Path) -> dict[str, Any]:
+    """The manifest as JSON, whatever its format (what --force needs to know which files are
+    the store's).
+
+    Raises:
+        UserError: it does not read as JSON, so the store's files cannot be told apart.
+    """
+    path = store / "manifest.json"
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise UserError(f"--force cannot tell this store's files: unreadable manifest ({e})",
+                        file=path, key="--force", expected="a readable manifest.json",
+                        hint="choose another --out, or remove the folder yourself if it holds "
+                        "nothing you need") from None  # fmt: skip
+    if not isinstance(m, dict):
+        raise UserError("--force cannot tell this store's files: unreadable manifest",
+                        file=path, key="--force", expected="a JSON object",
+                        found=type(m).__name__)  # fmt: skip
+    return m
+
+
+def _replan_pending(store: Path, manifest: dict[str, Any], size: int) -> int:
+    """Cut the chunks not yet done into chunks of at most ``size`` runs (new ids; the same runs,
+    so the store's files do not change); returns how many there are now."""
+    pending = [c for c in manifest["chunks"] if c["status"] != "done"]
+    if not pending:
+        manifest["chunk_size"] = size
+        return 0
+    next_id = max(int(c["id"]) for c in manifest["chunks"]) + 1
+    fresh = []
+    for c in pending:
+        for kind in STORE_DIRS:  # a file written before the chunk was marked done
+            (store / part_name(kind, c["id"])).unlink(missing_ok=True)
+        nb = int(manifest["blocks"][c["block"]][1]) - int(manifest["blocks"][c["block"]][0])
+        for start in range(int(c["start"]), int(c["stop"]), size):
+            stop = min(int(c["stop"]), start + size)
+            fresh.append({"id": next_id, "block": c["block"], "start": start, "stop": stop,
+                          "runs": stop - start, "point_lo": start // nb,
+                          "point_hi": (stop - 1) // nb, "status": "pending"})  # fmt: skip
+            next_id += 1
+    manifest["chunks"] = [c for c in manifest["chunks"] if c["status"] == "done"] + fresh
+    manifest["chunk_size"] = size
+    return len(fresh)
 
 
 def _write_design(store: Path, exp: Experiment) -> None:

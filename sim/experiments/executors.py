@@ -454,7 +454,7 @@ def make_executor(workers: int | None, scheduler: str | None, executor: Any = No
                             expected="local, or tcp://HOST:PORT", found=scheduler)  # fmt: skip
         try:
             return DaskExecutor(scheduler, n)
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, ValueError) as e:  # ValueError: a malformed address
             raise UserError(f"cannot reach the Dask scheduler ({e})", key="--scheduler",
                             found=scheduler) from None  # fmt: skip
     if n == 1:

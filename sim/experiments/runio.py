@@ -98,6 +98,12 @@ def run_scenario(
     source: str | Path | Scenario, seed: int = 1, replication: int = 0, months: int | None = None
 ) -> RunResult:
     """Load (if needed) and run a scenario once with the Mesa model."""
+    from sim.tomlcheck import MAX_SEED
+
+    for key, value, hi in (("seed", seed, MAX_SEED), ("replication", replication, 2**63 - 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= hi:
+            raise UserError("value out of range", key=key, expected=f"a whole number in [0, {hi}]",
+                            found=value)  # fmt: skip
     sc = source if isinstance(source, Scenario) else load_scenario(source)
     model = AlignmentModel(sc, rng=seed, replication=replication, months=months)
     model.run()

@@ -67,7 +67,7 @@ from sim.experiments.uncertainty import (
     constraint_problem,
     resolve,
 )
-from sim.scenario import load_scenario_ref
+from sim.scenario import load_scenario_ref, scenario_ref_path
 from sim.tomlcheck import (
     check_bool,
     check_int,
@@ -143,12 +143,22 @@ def _factor(path: Path, key: str, spec: Any) -> Factor:
     fkey = f"factors.{key}"
     if key in STRATEGY_FACTORS:
         values = check_list(path, fkey, spec, "a non-empty list of strategy names")
-        return Factor(key, "strategy", tuple(check_strategy(path, f"{fkey}[{i}]", v)
-                                             for i, v in enumerate(values)))  # fmt: skip
+        names = tuple(check_strategy(path, f"{fkey}[{i}]", v) for i, v in enumerate(values))
+        if len(set(names)) != len(names):
+            raise field_error(path, fkey, "repeated value", "distinct strategy names", values)
+        return Factor(key, "strategy", names)
     if key == SCENARIO_FACTOR:
         values = check_list(path, fkey, spec, "a non-empty list of scenario names or paths")
+        seen: dict[Path, int] = {}
         for i, v in enumerate(values):
             load_scenario_ref(path, f"{fkey}[{i}]", v)
+            where = scenario_ref_path(path, v).resolve()
+            if where in seen:
+                raise field_error(path, f"{fkey}[{i}]", "the same scenario twice (by name and "
+                                  f"by path, or twice): it is also {fkey}[{seen[where]}], "
+                                  f"{values[seen[where]]!r} ({where})",
+                                  "distinct scenario files", v)  # fmt: skip
+            seen[where] = i
         return Factor(key, "scenario", tuple(values))
     if key not in PARAM_FIELDS:
         choices = [*PARAM_FIELDS, *STRATEGY_FACTORS, SCENARIO_FACTOR]
@@ -192,6 +202,11 @@ def _factor(path: Path, key: str, spec: Any) -> Factor:
         if integer and len(set(grid)) != n:
             raise field_error(path, f"{fkey}.levels", "too many levels for a whole-number parameter",
                               f"at most {int(hi - lo) + 1} levels", n)  # fmt: skip
+        if len(set(grid)) != n:
+            raise field_error(path, f"{fkey}.levels", "the range is too narrow for this many "
+                              "levels: some levels are the same number (rounded to 12 decimals)",
+                              "fewer levels or a wider range, so every level is distinct",
+                              {"range": rng, "levels": n})  # fmt: skip
         return Factor(key, "param", tuple(grid), lo=lo, hi=hi, integer=integer)
     return Factor(key, "param", (), lo=lo, hi=hi, sampled=True, integer=integer)
 
@@ -203,9 +218,9 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
         if key not in TOP_KEYS:
             raise unknown_name("top-level key", key, TOP_KEYS, file=path)
     name = check_str(path, "name", raw.get("name", path.stem))
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise field_error(path, "name", "bad name",
-                          "letters, digits, '_', '-', '.' (used as a folder)", name)  # fmt: skip
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or ".." in name or name.startswith("."):
+        raise field_error(path, "name", "bad name", "letters, digits, '_', '-', '.' (used as "
+                          "the folder results/<name>: no '..', '/' or leading '.')", name)  # fmt: skip
     description = check_str(path, "description", raw.get("description", ""))
     if "base" not in raw:
         raise field_error(path, "base", "missing key", 'base = "<scenario name or path>"',
@@ -222,6 +237,8 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
 
     factors_raw = check_table(path, "factors", raw.get("factors", {}))
     factors = tuple(_factor(path, k, v) for k, v in factors_raw.items())
+    _check_roles(path, factors)
+    warnings = _horizon_check(path, base, factors, months, "months" in raw)
     for f in factors:
         if f.kind == "param" and f.key in SCHEDULABLE:
             scheduled = [
@@ -277,6 +294,7 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
         sampler=sampler,
         monthly_vars=monthly_vars,
         run_outcomes=run_outcomes,
+        warnings=warnings,
     )
     exp.design = design_rows(exp)
     if len(exp.design) > MAX_POINTS:
@@ -374,6 +392,40 @@ def _sampler(path: Path, table: dict[str, Any], seed: int) -> dict[str, Any]:
     s_seed = check_int(path, "sampler.seed", table.get("seed", seed), 0, 2**32 - 1)
     second = check_bool(path, "sampler.second_order", table.get("second_order", True))
     return {"method": method, "samples": samples, "seed": s_seed, "second_order": second}
+
+
+def _check_roles(path: Path, factors: Sequence[Factor]) -> None:
+    """Two strategy factors may not set the same leader's strategy (``strategy`` sets all four
+    roles, so it excludes ``rok_strategy`` and ``jpn_strategy``)."""
+    owner: dict[str, str] = {}
+    for f in factors:
+        for role in STRATEGY_FACTORS.get(f.key, ()):
+            if role in owner:
+                raise field_error(path, f"factors.{f.key}", f"'{f.key}' and '{owner[role]}' "
+                                  f"both set the {role} strategy: one would silently override "
+                                  "the other", f"either '{owner[role]}' or '{f.key}', not both",
+                                  list(f.values))  # fmt: skip
+            owner[role] = f.key
+
+
+def _horizon_check(path: Path, base: Scenario, factors: Sequence[Factor], months: int,
+                   explicit: bool) -> tuple[str, ...]:  # fmt: skip
+    """Events and schedule points of the base (or factor) scenarios that fall after the
+    experiment's horizon would never happen: an error, naming the first one."""
+    for sc in _factor_scenarios(path, base, factors):
+        late = [(e.month, f"event '{e.kind}'" + (f" ({e.label})" if e.label else ""))
+                for e in sc.events if e.month > months]  # fmt: skip
+        late += [(m, f"schedule point of '{k}'") for k, pts in sc.schedules for m, _ in pts
+                 if m > months]  # fmt: skip
+        if late:
+            month, what = min(late)
+            raise field_error(
+                path, "months" if explicit else "base",
+                f"scenario '{sc.name}' has a {what} at month {month}, after the experiment's "
+                f"horizon of {months} months: it would never happen",
+                f"months >= {max(m for m, _ in late)}, or a scenario without shocks after month "
+                f"{months}", months)  # fmt: skip
+    return ()
 
 
 def _factor_scenarios(path: Path, base: Scenario, factors: Sequence[Factor]) -> list[Scenario]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,9 +43,18 @@ from sim.experiments.histogram import BIN_BITS, QBITS
 Arr = npt.NDArray[Any]
 STORE_FORMAT = 2  # 2: 512-bin histograms (format 1 had 2048; the two must never be merged)
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-#: Every file and folder of a store (what --force removes).
+#: Every file and folder of a store (the fixed files; chunk files are listed in the manifest).
 STORE_ENTRIES = ("manifest.json", "design.parquet", "monthly.parquet", "runs", "hist",
                  "trajectories")  # fmt: skip
+#: The fixed files of a store (what ``--force`` removes, with the chunk files its manifest lists).
+STORE_FILES = ("manifest.json", "design.parquet", "monthly.parquet")
+#: The sub-folders a store writes its chunk files into.
+STORE_DIRS = ("runs", "hist", "trajectories")
+#: The store's lock file (``alignsim batch`` holds it while it writes).
+LOCK_NAME = ".alignsim.lock"
+#: Keys every manifest has (checked when a store is read).
+MANIFEST_KEYS = ("store_format", "experiment", "months", "replications", "points", "blocks",
+                 "chunks", "outputs", "chunk_size")  # fmt: skip
 #: Monthly variables that are whole numbers (their declarations in sim.core.outputs).
 INTEGER_VARS = tuple(o.name for o in MONTHLY if o.integer)
 
@@ -57,20 +67,55 @@ def var_range(name: str) -> tuple[float, float]:
 
 
 # ----------------------------------------------------------------------------------- file I/O
+def file_mode() -> int:
+    """The mode a new file gets under the process's umask (0o666 & ~umask), as ``open`` gives."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` only on success
-    (``os.replace`` is atomic on POSIX), and remove it on failure."""
+    (``os.replace`` is atomic on POSIX), and remove it on failure. The file gets the mode the
+    umask gives a new file (``mkstemp`` alone would make it 0600)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, file_mode())
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+_TEMP = re.compile(
+    r"\.(manifest\.json|design\.parquet|monthly\.parquet|part-\d{5}\.parquet)\.[A-Za-z0-9_]+\.tmp"
+    r"|\.monthly\.parquet\.tmp\d+|\.alignsim\.lock\.[A-Za-z0-9_]+\.new"
+)
+
+
+def is_temp_name(name: str) -> bool:
+    """A temporary file a store's writes use (``.NAME.XXXX.tmp`` beside a store file, the
+    monthly aggregates' ``.monthly.parquet.tmpPID``, a lock being written); nothing else."""
+    return _TEMP.fullmatch(name) is not None
+
+
+def clean_temp_files(store: Path) -> list[Path]:
+    """Remove the temporary files a killed write left in a store (its folder and chunk
+    folders); returns them. Only called while holding the store's lock."""
+    removed = []
+    for d in (store, *(store / sub for sub in STORE_DIRS)):
+        if not d.is_dir():
+            continue
+        for p in d.iterdir():
+            if p.is_file() and is_temp_name(p.name):
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -125,7 +170,12 @@ def read_manifest(store: Path) -> dict[str, Any]:
     try:
         m: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise UserError(f"unreadable manifest ({e})", file=path) from None
+        raise UserError(f"unreadable manifest ({e})", file=path,
+                        hint="the manifest is damaged: re-run the experiment into a new --out "
+                        "folder") from None  # fmt: skip
+    if not isinstance(m, dict):
+        raise UserError("unreadable manifest", file=path, expected="a JSON object",
+                        found=type(m).__name__)  # fmt: skip
     fmt = m.get("store_format")
     if fmt != STORE_FORMAT:
         raise UserError(
@@ -136,19 +186,168 @@ def read_manifest(store: Path) -> dict[str, Any]:
             found=fmt,
             hint="re-run the experiment with this version (alignsim batch ... --force)",
         )
+    check_manifest(m, path)
     return m
 
 
-def wipe(store: Path) -> None:
-    """Remove a store's files and folders (:data:`STORE_ENTRIES`), and nothing else."""
-    import shutil
+def check_manifest(m: dict[str, Any], path: Path) -> None:
+    """Raise a UserError naming the key when a manifest lacks what a store needs (an edited or
+    damaged manifest), instead of failing later with a KeyError."""
+    hint = ("the manifest was edited or damaged: re-run the experiment into a new --out folder "
+            "(or restore manifest.json)")  # fmt: skip
+    for key in MANIFEST_KEYS:
+        if key not in m:
+            raise UserError("damaged manifest: a key is missing", file=path, key=key,
+                            expected=f"a '{key}' entry", found="(missing)", hint=hint)  # fmt: skip
+    for key in ("chunks", "points", "blocks"):
+        if not isinstance(m[key], list):
+            raise UserError("damaged manifest: wrong type", file=path, key=key,
+                            expected="a list", found=type(m[key]).__name__, hint=hint)  # fmt: skip
+    if not m["blocks"]:
+        raise UserError("damaged manifest: no replication block", file=path, key="blocks",
+                        expected="at least one [lo, hi) block", found=m["blocks"], hint=hint)  # fmt: skip
+    need = ("id", "block", "start", "stop", "runs", "point_lo", "point_hi", "status")
+    for i, c in enumerate(m["chunks"]):
+        if not isinstance(c, dict) or any(k not in c for k in need):
+            raise UserError("damaged manifest: bad chunk entry", file=path, key=f"chunks[{i}]",
+                            expected="a chunk with " + ", ".join(need), found=c, hint=hint)  # fmt: skip
+    if not isinstance(m["outputs"], dict) or "monthly" not in m["outputs"]:
+        raise UserError("damaged manifest: wrong type", file=path, key="outputs",
+                        expected="a table with 'monthly', 'runs', 'trajectories'",
+                        found=m["outputs"], hint=hint)  # fmt: skip
 
-    for name in STORE_ENTRIES:
-        p = store / name
-        if p.is_dir():
-            shutil.rmtree(p)
-        elif p.exists():
+
+def store_files(store: Path, manifest: dict[str, Any]) -> list[Path]:
+    """Every file the store wrote, as its manifest lists them: the fixed files and each chunk's
+    files (``runs/part-NNNNN.parquet`` and the like, recorded or, for a chunk not yet done, the
+    names it would have)."""
+    files = [store / name for name in STORE_FILES]
+    chunks = manifest.get("chunks")
+    for c in chunks if isinstance(chunks, list) else []:
+        if not isinstance(c, dict) or not isinstance(c.get("id"), int):
+            continue
+        for kind in STORE_DIRS:
+            files.append(store / part_name(kind, c["id"]))
+    return files
+
+
+def wipe(store: Path, manifest: dict[str, Any]) -> list[Path]:
+    """Remove the files the store wrote (:func:`store_files`, from its manifest) and its
+    temporary files, then its chunk folders if they are left empty: nothing else in the folder
+    is touched. Returns the removed files."""
+    removed = clean_temp_files(store)
+    manifest_path = store / "manifest.json"
+    for p in store_files(store, manifest):
+        if p != manifest_path and p.is_file():
             p.unlink()
+            removed.append(p)
+    for sub in STORE_DIRS:
+        d = store / sub
+        if d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
+    if manifest_path.is_file():  # last: an interrupted wipe is still a store
+        manifest_path.unlink()
+        removed.append(manifest_path)
+    return removed
+
+
+# ------------------------------------------------------------------------------------ the lock
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def read_lock(path: Path) -> dict[str, Any] | None:
+    """The holder recorded in a lock file, or None when it is unreadable (being written)."""
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return d if isinstance(d, dict) else None
+
+
+def holder_text(h: dict[str, Any] | None) -> str:
+    """A lock holder, for messages: pid, host, command and start time."""
+    if h is None:
+        return "an unknown process (unreadable lock file)"
+    return (f"pid {h.get('pid')} on {h.get('host')} (`{h.get('command')}`, since "
+            f"{h.get('started')})")  # fmt: skip
+
+
+@contextmanager
+def store_lock(store: Path, command: str, say: Any = None) -> Iterator[dict[str, Any]]:
+    """Hold ``store``'s lock (``.alignsim.lock``: the holder's pid, host, command and start
+    time) while the body runs; release it after.
+
+    The lock file is created atomically (written under a temporary name, then hard-linked to
+    its name, which fails if it exists). A lock whose holder is a dead process on this host is
+    stale: it is taken over, with a note through ``say``.
+
+    Raises:
+        UserError: another live process (or a process on another host) holds the lock.
+    """
+    import socket
+
+    from sim.experiments.provenance import now
+
+    store.mkdir(parents=True, exist_ok=True)
+    lock = store / LOCK_NAME
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
+          "started": now()}  # fmt: skip
+    fd, tmp = tempfile.mkstemp(prefix=f"{LOCK_NAME}.", suffix=".new", dir=store)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(me, f)
+        for _attempt in range(3):
+            try:
+                os.link(tmp, lock)
+                break
+            except FileExistsError:
+                holder = read_lock(lock)
+                stale = (holder is not None and holder.get("host") == me["host"]
+                         and isinstance(holder.get("pid"), int)
+                         and not _pid_alive(holder["pid"]))  # fmt: skip
+                if holder is None:  # being written this instant, or a leftover: look again
+                    import time
+
+                    time.sleep(0.2)
+                    holder = read_lock(lock)
+                    if holder is None:
+                        try:
+                            age = time.time() - lock.stat().st_mtime
+                        except FileNotFoundError:
+                            continue
+                        stale = age > 10
+                if not stale:
+                    raise UserError(
+                        f"the result store is in use by {holder_text(holder)}",
+                        file=store,
+                        expected="no other `alignsim batch` writing into this store",
+                        found=f"lock file {lock}",
+                        hint="wait for it to finish, or use another --out; if that process is "
+                        f"gone (e.g. on another host), delete {lock}",
+                    ) from None
+                if say is not None:
+                    say(f"alignsim: note: taking over the stale lock of {holder_text(holder)}, "
+                        "which is no longer running")  # fmt: skip
+                lock.unlink(missing_ok=True)
+        else:
+            raise UserError("cannot take the result store's lock", file=lock,
+                            hint="another process keeps taking it; try again")  # fmt: skip
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    try:
+        yield me
+    finally:
+        if read_lock(lock) == me:
+            lock.unlink(missing_ok=True)
 
 
 def scenario_from_dict(d: dict[str, Any]) -> Scenario:
@@ -357,6 +556,59 @@ def write_monthly(store: Path, manifest: dict[str, Any]) -> None:
 
 
 # ------------------------------------------------------------------------------------- loading
+def read_parquet(f: Path, store: Path, what: str) -> Any:
+    """A Parquet file of a store as a pyarrow Table.
+
+    Raises:
+        UserError: the file is damaged (truncated, overwritten, unreadable), naming it and
+            saying how to repair the store.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(f)
+    except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError
+        raise UserError(
+            f"damaged store file: {what} ({e})",
+            file=f,
+            expected="a complete Parquet file written by `alignsim batch`",
+            found=f"{f.stat().st_size if f.exists() else 0} bytes that do not read as Parquet",
+            hint=f"re-run the same `alignsim batch` command with --out {store}: it re-runs "
+            "the chunks whose files are damaged and rewrites the aggregates",
+        ) from None
+
+
+def damaged_chunks(store: Path, manifest: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """The done chunks whose files are missing or damaged (not readable Parquet of the chunk's
+    run count and of this experiment), with why. Reads only each file's footer."""
+    import pyarrow.parquet as pq
+
+    store_id = manifest["experiment"].get("design_hash", "")
+    out = []
+    for c in manifest["chunks"]:
+        if c.get("status") != "done":
+            continue
+        files = c.get("files") or {"runs": part_name("runs", c["id"])}
+        for kind, rel in files.items():
+            f = store / rel
+            if not f.is_file():
+                out.append((c, f"{rel} is missing"))
+                break
+            try:
+                meta = pq.read_metadata(f)
+            except (OSError, ValueError):
+                out.append((c, f"{rel} is damaged (not readable Parquet)"))
+                break
+            kv = meta.metadata or {}
+            if kv.get(b"alignsim.design_hash", b"").decode() != store_id:
+                out.append((c, f"{rel} belongs to another experiment"))
+                break
+            if kind == "runs" and meta.num_rows != int(c["runs"]):
+                out.append((c, f"{rel} has {meta.num_rows} rows, not {c['runs']}"))
+                break
+    return out
+
+
 @dataclass
 class Store:
     """A loaded result store (see :func:`load`)."""
@@ -392,7 +644,6 @@ def load(store: str | Path, experiment: str | Path | None = None) -> Store:
     """
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     path = Path(store)
     m = read_manifest(path)
@@ -420,7 +671,7 @@ def load(store: str | Path, experiment: str | Path | None = None) -> Store:
     design_path = path / "design.parquet"
     if not design_path.is_file():
         raise UserError("design.parquet is missing", file=path, hint="re-run with --force")
-    design = pq.read_table(design_path).to_pandas()
+    design = read_parquet(design_path, path, "the design table").to_pandas()
     store_id = m["experiment"]["design_hash"]
 
     def read_parts(kind: str) -> list[Any]:
@@ -439,9 +690,10 @@ def load(store: str | Path, experiment: str | Path | None = None) -> Store:
                     file=path,
                     expected=f"chunk {c['id']} ({c['runs']} runs) on disk",
                     found="no such file",
-                    hint="re-run the same `alignsim batch` command with --force to rebuild",
+                    hint="re-run the same `alignsim batch` command: it re-runs the chunks "
+                    "whose files are missing or damaged",
                 )
-            t = pq.read_table(f)
+            t = read_parquet(f, path, f"chunk {c['id']}")
             meta = t.schema.metadata or {}
             got = meta.get(b"alignsim.design_hash", b"").decode()
             if got != store_id:
@@ -464,7 +716,7 @@ def load(store: str | Path, experiment: str | Path | None = None) -> Store:
                         expected=str(expected_rows), found=len(runs))  # fmt: skip
     monthly_path = path / "monthly.parquet"
     if monthly_path.is_file():
-        monthly = pq.read_table(monthly_path).to_pandas()
+        monthly = read_parquet(monthly_path, path, "the monthly aggregates").to_pandas()
     else:
         monthly = pd.DataFrame(
             columns=["point", "month", "variable", "n", "mean", "q05", "q25", "q50", "q75", "q95"]

@@ -356,7 +356,10 @@ def test_non_store_folder_is_not_overwritten(tmp_path: Path) -> None:
     (out / "notes.txt").write_text("keep me")
     with pytest.raises(UserError, match="not a result store"):
         run_experiment(exp, out, workers=1, quiet=True)
-    run_experiment(exp, out, workers=1, quiet=True, force=True)
+    with pytest.raises(UserError, match="not a result store") as e:  # --force too: not a store
+        run_experiment(exp, out, workers=1, quiet=True, force=True)
+    assert "--force to" not in str(e.value)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
     assert (out / "notes.txt").read_text() == "keep me"
 
 
