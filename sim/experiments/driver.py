@@ -405,6 +405,7 @@ def _chunk_result(fut: Any, c: dict[str, Any], where: str, store: Path) -> Any:
     from concurrent.futures import CancelledError
     from concurrent.futures.process import BrokenProcessPool
 
+    lost: BaseException
     try:
         return fut.result()
     except (CancelledError, BrokenProcessPool, OSError, TimeoutError, EOFError) as e:
