@@ -274,7 +274,6 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
             "finished": None,
             "engine": engine,
             "sessions": [],
-            "warnings": list(exp.warnings),
         }
     else:
         have = int(manifest["blocks"][-1][1])

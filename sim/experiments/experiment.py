@@ -53,8 +53,6 @@ class Experiment:
     design: list[dict[str, Any]] = field(default_factory=list)
     #: the resolved scenario of each design point
     points: list[Scenario] = field(default_factory=list)
-    #: notes on the file that are not errors (printed by a batch, recorded in its manifest)
-    warnings: tuple[str, ...] = ()
 
     @property
     def sha256(self) -> str:

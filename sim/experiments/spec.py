@@ -238,7 +238,7 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
     factors_raw = check_table(path, "factors", raw.get("factors", {}))
     factors = tuple(_factor(path, k, v) for k, v in factors_raw.items())
     _check_roles(path, factors)
-    warnings = _horizon_check(path, base, factors, months, "months" in raw)
+    _horizon_check(path, base, factors, months, "months" in raw)
     for f in factors:
         if f.kind == "param" and f.key in SCHEDULABLE:
             scheduled = [
@@ -294,7 +294,6 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
         sampler=sampler,
         monthly_vars=monthly_vars,
         run_outcomes=run_outcomes,
-        warnings=warnings,
     )
     exp.design = design_rows(exp)
     if len(exp.design) > MAX_POINTS:
@@ -409,7 +408,7 @@ def _check_roles(path: Path, factors: Sequence[Factor]) -> None:
 
 
 def _horizon_check(path: Path, base: Scenario, factors: Sequence[Factor], months: int,
-                   explicit: bool) -> tuple[str, ...]:  # fmt: skip
+                   explicit: bool) -> None:  # fmt: skip
     """Events and schedule points of the base (or factor) scenarios that fall after the
     experiment's horizon would never happen: an error, naming the first one."""
     for sc in _factor_scenarios(path, base, factors):
@@ -425,7 +424,6 @@ def _horizon_check(path: Path, base: Scenario, factors: Sequence[Factor], months
                 f"horizon of {months} months: it would never happen",
                 f"months >= {max(m for m, _ in late)}, or a scenario without shocks after month "
                 f"{months}", months)  # fmt: skip
-    return ()
 
 
 def _factor_scenarios(path: Path, base: Scenario, factors: Sequence[Factor]) -> list[Scenario]:
