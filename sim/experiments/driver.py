@@ -355,6 +355,7 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
     monthly_index = tuple(MONTHLY_VARS.index(v) for v in exp.monthly_vars)
     engine = session["engine"]
     executor = make_executor(*where)
+    quiet_logs = _quiet_dask_logs() if executor.name == "dask" else None
     session["executor"] = executor.name
     session["workers"] = executor.workers
     if not quiet:
@@ -395,7 +396,31 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
                 monthly.chunk_done(c, res.hist)
     finally:
         progress.close()
-        executor.close()
+        try:
+            executor.close()
+        except Exception:  # noqa: BLE001 - a scheduler already gone cannot be closed cleanly
+            pass
+        if quiet_logs is not None:
+            quiet_logs()
+
+
+def _quiet_dask_logs() -> Any:
+    """Silence Dask's own error logs (with their tracebacks) while the batch runs: a lost
+    scheduler is reported once, as a UserError. Returns what restores the levels."""
+    import logging
+
+    names = ["distributed", *(n for n in logging.root.manager.loggerDict
+                              if n.startswith("distributed."))]  # fmt: skip
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+
+    def restore() -> None:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+    return restore
 
 
 def _chunk_result(fut: Any, c: dict[str, Any], where: str, store: Path) -> Any:
