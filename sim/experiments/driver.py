@@ -208,6 +208,8 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
                 force: bool, quiet: bool, engine: str,
                 where: tuple[int | None, str | None, Any]) -> Path:  # fmt: skip
     """The batch, with the store's lock held."""
+    for w in exp.warnings:  # printed even with --quiet: they change what the runs mean
+        say(f"alignsim batch: warning: {w}")
     stray = clean_temp_files(store)
     if stray and not quiet:
         say(f"alignsim batch: removed {len(stray)} temporary file(s) left by an interrupted "
@@ -274,6 +276,7 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
             "finished": None,
             "engine": engine,
             "sessions": [],
+            "warnings": list(exp.warnings),
         }
     else:
         have = int(manifest["blocks"][-1][1])

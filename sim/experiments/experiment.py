@@ -53,6 +53,9 @@ class Experiment:
     design: list[dict[str, Any]] = field(default_factory=list)
     #: the resolved scenario of each design point
     points: list[Scenario] = field(default_factory=list)
+    #: what the file asks that will not happen as written (e.g. a base scenario's events after
+    #: the horizon): printed by a batch and recorded in its manifest
+    warnings: tuple[str, ...] = ()
 
     @property
     def sha256(self) -> str:

@@ -238,7 +238,7 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
     factors_raw = check_table(path, "factors", raw.get("factors", {}))
     factors = tuple(_factor(path, k, v) for k, v in factors_raw.items())
     _check_roles(path, factors)
-    _horizon_check(path, base, factors, months, "months" in raw)
+    warnings = _horizon_check(path, base, factors, months)
     for f in factors:
         if f.kind == "param" and f.key in SCHEDULABLE:
             scheduled = [
@@ -294,6 +294,7 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
         sampler=sampler,
         monthly_vars=monthly_vars,
         run_outcomes=run_outcomes,
+        warnings=warnings,
     )
     exp.design = design_rows(exp)
     if len(exp.design) > MAX_POINTS:
@@ -407,23 +408,22 @@ def _check_roles(path: Path, factors: Sequence[Factor]) -> None:
             owner[role] = f.key
 
 
-def _horizon_check(path: Path, base: Scenario, factors: Sequence[Factor], months: int,
-                   explicit: bool) -> None:  # fmt: skip
-    """Events and schedule points of the base (or factor) scenarios that fall after the
-    experiment's horizon would never happen: an error, naming the first one."""
+def _horizon_check(path: Path, base: Scenario, factors: Sequence[Factor],
+                   months: int) -> tuple[str, ...]:  # fmt: skip
+    """Warnings for events and schedule points of the base (or factor) scenarios after the
+    experiment's horizon: they never happen in its runs. Not an error (a shorter horizon on a
+    longer scenario is a legitimate question), but never silent: a batch prints each warning
+    and records it in its manifest."""
+    out = []
     for sc in _factor_scenarios(path, base, factors):
         late = [(e.month, f"event '{e.kind}'" + (f" ({e.label})" if e.label else ""))
                 for e in sc.events if e.month > months]  # fmt: skip
         late += [(m, f"schedule point of '{k}'") for k, pts in sc.schedules for m, _ in pts
                  if m > months]  # fmt: skip
-        if late:
-            month, what = min(late)
-            raise field_error(
-                path, "months" if explicit else "base",
-                f"scenario '{sc.name}' has a {what} at month {month}, after the experiment's "
-                f"horizon of {months} months: it would never happen",
-                f"months >= {max(m for m, _ in late)}, or a scenario without shocks after month "
-                f"{months}", months)  # fmt: skip
+        for month, what in sorted(late):
+            out.append(f"{path}: scenario '{sc.name}' has a {what} at month {month}, after the "
+                       f"experiment's horizon of {months} months: it never happens in these runs")  # fmt: skip
+    return tuple(out)
 
 
 def _factor_scenarios(path: Path, base: Scenario, factors: Sequence[Factor]) -> list[Scenario]:

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,9 +113,16 @@ def clean_temp_files(store: Path) -> list[Path]:
         if not d.is_dir():
             continue
         for p in d.iterdir():
-            if p.is_file() and is_temp_name(p.name):
-                p.unlink(missing_ok=True)
-                removed.append(p)
+            if not (p.is_file() and is_temp_name(p.name)):
+                continue
+            if p.name.startswith(LOCK_NAME):  # another process may be taking the lock now
+                try:
+                    if time.time() - p.stat().st_mtime < 60:
+                        continue
+                except FileNotFoundError:
+                    continue
+            p.unlink(missing_ok=True)
+            removed.append(p)
     return removed
 
 
@@ -294,13 +302,12 @@ def store_lock(store: Path, command: str, say: Any = None) -> Iterator[dict[str,
         UserError: another live process (or a process on another host) holds the lock.
     """
     import socket
-
-    from sim.experiments.provenance import now
+    from datetime import UTC, datetime
 
     store.mkdir(parents=True, exist_ok=True)
     lock = store / LOCK_NAME
     me = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
-          "started": now()}  # fmt: skip
+          "started": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
     fd, tmp = tempfile.mkstemp(prefix=f"{LOCK_NAME}.", suffix=".new", dir=store)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -315,8 +322,6 @@ def store_lock(store: Path, command: str, say: Any = None) -> Iterator[dict[str,
                          and isinstance(holder.get("pid"), int)
                          and not _pid_alive(holder["pid"]))  # fmt: skip
                 if holder is None:  # being written this instant, or a leftover: look again
-                    import time
-
                     time.sleep(0.2)
                     holder = read_lock(lock)
                     if holder is None:

@@ -380,3 +380,19 @@ def test_sigkill_during_final_write_then_resume(tmp_path: Path, reference: Path)
     run_experiment(exp, out, workers=1, quiet=True)
     assert not (out / ".monthly.parquet.tmp99999").exists()
     same_store(out, reference)
+
+
+@pytest.mark.parametrize(("base", "months", "what"), [("leader_crisis", 24, "at month 28"),
+                                                      ("us_pressure_high", 4, "'us_coercion'")])  # fmt: skip
+def test_base_shocks_after_the_horizon_are_warned_and_recorded(
+    tmp_path: Path, base: str, months: int, what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exp = tmp_path / "e.toml"
+    exp.write_text(f'base = "{base}"\nreplications = 1\nmonths = {months}\n'
+                   '[uncertainty]\nparameters = "pinned"\n')  # fmt: skip
+    assert main(["batch", str(exp), "--out", str(tmp_path / "s"), "--quiet", "--workers", "1",
+                 "--no-summary"]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert "warning" in err and what in err and str(exp) in err, err
+    m = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert any(what in w for w in m["warnings"]), m["warnings"]
