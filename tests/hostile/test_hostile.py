@@ -55,7 +55,7 @@ class Case:
     id: str
     argv: Callable[[Ctx], list[str]]
     expect: Callable[[Ctx], list[str]]  # substrings of stderr: the file, the key or flag
-    files: dict[str, str] = field(default_factory=dict)  # written into the case's folder
+    files: dict[str, str | bytes] = field(default_factory=dict)  # written into the case's folder
     damage: Callable[[Ctx], None] | None = None  # applied to the store copy before the command
 
 
@@ -171,6 +171,11 @@ SCENARIO_CASES = [
          {"a.toml": 'extends = "b.toml"\n', "b.toml": 'extends = "a.toml"\n'}),
     Case("sc-extends-type", run_sc("s.toml"), in_file("s.toml", "key 'extends'"), {"s.toml": _sc("extends = 3\n")}),
     Case("sc-toml-syntax", run_sc("s.toml"), in_file("s.toml", "TOML syntax error"), {"s.toml": "months = [\n"}),
+    Case("sc-extends-absolute-missing", run_sc("s.toml"), in_file("s.toml", "key 'extends'"),
+         {"s.toml": _sc('extends = "/nonexistent/base.toml"\n')}),
+    Case("sc-events-not-tables", run_sc("s.toml"), in_file("s.toml", "key 'events'"),
+         {"s.toml": _sc("events = 3\n")}),
+    Case("sc-not-utf8", run_sc("s.toml"), in_file("s.toml", "cannot read"), {"s.toml": b"name = \"\xff\xfe\"\n"}),
     Case("sc-disabled-step-unknown", run_sc("s.toml"), in_file("s.toml", "disabled_steps"),
          {"s.toml": _sc('disabled_steps = ["moon_landing"]\n')}),
 ]  # fmt: skip
@@ -221,6 +226,12 @@ CLI_CASES = [
          in_file("mine", "not a result store", "never deletes"),
          {"mine/runs/part-00000.parquet": "my own file\n", "mine/hist/notes.txt": "x\n",
           "mine/trajectories/t.csv": "1,2\n"}),
+    Case("run-months-601", lambda c: ["run", str(BASELINE), "--months", "601", "--out", c.p("o")], names("--months")),
+    Case("run-set-strategy-unknown", lambda c: ["run", str(BASELINE), "--set", "rok_strategy=telepathy",
+                                                "--out", c.p("o")], names("--set rok_strategy")),
+    Case("batch-out-empty", lambda c: ["batch", str(c.exp), "--out", "", "--quiet"], names("--out")),
+    Case("batch-trajectories-mismatch", lambda c: ["batch", str(c.exp), "--out", str(c.store), "--trajectories",
+                                                   "--quiet"], lambda c: [str(c.store), "--trajectories"]),
     Case("batch-experiment-missing", lambda c: ["batch", c.p("nope.toml"), "--out", c.p("o")], in_file("nope.toml")),
     Case("replay-run-negative", lambda c: ["replay", str(c.store), "--run", "-1"], names("--run")),
     Case("replay-run-too-large", lambda c: ["replay", str(c.store), "--run", "100000"], names("--run")),
@@ -259,6 +270,11 @@ EXPERIMENT_CASES = [
          {"e.toml": _exp('[factors]\nscenario = ["atlantis"]\n')}),
     Case("exp-base-deep-extends", batch_exp("e.toml"), in_file("e.toml", "key 'base'", "too deep"),
          {**_deep_chain(40), "e.toml": 'base = "deep/s39.toml"\nreplications = 2\nmonths = 12\n'}),
+    Case("exp-sobol-not-power-of-two", batch_exp("e.toml"), in_file("e.toml", "sampler.samples"),
+         {"e.toml": _exp('[factors]\nus_coercion = { range = [0.1, 0.9] }\n[sampler]\nmethod = "sobol"\n'
+                         "samples = 100\n")}),
+    Case("exp-replications-zero", batch_exp("e.toml"), in_file("e.toml", "key 'replications'"),
+         {"e.toml": 'base = "baseline_2022"\nreplications = 0\n'}),
     Case("exp-months-601", batch_exp("e.toml"), in_file("e.toml", "key 'months'"),
          {"e.toml": 'base = "baseline_2022"\nreplications = 2\nmonths = 601\n'}),
 ]  # fmt: skip
@@ -298,6 +314,11 @@ STORE_CASES = [
     Case("store-deleted-chunk", lambda c: ["summary", str(c.store)],
          lambda c: [str(c.store), "missing chunk file runs/part-00001.parquet"],
          damage=lambda c: (c.store / "runs" / "part-00001.parquet").unlink()),
+    Case("store-foreign-chunk", lambda c: ["summary", str(c.store)],
+         lambda c: [str(c.store), "part-00000.parquet belongs to another experiment"],
+         damage=lambda c: (c.store / "runs" / "part-00000.parquet").write_bytes(
+             __import__("sim.experiments.store", fromlist=["table_bytes"]).table_bytes(
+                 __import__("pyarrow").table({"point": [0]}), {"alignsim.design_hash": "other"}))),
     Case("store-locked-live", lambda c: ["batch", str(c.exp), "--out", str(c.store), "--quiet"],
          lambda c: [str(c.store), f"pid {os.getpid()}", "in use"], damage=_lock(os.getpid(), socket.gethostname())),
     Case("store-locked-other-host", lambda c: ["batch", str(c.exp), "--out", str(c.store), "--quiet"],
@@ -358,7 +379,10 @@ def test_hostile_input_ends_cleanly(
     shutil.copytree(store, ctx.store)
     for rel, text in case.files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+        if isinstance(text, bytes):
+            (tmp_path / rel).write_bytes(text)
+        else:
+            (tmp_path / rel).write_text(text)
     if case.damage is not None:
         case.damage(ctx)
     before = snapshot(tmp_path)
