@@ -64,6 +64,8 @@ def run_experiment(
     Runs only the chunks the store lacks: after a crash (even SIGKILL) the same call finishes
     the missing chunks; a larger ``replications`` adds only the new replications. A store made
     by another experiment or code version is refused unless ``force`` (which starts it afresh).
+    The store is locked while the batch writes it (``sim.experiments.store.store_lock``); a
+    failed write (a full disk) or a lost executor is a UserError, with the store resumable.
 
     Args:
         experiment: an experiment file (path or name) or a loaded Experiment.
@@ -76,7 +78,8 @@ def run_experiment(
         chunk_size: runs per chunk (default: adapts to the horizon and outputs).
         replications: replications per design point (default: the experiment's).
         trajectories: also store every run's monthly trajectory.
-        force: discard an existing store in ``out`` and start afresh.
+        force: discard an existing store in ``out`` and start afresh (only the files its
+            manifest lists; a folder that is not a store is refused all the same).
         quiet: no progress output.
         pin_parameters: keep every parameter at its scenario's value, whatever the
             experiment's ``[uncertainty]`` table says (``--pin-parameters``).
@@ -115,7 +118,7 @@ def run_experiment(
         raise UserError("cannot write into the store folder (read-only or no permission)",
                         file=store, key="--out", expected="a writable folder",
                         found=str(store))  # fmt: skip
-    command = "alignsim batch " + " ".join(sys.argv[1:]) if sys.argv[1:] else "alignsim batch"
+    command = " ".join(["alignsim", *sys.argv[1:]]) if sys.argv[1:] else "alignsim batch"
     try:
         with store_lock(store, command, say):
             return _run_locked(exp, store, say, target_reps, replications, chunk_size,
