@@ -33,7 +33,7 @@ main: $(STAMP)
 	$(VENV)/bin/alignsim batch experiments/coercion_sweep.toml --out results/coercion_sweep --no-summary || \
 	  { echo "main: rebuilding results/coercion_sweep from scratch"; \
 	    $(VENV)/bin/alignsim batch experiments/coercion_sweep.toml --out results/coercion_sweep --no-summary --force; }
-	$(VENV)/bin/alignsim plot results/coercion_sweep --out docs/figures --prefix coercion_sweep_ --format png
+	$(VENV)/bin/alignsim plot results/coercion_sweep --out docs/figures --prefix coercion_sweep_ --figure-format png
 	$(VENV)/bin/alignsim report results/coercion_sweep
 	@# what each finding rests on: resumable; variants already complete are not run again
 	$(VENV)/bin/alignsim audit experiments/coercion_sweep.toml --store results/coercion_sweep \
@@ -46,7 +46,7 @@ main: $(STAMP)
 h1-surface: $(STAMP)
 	$(VENV)/bin/alignsim batch experiments/h1_surface.toml --out results/h1_surface --no-summary || \
 	  $(VENV)/bin/alignsim batch experiments/h1_surface.toml --out results/h1_surface --no-summary --force
-	$(VENV)/bin/alignsim plot results/h1_surface --kind surface --out docs/figures --prefix h1_surface_ --format png
+	$(VENV)/bin/alignsim plot results/h1_surface --kind surface --out docs/figures --prefix h1_surface_ --figure-format png
 
 # Every test: lint, format check, types, the suite (browser tests included where Chromium is).
 test: $(STAMP)
