@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("no figure fits this store", file=args.store,
                         expected="a store with runs and varied factors")  # fmt: skip
     out = Path(args.out) if args.out else Path(args.store) / "figures"
-    for path in save_figures(figs, out, args.figure_format or ["png"], dpi=args.dpi, prefix=args.prefix):
+    for path in save_figures(
+        figs, out, args.figure_format or ["png"], dpi=args.dpi, prefix=args.prefix
+    ):
         print(path)
     skipped = [k for k in (args.kind or []) if k not in figs]
     if skipped:

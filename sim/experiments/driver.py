@@ -33,6 +33,7 @@ from sim.experiments.store import (
     wipe,
 )
 from sim.experiments.uncertainty import pinned
+from sim.results.codebook import write_store_codebook
 
 
 def run_experiment(
@@ -209,6 +210,7 @@ def run_experiment(
     except BaseException:
         monthly.abandon()
         raise
+    write_store_codebook(store, manifest)  # codebook.json, CODEBOOK.md (sim/results/codebook.py)
     manifest["status"] = "complete"
     manifest["finished"] = session["finished"] = now()
     atomic_write_json(store / "manifest.json", manifest)

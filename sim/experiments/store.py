@@ -44,7 +44,7 @@ STORE_FORMAT = 2  # 2: 512-bin histograms (format 1 had 2048; the two must never
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Every file and folder of a store (what --force removes).
 STORE_ENTRIES = ("manifest.json", "design.parquet", "monthly.parquet", "runs", "hist",
-                 "trajectories")  # fmt: skip
+                 "trajectories", "codebook.json", "CODEBOOK.md")  # fmt: skip
 #: Monthly variables that are whole numbers (their declarations in sim.core.outputs).
 INTEGER_VARS = tuple(o.name for o in MONTHLY if o.integer)
 
