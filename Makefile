@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LINT_PATHS := $(wildcard sim tests tools benchmarks)
 
-.PHONY: venv main test lint typecheck golden docs clean app assets h1-surface
+.PHONY: venv main test lint typecheck golden docs clean app assets h1-surface validate-docs \
+	calibrate-docs
 
 $(STAMP): pyproject.toml tools/find_python.sh tools/fetch_assets.py
 	@set -e; py=$$(tools/find_python.sh); echo "Using $$py ($$($$py --version))"; \
@@ -69,6 +70,15 @@ MUTATION_SEED ?= 1
 .PHONY: mutation
 mutation: $(STAMP)
 	$(PY) tools/mutation_check.py --sample $(MUTANTS) --seed $(MUTATION_SEED) --jobs 2
+
+# The only way `alignsim validate` and `alignsim calibrate` touch the repository: regenerate
+# docs/VALIDATION.md and its figures, or scenarios/calibrated.toml, docs/CALIBRATION.md and
+# data/calibration/posterior.csv (run from anywhere else, they write under results/ only).
+validate-docs: $(STAMP)
+	$(VENV)/bin/alignsim validate --runs 1000 --seed 1 --update-docs
+
+calibrate-docs: $(STAMP)
+	$(VENV)/bin/alignsim calibrate --particles 50000 --accept 0.01 --seed 1 --update-docs
 
 # Regenerate the documents derived from the parameter declarations.
 docs: $(STAMP)
