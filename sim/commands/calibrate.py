@@ -49,6 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="also write the repository's scenarios/calibrated.toml, "
                         "docs/CALIBRATION.md and data/calibration/posterior.csv (make "
                         "calibrate-docs); by default only --out is written")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-write", action="store_true",
                    help="write only OUT/posterior.csv and OUT/accepted.csv")  # fmt: skip
 
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sim import package_version
     from sim.errors import UserError
+    from sim.experiments.progress import Progress
     from sim.experiments.uncertainty import POSTERIOR_SAMPLE
     from sim.scenario import find_scenario, load_scenario
     from sim.validation import calibration as C
@@ -71,9 +73,9 @@ def run(args: argparse.Namespace) -> int:
     path = find_scenario(args.scenario)
     sc = load_scenario(path)
     print(f"calibrating {sc.name}: {args.particles} particles, accept {args.accept}")
-    res = C.calibrate(
-        sc, particles=args.particles, accept=args.accept, seed=args.seed, cutoff=args.cutoff
-    )
+    with Progress(max(args.particles, 0), quiet=args.quiet, label="particles") as progress:
+        res = C.calibrate(sc, particles=args.particles, accept=args.accept, seed=args.seed,
+                          cutoff=args.cutoff, progress=progress)  # fmt: skip
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     res.posterior.to_csv(out / "posterior.csv", index=False)

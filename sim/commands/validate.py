@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 NAME = "validate"
 ORDER = 60
@@ -55,6 +56,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="skip the time-split check (fit to Aug 2022 - Feb 2023, score the rest)")  # fmt: skip
     p.add_argument("--split-particles", type=int, default=50_000, metavar="N",
                    help="particles of each time-split fit (default 50000, as alignsim calibrate)")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--update-docs", action="store_true",
                    help="also regenerate the repository's docs/VALIDATION.md and its figures "
                         "(make validate-docs); by default only --out is written")  # fmt: skip
@@ -74,7 +76,8 @@ def _docs_target(args: argparse.Namespace) -> Path | None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.errors import UserError
-    from sim.validation.run import run_validation
+    from sim.experiments.progress import Progress
+    from sim.validation.run import stages
     from sim.validation.scores import headline
 
     if not 1 <= args.runs <= 1_000_000:
@@ -102,7 +105,21 @@ def run(args: argparse.Namespace) -> int:
     for flag in ("no_episode", "no_time_split", "no_theory", "no_calibrated"):
         if getattr(args, flag):
             cmd += " --" + flag.replace("_", "-")
-    scores = run_validation(
+    n = stages(not args.no_calibrated, not args.no_episode, not args.no_time_split,
+               not args.no_theory)  # fmt: skip
+    with Progress(n, quiet=args.quiet, label="stages", interval=0.0) as progress:
+        scores = _run(args, cmd, progress)
+    for name, s in scores.items():
+        print(f"\n== {name} ({s['meta'].get('scenario', '')}) ==")
+        for k, v in headline(s).items():
+            print(f"  {k:36s} {v if not isinstance(v, float) else round(v, 3)}")
+    return 0
+
+
+def _run(args: argparse.Namespace, cmd: str, progress: Any) -> dict[str, Any]:
+    from sim.validation.run import run_validation
+
+    return run_validation(
         runs=args.runs,
         seed=args.seed,
         out=Path(args.out),
@@ -116,9 +133,6 @@ def run(args: argparse.Namespace) -> int:
         episode=not args.no_episode,
         time_split=not args.no_time_split,
         split_particles=args.split_particles,
+        log=progress.log,
+        progress=progress,
     )
-    for name, s in scores.items():
-        print(f"\n== {name} ({s['meta'].get('scenario', '')}) ==")
-        for k, v in headline(s).items():
-            print(f"  {k:36s} {v if not isinstance(v, float) else round(v, 3)}")
-    return 0

@@ -203,6 +203,9 @@ def run_experiment(
         for c in manifest["chunks"]:
             if c["status"] == "done":
                 monthly.chunk_done(c)
+        if not pending and not quiet:
+            say(f"alignsim batch: nothing to do: {sum(c['runs'] for c in manifest['chunks']):,} "
+                f"runs already complete in {store}")  # fmt: skip
         if pending:
             _run_chunks(exp, store, manifest, session, pending, (workers, scheduler, executor), quiet,
                     say, monthly)  # fmt: skip
