@@ -15,12 +15,14 @@ DESCRIPTION = (
     "full name in the label). The format is --table-format, or else the suffix of --out (.csv, "
     ".parquet, .dta). The store's own codebook is STORE/CODEBOOK.md."
 )
+#: As sim.results.codebook.EXPORT_FORMATS and TABLES (kept here: --help imports no numpy).
+EXPORT_FORMATS = ("csv", "parquet", "stata")
+TABLES = ("runs", "design", "monthly")
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".dta": "stata"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from sim.commands._flags import TABLE_FORMAT, add_format_flag
-    from sim.results.codebook import EXPORT_FORMATS, TABLES
 
     p.add_argument("store", metavar="STORE", help="result store folder (from alignsim batch)")
     p.add_argument("--out", metavar="FILE", required=True,

@@ -205,3 +205,11 @@ def test_discovery_means_of_months_skip_never(store: Path) -> None:
     assert f"mean: {col}" not in cases.scored and any(col in n for n in cases.notes)
     with pytest.raises(UserError, match="missing"):
         store_cases(st, outcome=col, threshold=10, below=True)
+
+
+def test_the_command_offers_what_the_exporter_writes() -> None:
+    from sim.commands import export
+    from sim.results import codebook
+
+    assert export.EXPORT_FORMATS == codebook.EXPORT_FORMATS and export.TABLES == codebook.TABLES
+    assert set(export.SUFFIXES.values()) == set(codebook.EXPORT_FORMATS)
