@@ -1,7 +1,7 @@
 """Progress of long work on stderr, shared by batch, sensitivity, audit, validate and calibrate.
 
 On a terminal: a transient rich bar (done of total, rate, elapsed, time left) that disappears
-when the work ends. Elsewhere (a log file, a pipe, CI): a plain line at most every
+when the work ends, leaving one line. Elsewhere (a log file, a pipe, CI): a plain line at most every
 ``interval`` seconds and one at the end, never one per chunk. ``quiet`` prints nothing.
 
     with Progress(total, label="runs") as p:
@@ -137,11 +137,11 @@ class Progress:
         self.lines += 1
 
     def close(self) -> None:
-        """Remove the bar (a terminal) or write the final line (elsewhere)."""
+        """Remove the bar (on a terminal) and write the final line."""
         if self.closed:
             return
         self.closed = True
         if self.bar is not None:
-            self.bar.stop()
-        elif not self.quiet and self.done > self.start_done:
+            self.bar.stop()  # the bar goes; one line stays to say what was done, how fast
+        if not self.quiet and self.done > self.start_done:
             self._write(self.line())

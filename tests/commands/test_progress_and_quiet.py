@@ -51,13 +51,16 @@ def test_quiet_progress_prints_nothing() -> None:
 
 
 def test_terminal_progress_is_a_transient_rich_bar() -> None:
-    out = io.StringIO()
-    with Progress(10, stream=out, tty=True, label="runs") as p:
+    out, clock = io.StringIO(), Clock()
+    with Progress(10, stream=out, tty=True, label="runs", clock=clock) as p:
         assert p.bar is not None
+        clock.t = 2.0
         p.advance(4)
         p.log("a message above the bar")
     assert "a message above the bar" in out.getvalue()
     assert p.bar.live.transient
+    assert out.getvalue().rstrip().endswith("elapsed 0:02, left 0:03")  # once the bar goes
+    assert "runs: 4/10 (40%)" in out.getvalue()
 
 
 EXP = """
