@@ -1,4 +1,5 @@
-"""alignsim calibrate: fit the free parameters to the record (ABC), write scenarios/calibrated.toml."""
+"""alignsim calibrate: fit the free parameters to the record (ABC) into --out; the repository's
+scenarios/calibrated.toml, docs/CALIBRATION.md and posterior sample only with --update-docs."""
 
 from __future__ import annotations
 
@@ -70,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UserError("value out of range", key="--seed", expected="a non-negative integer",
                         found=args.seed)  # fmt: skip
+    if args.update_docs and args.no_write:
+        raise UserError("contradictory flags", key="--update-docs",
+                        expected="--update-docs or --no-write, not both", found="both")  # fmt: skip
     path = find_scenario(args.scenario)
     sc = load_scenario(path)
     print(f"calibrating {sc.name}: {args.particles} particles, accept {args.accept}")

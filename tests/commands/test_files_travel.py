@@ -105,3 +105,10 @@ def test_update_docs_is_the_one_way_into_the_repository() -> None:
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^validate-docs:.*\n\t.*alignsim validate .*--update-docs", make, re.M)
     assert re.search(r"^calibrate-docs:.*\n\t.*alignsim calibrate .*--update-docs", make, re.M)
+
+
+def test_contradictory_doc_flags_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--update-docs", "--no-docs", "--runs", "5"]) == 2
+    assert "--update-docs" in capsys.readouterr().err
+    assert main(["calibrate", "--update-docs", "--no-write", "--particles", "20"]) == 2
+    assert "--update-docs" in capsys.readouterr().err
