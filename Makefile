@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LINT_PATHS := $(wildcard sim tests tools benchmarks)
 
-.PHONY: venv main test lint typecheck golden docs clean app assets h1-surface
+.PHONY: venv main test lint typecheck golden docs clean app assets h1-surface validate-docs \
+	calibrate-docs
 
 $(STAMP): pyproject.toml tools/find_python.sh tools/fetch_assets.py
 	@set -e; py=$$(tools/find_python.sh); echo "Using $$py ($$($$py --version))"; \
@@ -33,7 +34,7 @@ main: $(STAMP)
 	$(VENV)/bin/alignsim batch experiments/coercion_sweep.toml --out results/coercion_sweep --no-summary || \
 	  { echo "main: rebuilding results/coercion_sweep from scratch"; \
 	    $(VENV)/bin/alignsim batch experiments/coercion_sweep.toml --out results/coercion_sweep --no-summary --force; }
-	$(VENV)/bin/alignsim plot results/coercion_sweep --out docs/figures --prefix coercion_sweep_ --format png
+	$(VENV)/bin/alignsim plot results/coercion_sweep --out docs/figures --prefix coercion_sweep_ --figure-format png
 	$(VENV)/bin/alignsim report results/coercion_sweep
 	@# what each finding rests on: resumable; variants already complete are not run again
 	$(VENV)/bin/alignsim audit experiments/coercion_sweep.toml --store results/coercion_sweep \
@@ -46,7 +47,7 @@ main: $(STAMP)
 h1-surface: $(STAMP)
 	$(VENV)/bin/alignsim batch experiments/h1_surface.toml --out results/h1_surface --no-summary || \
 	  $(VENV)/bin/alignsim batch experiments/h1_surface.toml --out results/h1_surface --no-summary --force
-	$(VENV)/bin/alignsim plot results/h1_surface --kind surface --out docs/figures --prefix h1_surface_ --format png
+	$(VENV)/bin/alignsim plot results/h1_surface --kind surface --out docs/figures --prefix h1_surface_ --figure-format png
 
 # Every test: lint, format check, types, the suite (browser tests included where Chromium is).
 test: $(STAMP)
@@ -69,6 +70,15 @@ MUTATION_SEED ?= 1
 .PHONY: mutation
 mutation: $(STAMP)
 	$(PY) tools/mutation_check.py --sample $(MUTANTS) --seed $(MUTATION_SEED) --jobs 2
+
+# The only way `alignsim validate` and `alignsim calibrate` touch the repository: regenerate
+# docs/VALIDATION.md and its figures, or scenarios/calibrated.toml, docs/CALIBRATION.md and
+# data/calibration/posterior.csv (run from anywhere else, they write under results/ only).
+validate-docs: $(STAMP)
+	$(VENV)/bin/alignsim validate --runs 1000 --seed 1 --update-docs
+
+calibrate-docs: $(STAMP)
+	$(VENV)/bin/alignsim calibrate --particles 50000 --accept 0.01 --seed 1 --update-docs
 
 # Regenerate the documents derived from the parameter declarations.
 docs: $(STAMP)

@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     store = Path(args.store) if args.store else Path("results") / exp.name
     out = Path(args.out) if args.out else store / "audit"
 
+    from sim.experiments.progress import Progress
+
     def say(msg: str) -> None:
         if not args.quiet:
             print(msg, file=sys.stderr, flush=True)
@@ -95,8 +97,10 @@ def run(args: argparse.Namespace) -> int:
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     say(f"audit: {exp.name}: {len(chosen)} variants x {len(exp.design)} design points x {reps} "
         f"replications, parameters pinned; {workers} worker(s); out {out}")  # fmt: skip
-    results = AU.run_audit(exp, out, replications=reps, windows=windows, chosen=chosen,
-                           workers=workers, force=args.force, say=say)  # fmt: skip
+    with Progress(len(chosen), quiet=args.quiet, label="variants") as progress:
+        results = AU.run_audit(exp, out, replications=reps, windows=windows, chosen=chosen,
+                               workers=workers, force=args.force, say=progress.log,
+                               progress=progress)  # fmt: skip
     wall = time.monotonic() - t0
     record = AU.audit_record(exp, results, reps, windows, reported, wall)
     from sim.results.plotting import stamp_text

@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pin-parameters", action="store_true",
                    help="draw no parameters: every run keeps its scenario's values, whatever the "
                         "file's [uncertainty] table says (docs/UNCERTAINTY.md)")  # fmt: skip
-    p.add_argument("--quiet", action="store_true", help="no progress output (for logs)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--no-summary", action="store_true", help="do not print the headline table")
 
 
@@ -83,10 +83,11 @@ def _run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         pin_parameters=args.pin_parameters,
     )
-    if not args.no_summary:
+    if not args.no_summary and not args.quiet:
         st = load(store)
         w = store_windows(st)
         print(format_headline(store_headline(st, w), w))
         print("\n".join(guard_lines(horizon_guard(st.runs, w, ["point"]), st.design)))
-    print(f"store: {store}")
+    if not args.quiet:
+        print(f"store: {store}")
     return 0

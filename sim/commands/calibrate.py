@@ -1,4 +1,5 @@
-"""alignsim calibrate: fit the free parameters to the record (ABC), write scenarios/calibrated.toml."""
+"""alignsim calibrate: fit the free parameters to the record (ABC) into --out; the repository's
+scenarios/calibrated.toml, docs/CALIBRATION.md and posterior sample only with --update-docs."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ import argparse
 
 NAME = "calibrate"
 ORDER = 61
-HELP = "fit the parameters the record informs (ABC rejection); write scenarios/calibrated.toml"
+HELP = ("fit the parameters the record informs (ABC rejection) into --out; the repository's "
+        "scenarios/calibrated.toml only with --update-docs")  # fmt: skip
 DESCRIPTION = (
     "Approximate Bayesian computation (rejection) of the free parameters listed in "
-    "sim/validation/calibration.py against the record of August 2022 to August 2023 (never later). Writes "
-    "scenarios/calibrated.toml (extends the hindcast), docs/CALIBRATION.md, "
-    "data/calibration/posterior.csv (the accepted sample, which batches draw from with "
-    '[uncertainty] parameters = "posterior") and OUT/posterior.csv, OUT/accepted.csv.'
+    "sim/validation/calibration.py against the record of August 2022 to August 2023 (never "
+    "later). Writes into OUT (default results/calibration under the working folder): "
+    "posterior.csv, accepted.csv, calibrated.toml (extends the hindcast), posterior_sample.csv "
+    "(the accepted sample) and CALIBRATION.md. Only with --update-docs (`make calibrate-docs`) "
+    "does it write the repository's scenarios/calibrated.toml, docs/CALIBRATION.md and "
+    "data/calibration/posterior.csv (which batches draw from with "
+    '[uncertainty] parameters = "posterior").'
 )
 
 
@@ -41,12 +46,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=1000,
         help="runs of the calibrated scenario for the fit check (default 1000; 0 skips it)",
     )
-    p.add_argument(
-        "--no-write",
-        action="store_true",
-        help="do not write scenarios/calibrated.toml, docs/CALIBRATION.md and "
-        "data/calibration/posterior.csv",
-    )
+    p.add_argument("--update-docs", action="store_true",
+                   help="also write the repository's scenarios/calibrated.toml, "
+                        "docs/CALIBRATION.md and data/calibration/posterior.csv (make "
+                        "calibrate-docs); by default only --out is written")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--no-write", action="store_true",
+                   help="write only OUT/posterior.csv and OUT/accepted.csv")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sim import package_version
     from sim.errors import UserError
+    from sim.experiments.progress import Progress
     from sim.experiments.uncertainty import POSTERIOR_SAMPLE
     from sim.scenario import find_scenario, load_scenario
     from sim.validation import calibration as C
@@ -64,12 +71,15 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UserError("value out of range", key="--seed", expected="a non-negative integer",
                         found=args.seed)  # fmt: skip
+    if args.update_docs and args.no_write:
+        raise UserError("contradictory flags", key="--update-docs",
+                        expected="--update-docs or --no-write, not both", found="both")  # fmt: skip
     path = find_scenario(args.scenario)
     sc = load_scenario(path)
     print(f"calibrating {sc.name}: {args.particles} particles, accept {args.accept}")
-    res = C.calibrate(
-        sc, particles=args.particles, accept=args.accept, seed=args.seed, cutoff=args.cutoff
-    )
+    with Progress(max(args.particles, 0), quiet=args.quiet, label="particles") as progress:
+        res = C.calibrate(sc, particles=args.particles, accept=args.accept, seed=args.seed,
+                          cutoff=args.cutoff, progress=progress)  # fmt: skip
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     res.posterior.to_csv(out / "posterior.csv", index=False)
@@ -81,11 +91,16 @@ def run(args: argparse.Namespace) -> int:
                          "identifiability"]].to_string(index=False))  # fmt: skip
     if args.no_write:
         return 0
-    scen_dir = repo_root() / "scenarios"
-    target = scen_dir / "calibrated.toml"
-    extends = path.resolve().relative_to(scen_dir.resolve()).as_posix() if path.resolve().is_relative_to(scen_dir.resolve()) else str(path.resolve())  # fmt: skip
+    if args.update_docs:
+        scen_dir = repo_root() / "scenarios"
+        target, sample, docs = scen_dir / "calibrated.toml", POSTERIOR_SAMPLE, repo_root() / "docs"
+    else:
+        scen_dir, target = out, out / "calibrated.toml"
+        sample, docs = out / "posterior_sample.csv", out
+    inside = path.resolve().is_relative_to(scen_dir.resolve())
+    extends = (path.resolve().relative_to(scen_dir.resolve()).as_posix() if inside
+               else str(path.resolve()))  # fmt: skip
     target.write_text(C.calibrated_toml(res, extends, cmd))
-    sample = POSTERIOR_SAMPLE
     sample.parent.mkdir(parents=True, exist_ok=True)
     C.posterior_sample(res).to_csv(sample, index=False, float_format="%.17g", lineterminator="\n")
     fit = None
@@ -98,8 +113,7 @@ def run(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "headline": V.headline(V.score_all(ens, tgt)),
         }
-    docs = repo_root() / "docs"
-    docs.mkdir(exist_ok=True)
+    docs.mkdir(parents=True, exist_ok=True)
     (docs / "CALIBRATION.md").write_text(C.calibration_markdown(res, cmd, package_version(), fit))
     print(
         f"wrote {target}, {docs / 'CALIBRATION.md'}, {sample}, {out}/posterior.csv, "

@@ -79,7 +79,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "discovery outcome)")  # fmt: skip
     c.add_argument("--seed", type=int, help="seed of the trees (default: the store's root seed)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: STORE/discovery)")
-    p.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
+    from sim.commands._flags import FIGURE_FORMAT, add_format_flag
+
+    add_format_flag(p, FIGURE_FORMAT, ("png", "svg", "pdf"), "png", "figure format (default png)")
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -170,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else Path(args.store) / "discovery"
     out.mkdir(parents=True, exist_ok=True)
-    fmt = args.format
+    fmt = args.figure_format
     trajectory = pd.concat([b.trajectory for b in prim.boxes], ignore_index=True)
     limits = pd.concat([b.limits for b in prim.boxes], ignore_index=True)
     trajectory.to_csv(out / "prim_trajectory.csv", index=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from sim.commands._flags import FIGURE_FORMAT, add_format_flag
 from sim.results.kinds import KINDS
 
 NAME = "plot"
@@ -28,8 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", action="append", choices=KINDS, metavar="KIND",
                    help=f"figure kind, repeatable (default: all that fit): {', '.join(KINDS)}")  # fmt: skip
     p.add_argument("--out", metavar="DIR", help="output folder (default: STORE/figures)")
-    p.add_argument("--format", action="append", choices=FORMATS, metavar="FMT",
-                   help="png, svg or pdf; repeatable (default png)")  # fmt: skip
+    add_format_flag(p, FIGURE_FORMAT, FORMATS, None, "png, svg or pdf; repeatable (default png)",
+                    append=True)  # fmt: skip
     p.add_argument("--by-month", type=int, default=24, metavar="M",
                    help="month of the institutionalisation probability (default 24)")  # fmt: skip
     p.add_argument("--prefix", default="", metavar="TEXT",
@@ -52,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("no figure fits this store", file=args.store,
                         expected="a store with runs and varied factors")  # fmt: skip
     out = Path(args.out) if args.out else Path(args.store) / "figures"
-    for path in save_figures(figs, out, args.format or ["png"], dpi=args.dpi, prefix=args.prefix):
+    for path in save_figures(
+        figs, out, args.figure_format or ["png"], dpi=args.dpi, prefix=args.prefix
+    ):
         print(path)
     skipped = [k for k in (args.kind or []) if k not in figs]
     if skipped:

@@ -28,9 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out", default=None, help="output folder (default results/run-<scenario>-seed<N>)"
     )
-    p.add_argument(
-        "--format", choices=("csv", "parquet"), default="csv", help="table format (default csv)"
-    )
+    from sim.commands._flags import TABLE_FORMAT, add_format_flag
+
+    add_format_flag(p, TABLE_FORMAT, ("csv", "parquet"), "csv", "table format (default csv)")
     p.add_argument(
         "--plot", action="store_true", help="also write the run's story as OUT/story.png"
     )
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     )
     out = Path(args.out) if args.out else default_out(result.scenario.name, args.seed)
     try:
-        files = write_run(result, out, fmt=args.format)
+        files = write_run(result, out, fmt=args.table_format)
         if args.plot:
             files.append(write_story(result, out / "story.png"))
     except OSError as e:

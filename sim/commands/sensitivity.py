@@ -24,7 +24,7 @@ HELP = "Sobol indices (with CIs) and Morris screening of an experiment's sampled
 DESCRIPTION = (
     "Global sensitivity of the run outcomes (P(institutionalised by month 24), time to it, the "
     "ROK leader's final approval) to the experiment's sampled factors: Sobol first-order and "
-    "total indices with 95%% bootstrap intervals (SALib, on the experiment's Saltelli sample) and "
+    "total indices with 95% bootstrap intervals (SALib, on the experiment's Saltelli sample) and "
     "Morris mu*/sigma screening. Runs on the array engine through the batch machinery (resumable "
     "stores with provenance under --out); writes sensitivity.csv and bar charts."
 )
@@ -41,7 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", type=int, metavar="N",
                    help="replications per design point (default: the file's)")  # fmt: skip
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: cores)")
-    p.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
+    from sim.commands._flags import FIGURE_FORMAT, add_format_flag
+
+    add_format_flag(p, FIGURE_FORMAT, ("png", "svg", "pdf"), "png", "figure format (default png)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
@@ -143,8 +145,8 @@ def run(args: argparse.Namespace) -> int:
         fig = plot_sensitivity(table[table["method"] == method], indices=indices,
                                outcome_labels=A.SENSITIVITY_OUTCOMES, stamp=stamp,
                                title=f"{exp.name}: {what} (95% bootstrap CI)")  # fmt: skip
-        path = out / f"sensitivity_{method}.{args.format}"
-        fig.savefig(path, format=args.format, dpi=130)
+        path = out / f"sensitivity_{method}.{args.figure_format}"
+        fig.savefig(path, format=args.figure_format, dpi=130)
         print(path)
     _print_table(table)
     return 0

@@ -41,6 +41,7 @@ from sim.experiments.store import (
     wipe,
 )
 from sim.experiments.uncertainty import pinned
+from sim.results.codebook import write_store_codebook
 
 
 def run_experiment(
@@ -330,6 +331,9 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
         for c in manifest["chunks"]:
             if c["status"] == "done":
                 monthly.chunk_done(c)
+        if not pending and not quiet:
+            say(f"alignsim batch: nothing to do: {sum(c['runs'] for c in manifest['chunks']):,} "
+                f"runs already complete in {store}")  # fmt: skip
         if pending:
             _run_chunks(exp, store, manifest, session, pending, where, quiet, say, monthly)
         monthly.finish()
@@ -339,6 +343,7 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
         except OSError:  # e.g. the disk is still full: the next open removes the file
             pass
         raise
+    write_store_codebook(store, manifest)  # codebook.json, CODEBOOK.md (sim/results/codebook.py)
     manifest["status"] = "complete"
     manifest["finished"] = session["finished"] = now()
     atomic_write_json(store / "manifest.json", manifest)

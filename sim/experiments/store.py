@@ -46,9 +46,10 @@ STORE_FORMAT = 2  # 2: 512-bin histograms (format 1 had 2048; the two must never
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Every file and folder of a store (the fixed files; chunk files are listed in the manifest).
 STORE_ENTRIES = ("manifest.json", "design.parquet", "monthly.parquet", "runs", "hist",
-                 "trajectories")  # fmt: skip
+                 "trajectories", "codebook.json", "CODEBOOK.md")  # fmt: skip
 #: The fixed files of a store (what ``--force`` removes, with the chunk files its manifest lists).
-STORE_FILES = ("manifest.json", "design.parquet", "monthly.parquet")
+STORE_FILES = ("manifest.json", "design.parquet", "monthly.parquet", "codebook.json",
+               "CODEBOOK.md")  # fmt: skip
 #: The sub-folders a store writes its chunk files into.
 STORE_DIRS = ("runs", "hist", "trajectories")
 #: The store's lock file (``alignsim batch`` holds it while it writes).

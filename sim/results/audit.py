@@ -293,13 +293,15 @@ def run_audit(
     workers: int | None = None,
     force: bool = False,
     say: Callable[[str], None] | None = None,
+    progress: Any = None,
 ) -> list[VariantResult]:
     """Run and evaluate every variant of ``chosen`` (default: all, :func:`variants` with the
     calibration's posterior) for the experiment ``exp`` into ``out/variants/``; returns one
     result per variant, the baseline first.
 
     A variant whose store is complete is evaluated from it without running (unless ``force``).
-    Progress goes to ``say`` (one line per variant).
+    Progress goes to ``say`` (one line per variant) and, when given, to ``progress`` (a
+    :class:`sim.experiments.progress.Progress` over the variants: one unit per variant).
     """
     from sim.experiments.driver import run_experiment
     from sim.experiments.executors import PoolExecutor
@@ -323,55 +325,59 @@ def run_audit(
     ran = 0
     try:
         for i, v in enumerate(chosen, 1):
-            tag = f"audit: [{i}/{len(chosen)}] {v.name}"
-            why = why_not_run(exp, v)
-            if why:
-                results.append(VariantResult(v, "not run", why))
-                say(f"{tag}: not run ({why})")
-                continue
-            key = effective_changes(exp, v)
-            if v.kind != "baseline" and not key:
-                results.append(VariantResult(v, "baseline values", "every design point already "
-                                             "has this value: the same runs as the baseline"))  # fmt: skip
-                say(f"{tag}: the base scenario's values already; not run")
-                continue
-            if key in by_key:
-                twin = by_key[key]
-                results.append(VariantResult(v, f"same as {twin.variant.name}",
-                                             f"the same changes as {twin.variant.name}"))  # fmt: skip
-                say(f"{tag}: the same runs as {twin.variant.name}")
-                continue
             try:
-                vexp = variant_experiment(exp, v, replications)
-            except UserError as e:
-                results.append(VariantResult(v, "not run", e.message))
-                say(f"{tag}: not run ({e.message})")
-                continue
-            store = root / v.name
-            t0 = time.monotonic()
-            if not force and store_complete(store, vexp):
-                state = "done before"
-            else:
-                fresh = force or not store_complete_or_resumable(store, vexp)
-                run_experiment(vexp, store, workers=1 if pool is None else None, executor=pool,
-                               chunk_size=chunk, force=fresh, quiet=True)  # fmt: skip
-                state = "ran"
-                ran += 1
-            st = load(store)
-            evs = F.evaluate_all(st.runs, win)
-            secs = time.monotonic() - t0
-            compute = sum(float(c.get("seconds") or 0.0) for c in st.manifest["chunks"])
-            r = VariantResult(v, state, "", secs if state == "ran" else 0.0, len(st.runs),
-                              compute_seconds=compute, evaluations=evs)  # fmt: skip
-            results.append(r)
-            by_key[key] = r
-            eta = ""
-            left = len(chosen) - i
-            if ran and left:
-                per = (time.monotonic() - started) / i
-                eta = f"; about {per * left / 60:.1f} min left"
-            say(f"{tag}: {len(st.runs):,} runs, {state}"
-                + (f" in {secs:.1f} s" if state == "ran" else "") + eta)  # fmt: skip
+                tag = f"audit: [{i}/{len(chosen)}] {v.name}"
+                why = why_not_run(exp, v)
+                if why:
+                    results.append(VariantResult(v, "not run", why))
+                    say(f"{tag}: not run ({why})")
+                    continue
+                key = effective_changes(exp, v)
+                if v.kind != "baseline" and not key:
+                    results.append(VariantResult(v, "baseline values", "every design point already "
+                                                 "has this value: the same runs as the baseline"))  # fmt: skip
+                    say(f"{tag}: the base scenario's values already; not run")
+                    continue
+                if key in by_key:
+                    twin = by_key[key]
+                    results.append(VariantResult(v, f"same as {twin.variant.name}",
+                                                 f"the same changes as {twin.variant.name}"))  # fmt: skip
+                    say(f"{tag}: the same runs as {twin.variant.name}")
+                    continue
+                try:
+                    vexp = variant_experiment(exp, v, replications)
+                except UserError as e:
+                    results.append(VariantResult(v, "not run", e.message))
+                    say(f"{tag}: not run ({e.message})")
+                    continue
+                store = root / v.name
+                t0 = time.monotonic()
+                if not force and store_complete(store, vexp):
+                    state = "done before"
+                else:
+                    fresh = force or not store_complete_or_resumable(store, vexp)
+                    run_experiment(vexp, store, workers=1 if pool is None else None, executor=pool,
+                                   chunk_size=chunk, force=fresh, quiet=True)  # fmt: skip
+                    state = "ran"
+                    ran += 1
+                st = load(store)
+                evs = F.evaluate_all(st.runs, win)
+                secs = time.monotonic() - t0
+                compute = sum(float(c.get("seconds") or 0.0) for c in st.manifest["chunks"])
+                r = VariantResult(v, state, "", secs if state == "ran" else 0.0, len(st.runs),
+                                  compute_seconds=compute, evaluations=evs)  # fmt: skip
+                results.append(r)
+                by_key[key] = r
+                eta = ""
+                left = len(chosen) - i
+                if ran and left:
+                    per = (time.monotonic() - started) / i
+                    eta = f"; about {per * left / 60:.1f} min left"
+                say(f"{tag}: {len(st.runs):,} runs, {state}"
+                    + (f" in {secs:.1f} s" if state == "ran" else "") + eta)  # fmt: skip
+            finally:
+                if progress is not None:
+                    progress.advance(1)
     finally:
         if pool is not None:
             pool.close()

@@ -142,7 +142,9 @@ def binary_cases(
     s = pd.Series(values)
     if s.isna().any():
         raise UserError(f"outcome '{name}' has missing values", key="--outcome",
-                        expected="a value for every case", found=f"{int(s.isna().sum())} missing")  # fmt: skip
+                        expected="a value for every case", found=f"{int(s.isna().sum())} missing",
+                        hint="a month that never came is missing, not -1: use a windowed "
+                             "outcome such as inst_within_window")  # fmt: skip
     if not pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         raise UserError(f"outcome '{name}' is not a number", key="--outcome",
                         expected="a true/false or numeric column", found=str(s.dtype))  # fmt: skip
@@ -592,7 +594,10 @@ def store_cases(
     factors_all = [f for f in factors_all if f in runs.columns]
     thetas_all = [c for c in runs.columns if c.startswith(THETA_PREFIX)]
     candidates = factors_all + thetas_all
-    table = outcome_table(runs, windows)
+    from sim.results.codebook import never_as_null
+
+    raw = outcome_table(runs, windows)
+    table = never_as_null(raw)  # "never" (-1) is no month: a null, kept out of every mean
     names = outcome_names(table, candidates)
     if outcome is None:
         outcome = DEFAULT_OUTCOME if DEFAULT_OUTCOME in table.columns else FALLBACK_OUTCOME
@@ -630,7 +635,7 @@ def store_cases(
         scored = {label: y_runs}
         for s in score_names:
             if s != outcome:
-                v = table[s]
+                v = raw[s]  # a run's own value (trees split "never" apart from months)
                 scored[s] = v.to_numpy().astype(bool) if pd.api.types.is_bool_dtype(v) else (
                     v.to_numpy(dtype=float))  # fmt: skip
     else:
@@ -639,7 +644,7 @@ def store_cases(
                             found=share)  # fmt: skip
         frame = pd.DataFrame({"point": table["point"].to_numpy(), "_y": y_runs.astype(float)})
         for s in score_names:
-            frame[s] = table[s].to_numpy(dtype=float)
+            frame[s] = table[s].astype("float64").to_numpy()
         g = frame.groupby("point", sort=True)
         shares = g["_y"].mean()
         d = design.set_index("point").loc[shares.index]
@@ -649,7 +654,12 @@ def store_cases(
         scored = {f"share: {label}": shares.to_numpy()}
         for s in score_names:
             if s != outcome:
-                scored[f"mean: {s}"] = g[s].mean().to_numpy()
+                mean = g[s].mean()  # over the runs where it happened
+                if mean.isna().any():
+                    notes.append(f"mean: {s} is not scored: at some design points it never "
+                                 "happened (no month to average)")  # fmt: skip
+                    continue
+                scored[f"mean: {s}"] = mean.to_numpy()
     x = x.reset_index(drop=True)
     if thetas and "draw" in table.columns:
         draws = int(table["draw"].nunique())

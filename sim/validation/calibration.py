@@ -224,8 +224,11 @@ def calibrate(
     history_dir: str | Path | None = None,
     cutoff: str | dt.date | None = None,
     chunk: int = 10_000,
+    progress: Any = None,
 ) -> CalibrationResult:
-    """ABC rejection fit of :data:`FREE` to the record up to the cutoff (see module docstring)."""
+    """ABC rejection fit of :data:`FREE` to the record up to the cutoff (see module docstring).
+
+    ``progress``: a :class:`sim.experiments.progress.Progress` over the particles, or None."""
     if particles < 10:
         raise UserError("too few particles", key="--particles", expected="at least 10",
                         found=particles)  # fmt: skip
@@ -252,6 +255,8 @@ def calibrate(
         st = run_statistics(V.ensemble_from_batch(res, months), tgt)
         for k in STATISTICS:
             stats[k].append(st[k])
+        if progress is not None:
+            progress.advance(b - a)
     S = {k: np.concatenate(v) for k, v in stats.items()}
     scales = {}
     for k in STATISTICS:

@@ -92,6 +92,13 @@ def write_tables(out: Path, named: dict[str, dict[str, Any]]) -> list[Path]:
     return files
 
 
+def stages(calibrated: bool, episode: bool, time_split: bool, theory: bool) -> int:
+    """How many stages :func:`run_validation` reports to its progress bar (the hindcast, and
+    each of the calibrated ensemble, the episode, the time split and the theory checks asked
+    for; a calibrated scenario that does not exist counts as done)."""
+    return 1 + sum(map(bool, (calibrated, episode, time_split, theory)))
+
+
 def run_validation(
     runs: int,
     seed: int,
@@ -107,6 +114,7 @@ def run_validation(
     episode: bool = True,
     time_split: bool = True,
     split_particles: int = 50_000,
+    progress: Any = None,
 ) -> dict[str, Any]:
     """Run, score and write everything; returns the scores by scenario name.
 
@@ -119,7 +127,10 @@ def run_validation(
     the calibrated parameters, never refitted); ``time_split``: also run the time-split check
     (``sim.validation.timesplit``: fit to the record up to February 2023 with
     ``split_particles`` particles, score March - August 2023).
+
+    ``progress``: a :class:`sim.experiments.progress.Progress` over :func:`stages`, or None.
     """
+    step = progress.advance if progress is not None else (lambda _n=1: None)
     from sim.scenario import find_scenario, load_scenario
     from sim.validation.plots import plot_hindcast
     from sim.validation.report import render_validation
@@ -137,12 +148,14 @@ def run_validation(
     ensembles: dict[str, V.Ensemble] = {}
     named["hindcast"], ensembles["hindcast"] = score_scenario(hind, tgt, seed, runs,
                                                               drawn["hindcast"])  # fmt: skip
+    step()
     cal_sc = None
     if calibrated:
         try:
             cal_path = find_scenario(calibrated)
         except Exception:  # noqa: BLE001 - no calibrated scenario yet: validate the hindcast only
             cal_path = None
+            step()
         if cal_path is not None:
             cal_sc = load_scenario(cal_path)
             drawn["calibrated"] = ensemble_uncertainty(modes["calibrated"], seed, runs,
@@ -151,6 +164,7 @@ def run_validation(
                 + uncertainty_text(drawn["calibrated"], runs))  # fmt: skip
             named["calibrated"], ensembles["calibrated"] = score_scenario(
                 cal_sc, tgt, seed, runs, drawn["calibrated"])  # fmt: skip
+        step()
     files = write_tables(out, named)
     stamp = f"alignsim {package_version()} | seed {seed} | {runs} runs"
     for name, ens in ensembles.items():
@@ -169,6 +183,7 @@ def run_validation(
     extra: list[str] = []
     if episode:
         extra.append(run_episode_section(seed, runs, seeds_per_draw, pin_parameters, out, log))
+        step()
     if time_split:
         from sim.validation.report import time_split_markdown
         from sim.validation.timesplit import run_time_split
@@ -179,6 +194,7 @@ def run_validation(
         (out / "timesplit.json").write_text(json.dumps(ts, indent=2, default=str) + "\n")
         files.append(out / "timesplit.json")
         extra.append(time_split_markdown(ts))
+        step()
     sections: list[dict[str, Any]] = []
     if theory:
         from sim.validation.theory import run_theory_checks
@@ -187,6 +203,7 @@ def run_validation(
         (out / "theory.json").write_text(
             json.dumps([s.get("data", {}) for s in sections], indent=2, default=str) + "\n"
         )
+        step()
     if docs is not None:
         figdir = docs / "figures"
         figdir.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ def test_batch_prints_headline_and_store_path_default_out(
     exp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main(["batch", str(exp), "--workers", "1", "--quiet"]) == 0
+    assert main(["batch", str(exp), "--workers", "1"]) == 0
     out = capsys.readouterr().out
     store = tmp_path / "results" / "cli_small"
     assert out.strip().splitlines()[-1] == f"store: {Path('results') / 'cli_small'}"
