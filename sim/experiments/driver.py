@@ -334,8 +334,8 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
         if not pending and not quiet:
             say(f"alignsim batch: nothing to do: {sum(c['runs'] for c in manifest['chunks']):,} "
                 f"runs already complete in {store}")  # fmt: skip
-        if pending:
-            _run_chunks(exp, store, manifest, session, pending, where, quiet, say, monthly)
+        pipe_closed = bool(pending) and _run_chunks(exp, store, manifest, session, pending,
+                                                    where, quiet, say, monthly)  # fmt: skip
         monthly.finish()
     except BaseException:
         try:
@@ -347,15 +347,17 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
     manifest["status"] = "complete"
     manifest["finished"] = session["finished"] = now()
     atomic_write_json(store / "manifest.json", manifest)
+    if pipe_closed:  # the store is whole; now report that the output was cut
+        raise BrokenPipeError
     return store
 
 
 def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session: dict[str, Any],
                 pending: list[dict[str, Any]], where: tuple[int | None, str | None, Any],
-                quiet: bool, say: Any, monthly: MonthlyWriter) -> None:  # fmt: skip
+                quiet: bool, say: Any, monthly: MonthlyWriter) -> bool:  # fmt: skip
     """Run the pending chunks (at most two per worker in flight), writing each one's files and
     the manifest as it finishes, and the monthly aggregates of the points they complete; the
-    session records the executor."""
+    session records the executor. True if the progress output's pipe was closed meanwhile."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
     from sim.engines.batch import MONTHLY_VARS
@@ -413,6 +415,7 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
             pass
         if quiet_logs is not None:
             quiet_logs()
+    return progress.broken
 
 
 def _quiet_dask_logs() -> Any:

@@ -57,6 +57,8 @@ class Progress:
         self.lines = 0  # plain lines written
         self.bar: Any = None
         self.closed = False
+        #: True once a write found the output pipe closed (the caller re-raises when done)
+        self.broken = False
         if quiet:
             return
         is_tty = tty if tty is not None else bool(getattr(self.stream, "isatty", lambda: False)())
@@ -133,7 +135,14 @@ class Progress:
             print(message, file=self.stream, flush=True)
 
     def _write(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        try:
+            print(text, file=self.stream, flush=True)
+        except BrokenPipeError:
+            # the reader went away (``| head -1``): stop writing, let the caller finish its
+            # files first and then report the closed pipe (see ``broken``)
+            self.broken = True
+            self.quiet = True
+            return
         self.lines += 1
 
     def close(self) -> None:
