@@ -9,6 +9,7 @@ the agents' runs and a one-line takeaway.
 
 from __future__ import annotations
 
+import html
 from typing import Any, cast
 
 import solara
@@ -20,7 +21,8 @@ from sim.teaching.play import (
     ROLES,
     Game,
     MoveError,
-    debrief_markdown,
+    debrief_table,
+    month_heading,
     takeaway,
 )
 from sim.teaching.settings import Settings
@@ -118,7 +120,7 @@ def PlayTab(settings: Settings) -> None:
     if game.log:
         solara.Markdown("#### Decision log")
         with solara.Div(classes=["play-log"], style={"overflow-x": "auto"}):
-            solara.Markdown(_log_markdown(game))
+            solara.HTML(tag="div", unsafe_innerHTML=_log_html(game))
 
 
 @solara.component
@@ -154,11 +156,71 @@ def _Debrief(game: Game) -> None:
     with solara.Div(classes=["debrief"], style={"overflow-x": "auto"}):
         solara.Markdown("### Debrief: your run beside the agent strategies (same seed)")
         solara.Markdown(f"**{takeaway(rows)}**", style={"margin-bottom": "8px"})
-        solara.Markdown(debrief_markdown(rows))
-        with solara.Div(classes=["debrief-plot"]):
-            solara.FigurePlotly(_figure(game))
+        head, body = debrief_table(rows)
+        solara.HTML(tag="div", unsafe_innerHTML=_html_table(head, body, "debrief-table"))
+        _Plot(solara.use_memo(lambda: _figure(game), [game]))
     solara.FileDownload(game.log_csv(), filename=f"alignsim_decisions_{game.role}_seed{game.seed}.csv",
                         label="Download the decision log (CSV)", mime_type="text/csv")  # fmt: skip
+
+
+#: Beside the plot: when the plot's box changes size (the page lays out, the tab is shown, the
+#: window is resized) it asks Plotly (``responsive`` config) to fit the plot to the box.
+_RESIZE_ESM = """
+export default { render({ model, el }) {
+  let timer = null, ro = null, tries = 0;
+  const fire = () => { clearTimeout(timer);
+    timer = setTimeout(() => window.dispatchEvent(new Event("resize")), 60); };
+  const attach = () => {
+    const box = el.closest(".debrief-plot");
+    if (!box) { if (tries++ < 50) setTimeout(attach, 100); return; }
+    ro = new ResizeObserver(fire); ro.observe(box);
+  };
+  setTimeout(attach, 0); setTimeout(fire, 400); setTimeout(fire, 1500);
+  return () => { if (ro) ro.disconnect(); clearTimeout(timer); };
+} };
+"""
+_WIDGETS: list[Any] = []
+
+
+def _widget_classes() -> list[Any]:
+    """The resize helper and a Plotly figure widget with the ``responsive`` config (made once)."""
+    if not _WIDGETS:
+        import anywidget
+        from plotly.graph_objs import FigureWidget
+
+        class Fitter(anywidget.AnyWidget):  # type: ignore[misc]
+            _esm = _RESIZE_ESM
+
+        class ResponsiveFigure(FigureWidget):  # type: ignore[misc]
+            def __init__(self, **kwargs: Any) -> None:
+                super().__init__(**kwargs)
+                self._config = {"responsive": True, "displaylogo": False}
+
+        _WIDGETS.extend([Fitter, ResponsiveFigure])
+    return _WIDGETS
+
+
+@solara.component
+def _Figure(fig: Any) -> Any:
+    element = _widget_classes()[1].element()
+
+    def update() -> None:
+        widget = solara.get_widget(element)
+        widget.layout = fig.layout
+        n = len(widget.data)
+        widget.add_traces(fig.data)
+        widget.data = list(widget.data)[n:]
+
+    solara.use_effect(update, [fig])
+    return element
+
+
+@solara.component
+def _Plot(fig: Any) -> None:
+    """The debrief's Plotly figure, drawn in the browser as wide as its box."""
+    with solara.Div(classes=["debrief-plot"], style={"width": "100%"}):
+        _Figure(fig)
+        _widget_classes()[0].element()
 
 
 def _figure(game: Game) -> Any:
@@ -193,23 +255,34 @@ def _figure(game: Game) -> Any:
     return fig
 
 
-def _log_markdown(game: Game) -> str:
-    """The decision log as a Markdown table (columns wrap; nothing is cut off)."""
-    from sim.teaching.play import month_heading
+_TABLE_STYLE = "border-collapse: collapse; width: 100%; font-size: 0.85rem; line-height: 1.3;"
+_CELL = "padding: 3px 6px; border-bottom: 1px solid #ddd; vertical-align: top;"
 
-    cols = list(LOG_HEADERS)
-    head = "| " + " | ".join(LOG_HEADERS[c] for c in cols if c != "date") + " |"
-    lines = [head, "|" + "---|" * (len(cols) - 1)]
+
+def _html_table(head: list[str], body: list[list[str]], cls: str, text_cols: int = 1) -> str:
+    """A table that wraps its cells (nothing is cut off); the first ``text_cols`` columns are
+    text (left-aligned), the rest numbers (right-aligned)."""
+
+    def cell(tag: str, i: int, value: str) -> str:
+        align = "left" if i < text_cols else "right"
+        width = " min-width: 9em;" if i == 0 else ""
+        return f'<{tag} style="{_CELL} text-align: {align};{width}">{html.escape(value)}</{tag}>'
+
+    rows = ["<tr>" + "".join(cell("th", i, h) for i, h in enumerate(head)) + "</tr>"]
+    rows += ["<tr>" + "".join(cell("td", i, v) for i, v in enumerate(r)) + "</tr>" for r in body]
+    return f'<table class="{cls}" style="{_TABLE_STYLE}">' + "".join(rows) + "</table>"
+
+
+def _log_html(game: Game) -> str:
+    """The decision log as a table: every column whole, long text wraps."""
+    cols = ["month", "label", "what_happened", "expected_cost", "approval_after",
+            "trilateral_after"]  # fmt: skip
+    head = [LOG_HEADERS[c] for c in cols]
+    body = []
     for r in game.log:
-        cells = []
-        for c in cols:
-            if c == "date":
-                continue
-            v = r[c]
-            if c == "month":
-                v = month_heading(int(r["month"]), game.months, r["date"])
-            elif isinstance(v, float):
-                v = f"{v:.3f}"
-            cells.append(str(v).replace("|", "/") or "-")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        row = [month_heading(int(r["month"]), game.months, str(r["date"])), str(r["label"]),
+               str(r["what_happened"])]  # fmt: skip
+        row += [f"{r[c]:.3f}" if isinstance(r[c], float) else (str(r[c]) or "-")
+                for c in cols[3:]]  # fmt: skip
+        body.append(row)
+    return _html_table(head, body, "play-log-table", text_cols=3)
