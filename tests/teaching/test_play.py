@@ -350,3 +350,56 @@ def test_terminal_play_prints_why_a_move_is_not_open(tmp_path, monkeypatch, caps
     out = capsys.readouterr().out
     assert "why not: Unaffordable when you move first" in out
     assert "'visa_free_entry_rok' is not open now: Unaffordable when you move first" in out
+
+
+# ---------------------------------------------------------------------------- the app's tab
+
+
+def test_play_tab_shows_why_plays_a_move_in_the_background_and_logs_it():
+    """The Play tab rendered without a browser (solara.render): every disabled move has its
+    "Why not" line; a move runs as a task, then the month and the log show it."""
+    import time
+
+    import ipyvuetify as v
+    import solara
+
+    from sim.teaching.play_tab import PlayTab
+    from sim.teaching.settings import Settings
+
+    _, rc = solara.render(PlayTab(Settings()), handle_error=False)
+    rc.find(v.Btn, children=["Start game"]).widget.click()
+
+    def texts() -> list[str]:
+        out = []
+        for h in rc.find(v.Html, tag="span").widgets:
+            out += [c for c in h.children if isinstance(c, str)]
+        out += [str(h.unsafe_innerHTML) for h in rc.find(solara.widgets.HTML).widgets]
+        return out
+
+    buttons = [b for b in rc.find(v.Btn).widgets if "move" in b.class_.split()]
+    disabled = [b for b in buttons if b.disabled]
+    why = [t for t in texts() if t.startswith("Why not: ")]
+    assert disabled and len(why) == len(disabled)
+    decline = [b for b in buttons if "move-decline" in b.class_.split()]
+    assert len(decline) == 1 and not decline[0].disabled
+    decline[0].click()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not any("play-log-table" in t for t in texts()):
+        time.sleep(0.1)
+    page = " ".join(texts())
+    assert "Month 1 of 12 (2022-09)" in page and "Decline any joint step this month" in page
+
+
+def test_play_tab_figure_and_log_for_a_us_game():
+    from sim.teaching.play_tab import _figure, _log_html
+
+    g = Game("US", seed=2, months=3)
+    for level in ("0.2", "1.0", "0.4"):
+        g.play(level)
+    fig = _figure(g)
+    assert [t.name for t in fig.data] == [r["run"] for r in g.debrief()]  # you + 5 agent runs
+    assert fig.data[0].x[0] == "2022-08-01" and len(fig.data[0].y) == 4
+    assert "Trilateral cooperation index" in fig.layout.yaxis.title.text
+    table = _log_html(g)
+    assert table.count("<tr>") == 4 and "Month 3 of 3 (2022-11)" in table
+    assert "US pressure 1.00" in table and "nan" not in table and "None" not in table
