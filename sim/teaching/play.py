@@ -262,6 +262,8 @@ class Game:
                 )
             if o.get("joint"):
                 o["label"] += f" (joint: {ROLE_SHORT[partner.name]} must agree)"
+            if o["move"] == "grand_bargain" and self.model.run_params.bargain_expected_value:
+                o["label"] = o["label"][:-1] + ", and each leader must judge it worth its cost)"
         moves = {o["move"] for o in opts}
         coop = float(self.model.coop[0])
         scale = _cost_scale(self.model, self.role)
@@ -357,6 +359,16 @@ class Game:
             for s in self.model.steps_log[n_steps:]
         ]
         happened += [e["text"] for e in self.model.event_log[n_events:]]
+        if move in S.STEP_INDEX and not any(
+            s["step"] == move for s in self.model.steps_log[n_steps:]
+        ):
+            partner = ROLE_SHORT["JPN" if self.role == "ROK" else "ROK"]
+            why = (
+                f"{partner} did not join it, or it was not worth its cost this month"
+                if opt.get("joint")
+                else "this month's news raised its cost above what you could afford"
+            )
+            happened.insert(0, f"Your proposal did not happen: {why}")
         row = {
             "month": self.month,
             "date": self.model.date,

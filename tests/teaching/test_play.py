@@ -403,3 +403,19 @@ def test_play_tab_figure_and_log_for_a_us_game():
     table = _log_html(g)
     assert table.count("<tr>") == 4 and "Month 3 of 3 (2022-11)" in table
     assert "US pressure 1.00" in table and "nan" not in table and "None" not in table
+
+
+def test_a_proposal_that_did_not_happen_is_said_in_the_log():
+    outcomes = set()
+    for seoul in ("grand_bargain", "small_steps"):  # joins the bargain / does not
+        spec = Scenario().with_params(rok_approval0=0.6, rok_approval_baseline=0.6,
+                                      jpn_approval0=0.8).with_strategies(ROK=seoul)  # fmt: skip
+        g = Game("JPN", spec, seed=1, months=2)
+        assert {o["move"]: o for o in g.options()}["grand_bargain"]["feasible"]
+        n = len(g.model.steps_log)
+        row = g.play("grand_bargain")
+        happened = any(s["step"] == "grand_bargain" for s in g.model.steps_log[n:])
+        said = row["what_happened"].startswith("Your proposal did not happen: Seoul did not join")
+        assert happened != said, (seoul, row["what_happened"])
+        outcomes.add(happened)
+    assert outcomes == {True, False}
