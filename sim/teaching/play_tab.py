@@ -29,6 +29,14 @@ from sim.teaching.settings import Settings
 
 #: Game length the tab offers, in months (exercise 3 plays 24).
 MONTHS_MIN, MONTHS_MAX = 1, 120
+#: Move buttons wrap long labels inside the tab's width instead of running past it.
+CSS = """
+.play-moves .v-btn { max-width: 100%; height: auto !important; min-height: 32px;
+  text-transform: none; letter-spacing: normal; justify-content: flex-start; }
+.play-moves .v-btn__content { white-space: normal; flex: 1 1 auto; text-align: left;
+  padding: 4px 0; }
+.play-moves .v-btn--disabled .v-btn__content { color: rgba(0, 0, 0, 0.55); }
+"""
 
 
 @solara.component
@@ -63,6 +71,7 @@ def PlayTab(settings: Settings) -> None:
     task = use_task(play, dependencies=None)
     busy = bool(task.pending)
 
+    solara.Style(CSS)
     solara.Markdown(
         "Take one country. Each month choose a move; the other states follow their strategies. "
         "The game uses the settings applied in the sidebar (scenario, parameters, seed). "
@@ -139,9 +148,7 @@ def _Moves(game: Game, busy: bool, task: Any) -> None:
             with solara.Div(classes=["move-row", cls + "-row"]):
                 solara.Button(label, on_click=lambda m=o["move"]: task(m),
                               disabled=busy or not o["feasible"], text=True,
-                              classes=["move", cls],
-                              style={"text-transform": "none", "white-space": "normal",
-                                     "height": "auto", "text-align": "left"})  # fmt: skip
+                              classes=["move", cls])  # fmt: skip
                 if not o["feasible"]:
                     solara.Text(f"Why not: {o['reason']}", classes=["why-not"],
                                 style={"font-size": "0.85em", "margin-left": "16px",

@@ -217,6 +217,16 @@ def test_a_24_month_game_runs_to_its_debrief(browser: Any, app_url: str, tmp_pat
         page.locator(".btn-start-game").click()
         expect(p.status).to_contain_text("Month 1 of 24 (2022-09)", timeout=TIMEOUT_MS)
         expect(page.locator(".play-moves")).to_contain_text("initiative margin")
+        shots = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path)
+        shots.mkdir(parents=True, exist_ok=True)
+        p.idle()
+        page.locator(".play-moves").screenshot(path=str(shots / "play_moves.png"))
+        moves = page.locator(".play-moves").bounding_box()
+        assert moves is not None
+        for i in range(page.locator(".play-moves .move-row").count()):
+            b = page.locator(".play-moves button.move").nth(i).bounding_box()
+            assert b and b["x"] >= moves["x"] - 1, b
+            assert b["x"] + b["width"] <= moves["x"] + moves["width"] + 1, (i, b, moves)
         reasons = 0
         for month in range(1, 25):
             expect(p.status).to_contain_text(f"Month {month} of 24")
@@ -261,8 +271,7 @@ def test_a_24_month_game_runs_to_its_debrief(browser: Any, app_url: str, tmp_pat
         expect(log).to_contain_text("Month 24 of 24 (2024-08)")
         overflow = log.evaluate("t => t.parentElement.scrollWidth - t.parentElement.clientWidth")
         assert overflow <= 1, f"the decision log is {overflow} px too wide for its box"
-        shot = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path) / "play_debrief.png"
-        shot.parent.mkdir(parents=True, exist_ok=True)
+        shot = shots / "play_debrief.png"
         debrief.screenshot(path=str(shot))
         assert shot.stat().st_size > 10_000
         assert p.outside == [], f"requests leaving the machine: {p.outside}"
