@@ -419,3 +419,44 @@ def test_a_proposal_that_did_not_happen_is_said_in_the_log():
         assert happened != said, (seoul, row["what_happened"])
         outcomes.add(happened)
     assert outcomes == {True, False}
+
+
+def test_play_tab_shows_it_is_busy_while_a_month_is_played(monkeypatch):
+    import threading
+    import time
+
+    import ipyvuetify as v
+    import solara
+
+    from sim.teaching import play_tab
+    from sim.teaching.settings import Settings
+
+    gate = threading.Event()
+    real_play = Game.play
+
+    def slow_play(self: Game, move: str) -> dict:
+        gate.wait(10)  # the month takes as long as the test says
+        return real_play(self, move)
+
+    monkeypatch.setattr(Game, "play", slow_play)
+    _, rc = solara.render(play_tab.PlayTab(Settings()), handle_error=False)
+    rc.find(v.Btn, children=["Start game"]).widget.click()
+
+    def moves() -> list:
+        return [b for b in rc.find(v.Btn).widgets if "move" in b.class_.split()]
+
+    def busy() -> bool:
+        return any("Working" in str(c) for h in rc.find(v.Html, tag="span").widgets
+                   for c in h.children)  # fmt: skip
+
+    [b for b in moves() if "move-none" in b.class_.split()][0].click()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not busy():
+        time.sleep(0.05)
+    assert busy() and all(b.disabled for b in moves())  # feedback, and no second click
+    assert rc.find(v.Btn, children=["Start game"]).widget.disabled
+    gate.set()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and busy():
+        time.sleep(0.05)
+    assert not busy() and any(not b.disabled for b in moves())
