@@ -81,7 +81,9 @@ def PlayTab(settings: Settings) -> None:
     )
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "center", "gap": "12px"}):
         with solara.Div(style={"min-width": "200px"}):
-            solara.Select("Play as", values=list(ROLES), value=role, on_value=set_role)
+            by_label = {ROLE_LABELS[r]: r for r in ROLES}
+            solara.Select("Play as", values=list(by_label), value=ROLE_LABELS[role],
+                          on_value=lambda label: set_role(by_label[label]))  # fmt: skip
         with solara.Div(classes=["play-months-box"], style={"width": "160px"}):
             solara.InputInt(
                 f"Months ({MONTHS_MIN} to {MONTHS_MAX})", value=months, continuous_update=False

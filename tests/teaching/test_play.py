@@ -460,3 +460,19 @@ def test_play_tab_shows_it_is_busy_while_a_month_is_played(monkeypatch):
     while time.monotonic() < deadline and busy():
         time.sleep(0.05)
     assert not busy() and any(not b.disabled for b in moves())
+
+
+def test_play_tab_offers_the_countries_by_name_and_the_us_pressure_levels():
+    import ipyvuetify as v
+    import solara
+
+    from sim.teaching.play_tab import PlayTab
+    from sim.teaching.settings import Settings
+
+    _, rc = solara.render(PlayTab(Settings()), handle_error=False)
+    select = rc.find(v.Select, label="Play as").widget
+    assert select.items == ["South Korea (Seoul)", "Japan (Tokyo)", "United States"]
+    select.v_model = "United States"
+    rc.find(v.Btn, children=["Start game"]).widget.click()
+    labels = [str(b.children[0]) for b in rc.find(v.Btn).widgets if "move" in b.class_.split()]
+    assert labels[0].startswith("US pressure 0.0 [backlash 0.000]") and len(labels) == 6
