@@ -260,6 +260,8 @@ class Game:
                 o["label"] = (
                     "No step of my own (keep up joint activity; join a joint step if proposed)"
                 )
+            if o["move"] == "decline" and summit_held:
+                o["label"] = "Decline any joint step, and joint activity, this month"
             if o.get("joint"):
                 o["label"] += f" (joint: {ROLE_SHORT[partner.name]} must agree)"
             if o["move"] == "grand_bargain" and self.model.run_params.bargain_expected_value:
