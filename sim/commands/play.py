@@ -11,8 +11,11 @@ HELP = "play a country (ROK, JPN or US) month by month in the terminal, then a d
 DESCRIPTION = (
     "Play one country against the agents. Each month the moves open now are listed with their "
     "expected domestic approval cost (for the US: pressure levels and the backlash they risk); "
-    "type a move's number or name ('q' ends the game early). Moves are read from standard input, "
-    "one a line, so a game can be scripted: printf '1\\n0\\n0\\n' | alignsim play --months 3. "
+    "type a move's number or name ('q' ends the game early). A move not open now says why. Moves "
+    "are read from standard input, one a line, so a game can be scripted: "
+    "printf '1\\n0\\n0\\n' | alignsim play --months 3 (piped moves are echoed). Months are "
+    "numbered as in the app and the decision log: 'Month 3 of 24 (2022-10)' is the month a move "
+    "is made for. "
     "At the end the run is set beside the four agent strategies on the same seed, and the "
     "decision log is written as CSV. A stylised teaching model, not a forecast."
 )
@@ -43,30 +46,51 @@ def _choose(options: list[dict], text: str) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.errors import UserError
-    from sim.teaching.play import ROLE_LABELS, Game, MoveError, debrief_text, resolve_scenario
+    from sim.teaching.play import (
+        ROLE_LABELS,
+        Game,
+        MoveError,
+        debrief_text,
+        month_heading,
+        resolve_scenario,
+        takeaway,
+    )
 
     if args.months < 1 or args.months > 600:
         raise UserError("--months must be in 1..600", found=args.months)
     spec = resolve_scenario(args.scenario)
     game = Game(args.role, spec, seed=args.seed, months=args.months)
     out = sys.stdout
+    # piped moves are echoed after the prompt, so a transcript reads like a session
+    echo = not sys.stdin.isatty()
     print(f"alignsim play: you are {ROLE_LABELS[args.role]}; scenario {args.scenario}, "
           f"seed {args.seed}, {args.months} months. A teaching model, not a forecast.", file=out)  # fmt: skip
+    shown = -1
     while not game.finished:
         st = game.status()
-        print(f"\n== Month {st['month'] + 1} of {game.months} (now {st['date']}) ==", file=out)
-        print(f"trilateral {st['trilateral']:.3f}  ROK-JPN coop {st['coop_ROK_JPN']:.3f}  "
-              f"approval ROK {st['approval_ROK']:.3f}  JPN {st['approval_JPN']:.3f}  "
-              f"US pressure {st['us_coercion']:.2f}", file=out)  # fmt: skip
         opts = game.options()
-        for i, o in enumerate(opts):
-            kind = "backlash" if game.role == "US" else "cost"
-            flag = "" if o["feasible"] else "  (unaffordable now)"
-            print(f"  [{i}] {o['move']:<24} {kind} {o['cost']:.3f}  {o['label']}{flag}", file=out)
+        if shown != game.month:
+            shown = game.month
+            print(f"\n== {st['heading']} ==", file=out)
+            print(f"trilateral {st['trilateral']:.3f}  ROK-JPN coop {st['coop_ROK_JPN']:.3f}  "
+                  f"approval ROK {st['approval_ROK']:.3f}  JPN {st['approval_JPN']:.3f}  "
+                  f"US pressure {st['us_coercion']:.3f}", file=out)  # fmt: skip
+            if st["partner"]:
+                print(st["partner"], file=out)
+            for i, o in enumerate(opts):
+                kind = "backlash" if game.role == "US" else "cost"
+                flag = "" if o["feasible"] else "  (not open now)"
+                print(
+                    f"  [{i}] {o['move']:<24} {kind} {o['cost']:.3f}  {o['label']}{flag}", file=out
+                )
+                if not o["feasible"]:
+                    print(f"        why not: {o['reason']}", file=out)
         print("your move> ", end="", file=out, flush=True)
         line = sys.stdin.readline()
+        if echo:
+            print(line.rstrip("\n") if line else "(end of input)", file=out)
         if line == "" or line.strip().lower() in ("q", "quit"):
-            print("\n(game ended early)", file=out)
+            print("(game ended early)", file=out)
             break
         move = _choose(opts, line)
         if move is None and game.role == "US":
@@ -79,9 +103,12 @@ def run(args: argparse.Namespace) -> int:
         except MoveError as e:
             print(f"  {e}", file=out)
             continue
-        print(f"  -> {row['what_happened']}", file=out)
+        when = month_heading(int(row["month"]), game.months, str(row["date"]))
+        print(f"  -> {when}: {row['what_happened']}", file=out)
     print("\n== Debrief: your run beside the agent strategies (same seed) ==", file=out)
-    print(debrief_text(game.debrief()), file=out)
+    rows = game.debrief()
+    print(debrief_text(rows), file=out)
+    print(takeaway(rows), file=out)
     path = args.log or Path(f"alignsim_decisions_{game.role}_seed{game.seed}.csv")
     try:
         path.write_text(game.log_csv(), encoding="utf-8")

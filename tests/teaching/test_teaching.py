@@ -52,15 +52,47 @@ def test_answer_keys_hold_numbers_for_every_compared_setting(keys, generated):
     ex2 = generated["exercise_2_small_steps.md"]
     for s in keys.EXERCISES["2_small_steps"]["strategies"]:
         assert ex2.count(f"\n| {s} | ") == 2
-    assert "Agent ROK playing small_steps" in generated["exercise_3_seoul.md"]
+    ex3 = generated["exercise_3_seoul.md"]
+    assert "Agent Seoul playing small steps" in ex3
+    assert "Why not" not in ex3 and "initiative margin applies" in ex3  # the reasons, generated
 
 
-def test_check_mode_detects_a_stale_key(keys, tmp_path):
-    assert keys.main(["--out", str(tmp_path)]) == 0
-    assert keys.main(["--check", "--out", str(tmp_path)]) == 0
+def test_check_mode_detects_a_stale_key_or_worksheet(keys, tmp_path):
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    for f in TEACH.glob("exercise_*.md"):
+        (sheets / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    args = ["--out", str(tmp_path), "--sheets", str(sheets)]
+    assert keys.main(args) == 0
+    assert keys.main(["--check", *args]) == 0
     f = tmp_path / "exercise_1_pressure.md"
-    f.write_text(f.read_text().replace("| 0.0 |", "| 0.0 | 9.999 |", 1))
-    assert keys.main(["--check", "--out", str(tmp_path)]) == 1
+    text = f.read_text()
+    f.write_text(text.replace("| 0.0 |", "| 0.0 | 9.999 |", 1))
+    assert keys.main(["--check", *args]) == 1
+    f.write_text(text)
+    ws = sheets / "exercise_3_seoul.md"
+    ws.write_text(ws.read_text().replace("| seed | **24** |", "| seed | **25** |"))
+    assert keys.main(["--check", *args]) == 1
+    assert keys.main(args) == 0 and "| seed | **24** |" in ws.read_text()
+
+
+def test_worksheet_settings_blocks_are_generated_and_current(keys):
+    for path, text in keys.worksheets().items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path.name}: its class settings are stale. Run "
+            "`.venv/bin/python tools/make_answer_keys.py`, read the diff, commit it."
+        )
+
+
+def test_worksheets_name_parameters_by_their_declared_labels(keys):
+    from sim.core.params import param_info
+
+    for key, names in (("1_pressure", ["us_coercion", *keys.EXERCISES["1_pressure"]["explain"]]),
+                       ("2_small_steps", ["rok_approval0"])):  # fmt: skip
+        text = (TEACH / f"exercise_{key}.md").read_text(encoding="utf-8")
+        for name in names:
+            assert f"*{str(param_info(name)['meaning']).rstrip('.')}* (" in text, (key, name)
+        assert "Hover" not in text
 
 
 @pytest.mark.parametrize("key", ["1_pressure", "2_small_steps", "3_seoul"])
