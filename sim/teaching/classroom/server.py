@@ -66,9 +66,9 @@ class ClassServer:
         self._changed = asyncio.Event()
 
     async def wait_change(self, since: int, wait: float) -> None:
-        deadline = self.clock() + wait
+        deadline = time.monotonic() + wait  # real time, whatever clock the class runs on
         while self.version() == since:
-            left = deadline - self.clock()
+            left = deadline - time.monotonic()
             if left <= 0:
                 return
             ev = self._changed
