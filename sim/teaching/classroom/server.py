@@ -163,7 +163,7 @@ def create_app(server: ClassServer) -> Starlette:
     async def session_info(request: Request) -> Response:
         room = server.room
         if room is None or room.ended:
-            return JSONResponse({"open": False, "version": server.version()})
+            return JSONResponse({"open": False, "ended": room is not None, "version": server.version()})
         return JSONResponse({"open": True, "version": server.version(), "title": room.preset.title,
                              "roles": list(room.preset.roles), "month": room.month,
                              "months": room.months})  # fmt: skip

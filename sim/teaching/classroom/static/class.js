@@ -110,6 +110,9 @@ function startStudent() {
     const info = await api("/api/session");
     if (!info.data || !info.data.open) {
       $("join").hidden = true; $("wait").hidden = false;
+      $("wait-text").textContent = info.data && info.data.ended
+        ? `The instructor has ended the session.${message ? " (" + message + ")" : ""} This page updates by itself when a new one opens.`
+        : "No class session is open yet: wait for your instructor. This page updates by itself.";
       return false;
     }
     $("wait").hidden = true; $("join").hidden = false;
