@@ -92,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("a positive number of seconds", key="--drop-after", found=args.drop_after)
     presets = load_presets(args.presets)
     if args.preset is not None and args.preset not in presets:
-        raise UserError("unknown preset", key="--preset", expected=", ".join(presets), found=args.preset)
+        raise UserError(
+            "unknown preset", key="--preset", expected=", ".join(presets), found=args.preset
+        )
     token = args.token or secrets.token_urlsafe(9)
     sock = bind(args.host, args.port)
     port = int(sock.getsockname()[1])

@@ -91,10 +91,14 @@ class Page:
         self.base = base
         self.outside: list[str] = []
         self.failed: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+        self.context = browser.new_context(
+            viewport={"width": 1366, "height": 900}, accept_downloads=True
+        )
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
-        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
+        self.page.on(
+            "response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}")
+        )
         self.page.on("dialog", lambda d: d.accept())
         self.page.goto(base + path)
 
@@ -139,7 +143,9 @@ def _join(browser: Any, base: str, name: str) -> Page:
 
 def _choose(s: Page, move: str) -> None:
     s.page.locator(f'button.move[data-move="{move}"]').click()
-    _expect(s.page.locator("li.chosen").locator(f'button[data-move="{move}"]')).to_be_visible(timeout=TIMEOUT_MS)
+    _expect(s.page.locator("li.chosen").locator(f'button[data-move="{move}"]')).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
 
 
 def test_instructor_and_three_students_play_a_preset(browser: Any, server: str, tmp_path: Path):
@@ -159,8 +165,12 @@ def test_instructor_and_three_students_play_a_preset(browser: Any, server: str, 
 
     # month 1: Tokyo proposes the grand bargain; Seoul must accept it
     _choose(jpn, "grand_bargain")
-    _expect(rok.page.locator(".proposal")).to_contain_text("Japan (Tokyo) proposes a joint step: Grand bargain")
-    _expect(jpn.page.locator("#choice")).to_contain_text("waiting for your partner to accept or decline")
+    _expect(rok.page.locator(".proposal")).to_contain_text(
+        "Japan (Tokyo) proposes a joint step: Grand bargain"
+    )
+    _expect(jpn.page.locator("#choice")).to_contain_text(
+        "waiting for your partner to accept or decline"
+    )
     rok.page.locator(".proposal button.accept").click()
     _expect(rok.page.locator(".proposal")).to_contain_text("(you accepted)")
     _expect(jpn.page.locator("#choice")).to_contain_text("your partner accepted")
@@ -192,7 +202,9 @@ def test_instructor_and_three_students_play_a_preset(browser: Any, server: str, 
         s.month_is("Game over after 12 months")
         _expect(s.page.locator("#debrief")).to_be_visible()
         _expect(s.page.locator("#outcomes")).to_contain_text("Group A (yours)")
-        _expect(s.page.locator("#outcomes")).to_contain_text("Agents: both allies play small persistent steps")
+        _expect(s.page.locator("#outcomes")).to_contain_text(
+            "Agents: both allies play small persistent steps"
+        )
     _expect(tp.locator("#results")).to_be_visible()
     _expect(tp.locator("#chart svg polyline")).to_have_count(6)  # one group + 5 agent runs
     _expect(tp.locator("#outcomes")).to_contain_text("Agents: the scenario as written")
@@ -204,16 +216,22 @@ def test_instructor_and_three_students_play_a_preset(browser: Any, server: str, 
         tp.locator("#csv").click()
     rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
     assert len(rows) == 3 * 12
-    first = {(r["student"], r["role"], r["move"], r["decided_by"]) for r in rows if r["month"] == "1"}
+    first = {
+        (r["student"], r["role"], r["move"], r["decided_by"]) for r in rows if r["month"] == "1"
+    }
     assert first == {("Ana", "ROK", "none", "student"), ("Bo", "JPN", "grand_bargain", "student"),
                      ("Cy", "US", "0.4", "student")}  # fmt: skip
-    assert {r["partner_answer"] for r in rows if r["month"] == "1" and r["role"] == "ROK"} == {"accepted grand_bargain"}
+    assert {r["partner_answer"] for r in rows if r["month"] == "1" and r["role"] == "ROK"} == {
+        "accepted grand_bargain"
+    }
 
     # ending the session sends the students back to the join form
     tp.locator("#end").click()
     _expect(tp.locator("#month")).to_contain_text("Session ended")
     for s in (rok, jpn, us):
-        _expect(s.page.locator("#wait-text")).to_contain_text("The instructor has ended the session", timeout=TIMEOUT_MS)
+        _expect(s.page.locator("#wait-text")).to_contain_text(
+            "The instructor has ended the session", timeout=TIMEOUT_MS
+        )
 
     for s in (teacher, rok, jpn, us):
         assert s.outside == [], f"requests leaving the server's host: {s.outside}"

@@ -55,10 +55,19 @@ def test_builtin_presets_lock_scenario_seed_months_and_roles(presets):
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ('[x]\nscenario = "baseline_2022"\nseed = 1\nmonths = 12\nroles = ["ROK", "CHN"]\n', "unknown role"),
+        (
+            '[x]\nscenario = "baseline_2022"\nseed = 1\nmonths = 12\nroles = ["ROK", "CHN"]\n',
+            "unknown role",
+        ),
         ('[x]\nscenario = "baseline_2022"\nseed = 1\nmonths = 500\nroles = ["ROK"]\n', "x.months"),
-        ('[x]\nscenario = "baseline_2022"\nseed = 1\nmonths = 12\nroles = ["ROK"]\ncolour = 1\n', "unknown key"),
-        ('[x]\nscenario = "no_such_scenario"\nseed = 1\nmonths = 12\nroles = ["ROK"]\n', "x.scenario"),
+        (
+            '[x]\nscenario = "baseline_2022"\nseed = 1\nmonths = 12\nroles = ["ROK"]\ncolour = 1\n',
+            "unknown key",
+        ),
+        (
+            '[x]\nscenario = "no_such_scenario"\nseed = 1\nmonths = 12\nroles = ["ROK"]\n',
+            "x.scenario",
+        ),
         ('[x]\nscenario = "baseline_2022"\nmonths = 12\nroles = ["ROK"]\n', "x.seed"),
         ("[x\n", "TOML syntax"),
     ],
@@ -270,7 +279,9 @@ def test_outcomes_set_the_class_beside_same_seed_agent_runs(presets):
     agents = [r for r in rows if r["kind"] == "agents"]
     assert len(agents) == len(AGENT_STRATEGIES) + 1
     for name, row in zip(AGENT_STRATEGIES, agents, strict=False):
-        m = AlignmentModel(p.resolve().with_strategies(ROK=name, JPN=name), rng=p.seed, months=p.months)
+        m = AlignmentModel(
+            p.resolve().with_strategies(ROK=name, JPN=name), rng=p.seed, months=p.months
+        )
         m.run()
         assert row["max_trilateral"] == round(float(m.summary()["max_trilateral"]), 4)
     scenario_row = agents[-1]
@@ -278,7 +289,9 @@ def test_outcomes_set_the_class_beside_same_seed_agent_runs(presets):
     assert {k: v for k, v in scenario_row.items() if k not in ("run", "kind")} == {
         k: v for k, v in group_b.items() if k not in ("run", "kind")
     }, "group B (a student who never chose) ran the scenario as written"
-    assert rows[0]["max_trilateral"] != group_b["max_trilateral"], "the grand bargain changed group A's run"
+    assert rows[0]["max_trilateral"] != group_b["max_trilateral"], (
+        "the grand bargain changed group A's run"
+    )
 
 
 def test_the_csv_has_one_row_per_student_and_month(room):

@@ -43,7 +43,11 @@ def _join(client, name, group, role=None):
 
 def test_instructor_endpoints_need_the_token(setup):
     client, _, _ = setup
-    for path in ("/api/instructor/presets", "/api/instructor/state", "/api/instructor/decisions.csv"):
+    for path in (
+        "/api/instructor/presets",
+        "/api/instructor/state",
+        "/api/instructor/decisions.csv",
+    ):
         assert client.get(path).status_code == 403
         assert client.get(path, headers={"X-Class-Token": "wrong"}).status_code == 403
     assert client.post("/api/instructor/advance").status_code == 403
@@ -60,7 +64,10 @@ def test_a_class_month_over_http(setup):
     assert r.status_code == 400 and "no class session" in r.json()["error"]
     r = client.post("/api/instructor/open", headers=HDR, json={"preset": "nope"})
     assert r.status_code == 400 and "unknown preset" in r.json()["error"]
-    assert client.post("/api/instructor/open", headers=HDR, json={"preset": "exercise_4"}).status_code == 200
+    assert (
+        client.post("/api/instructor/open", headers=HDR, json={"preset": "exercise_4"}).status_code
+        == 200
+    )
     info = client.get("/api/session").json()
     assert info["open"] and info["roles"] == ["ROK", "JPN", "US"]
     ana, bo = _join(client, "Ana", "A"), _join(client, "Bo", "A")
@@ -85,7 +92,9 @@ def test_a_class_month_over_http(setup):
     assert client.post("/api/instructor/end", headers=HDR).status_code == 200
     r = client.get("/api/state", params={"sid": ana})
     assert r.status_code == 410 and "join again" in r.json()["error"]
-    assert client.get("/api/instructor/decisions.csv", headers=HDR).text == text, "the log survives the end"
+    assert client.get("/api/instructor/decisions.csv", headers=HDR).text == text, (
+        "the log survives the end"
+    )
 
 
 def test_a_poll_with_the_current_version_waits_for_a_change(setup, monkeypatch):

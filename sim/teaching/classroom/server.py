@@ -129,7 +129,10 @@ def create_app(server: ClassServer) -> Starlette:
     def guarded(fn: Callable[[Request], Any], instructor: bool = False) -> Callable[[Request], Any]:
         async def handler(request: Request) -> Response:
             if instructor and not server.authorised(request):
-                return _error("the instructor's token is missing or wrong (see the server's start-up line)", 403)
+                return _error(
+                    "the instructor's token is missing or wrong (see the server's start-up line)",
+                    403,
+                )
             try:
                 resp: Response = await fn(request)
             except UnknownStudent as e:
@@ -163,7 +166,9 @@ def create_app(server: ClassServer) -> Starlette:
     async def session_info(request: Request) -> Response:
         room = server.room
         if room is None or room.ended:
-            return JSONResponse({"open": False, "ended": room is not None, "version": server.version()})
+            return JSONResponse(
+                {"open": False, "ended": room is not None, "version": server.version()}
+            )
         return JSONResponse({"open": True, "version": server.version(), "title": room.preset.title,
                              "roles": list(room.preset.roles), "month": room.month,
                              "months": room.months})  # fmt: skip
@@ -191,7 +196,9 @@ def create_app(server: ClassServer) -> Starlette:
 
     async def choose(request: Request) -> Response:
         data = await _body(request)
-        server.need_room().choose(str(data.get("sid", "")), str(data.get("move", "")), now=server.clock())
+        server.need_room().choose(
+            str(data.get("sid", "")), str(data.get("move", "")), now=server.clock()
+        )
         server.changed()
         return JSONResponse({"ok": True, "version": server.version()})
 
@@ -240,7 +247,9 @@ def create_app(server: ClassServer) -> Starlette:
         seconds = data.get("seconds", 0)
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             raise ClassError("the timer is a number of seconds")
-        server.need_room().set_timer(float(seconds), bool(data.get("auto", False)), now=server.clock())
+        server.need_room().set_timer(
+            float(seconds), bool(data.get("auto", False)), now=server.clock()
+        )
         server.changed()
         return JSONResponse({"ok": True, "version": server.version()})
 

@@ -35,7 +35,11 @@ from typing import Any
 from sim.core.params import Scenario
 
 ROLES = ("ROK", "JPN", "US")
-ROLE_LABELS = {"ROK": "South Korea (Seoul)", "JPN": "Japan (Tokyo)", "US": "United States (Washington)"}
+ROLE_LABELS = {
+    "ROK": "South Korea (Seoul)",
+    "JPN": "Japan (Tokyo)",
+    "US": "United States (Washington)",
+}
 PARTNER = {"ROK": "JPN", "JPN": "ROK"}
 #: The agent strategies the class's runs are set beside (both allies play each).
 AGENT_STRATEGIES = ("small_steps", "grand_bargain", "tit_for_tat", "status_quo")
@@ -133,14 +137,18 @@ def load_presets(path: Path | None = None) -> dict[str, Preset]:
         t = check_table(path, key, table)
         extra = sorted(set(t) - set(PRESET_KEYS))
         if extra:
-            raise field_error(path, f"{key}.{extra[0]}", "unknown key", ", ".join(PRESET_KEYS), extra[0])
+            raise field_error(
+                path, f"{key}.{extra[0]}", "unknown key", ", ".join(PRESET_KEYS), extra[0]
+            )
         missing = [k for k in ("scenario", "seed", "months", "roles") if k not in t]
         if missing:
             raise field_error(path, f"{key}.{missing[0]}", "missing key", "a value", None)
         roles = check_list(path, f"{key}.roles", t["roles"], 'a list of "ROK", "JPN", "US"')
         for r in roles:
             if r not in ROLES:
-                raise field_error(path, f"{key}.roles", "unknown role", 'some of "ROK", "JPN", "US"', r)
+                raise field_error(
+                    path, f"{key}.roles", "unknown role", 'some of "ROK", "JPN", "US"', r
+                )
         if len(set(roles)) != len(roles):
             raise field_error(path, f"{key}.roles", "a role twice", "each role at most once", roles)
         preset = Preset(
@@ -288,15 +296,21 @@ class Classroom:
             raise ClassError(f"type your name (1 to {NAME_MAX} characters)")
         code = str(group).strip().upper()
         if not GROUP_RE.match(code):
-            raise ClassError("the group code is 1 to 12 letters, digits, '-' or '_' (e.g. A or TABLE3)")
+            raise ClassError(
+                "the group code is 1 to 12 letters, digits, '-' or '_' (e.g. A or TABLE3)"
+            )
         g = self.groups.get(code)
         taken = set(g.members) if g else set()
-        if any(self.students[s].name.lower() == name.lower() for s in (g.members.values() if g else ())):
+        if any(
+            self.students[s].name.lower() == name.lower() for s in (g.members.values() if g else ())
+        ):
             raise ClassError(f"someone called {name} is already in group {code}: add an initial")
         if role in (None, "", "any"):
             free = [r for r in self.preset.roles if r not in taken]
             if not free:
-                raise ClassError(f"group {code} is full ({len(taken)} students): choose another group code")
+                raise ClassError(
+                    f"group {code} is full ({len(taken)} students): choose another group code"
+                )
             role = free[0]
         role = str(role).upper()
         if role not in self.preset.roles:
@@ -530,7 +544,9 @@ class Classroom:
         out = []
         for label, m in self.agent_runs():
             df = m.datacollector.get_model_vars_dataframe()
-            out.append({"label": label, "trilateral": [round(float(v), 4) for v in df[MONTHLY_VARS[i]]]})
+            out.append(
+                {"label": label, "trilateral": [round(float(v), 4) for v in df[MONTHLY_VARS[i]]]}
+            )
         return out
 
     def end(self) -> None:
@@ -590,7 +606,12 @@ class Classroom:
             "date": self.date(),
             "finished": self.finished,
             "ended": self.ended,
-            "you": {"name": st.name, "role": st.role, "label": ROLE_LABELS[st.role], "group": g.code},
+            "you": {
+                "name": st.name,
+                "role": st.role,
+                "label": ROLE_LABELS[st.role],
+                "group": g.code,
+            },
             "members": members,
             "numbers": {n: round(_var(m, n), 3) for n in names},
             "institutionalised": bool(m.inst_month >= 0),
@@ -606,7 +627,7 @@ class Classroom:
 
     def instructor_view(self, now: float) -> dict[str, Any]:
         groups = []
-        for g in ([] if self.ended else self.groups.values()):
+        for g in [] if self.ended else self.groups.values():
             groups.append({
                 "code": g.code,
                 "members": [{"role": r, "name": self.students[s].name, "chosen": r in g.choices,
