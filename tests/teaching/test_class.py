@@ -312,3 +312,29 @@ def test_the_csv_has_one_row_per_student_and_month(room):
     assert {r["month"] for r in rows} == {"1", "2"}
     assert {r["date"] for r in rows} == {"2022-09", "2022-10"}
     assert rows[2]["us_pressure"] == "0.8"
+
+
+# ------------------------------------------------------------------------------ docs
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "teaching"
+
+
+def test_the_class_worksheet_quotes_its_preset_and_links_its_key(presets):
+    from sim.teaching.classroom.exercise import PRESET, settings
+
+    p = presets[PRESET]
+    text = (DOCS / "exercise_4_class.md").read_text(encoding="utf-8")
+    assert f"**{p.seed}**" in text and f"`{p.scenario}`" in text and f"`{p.key}`" in text
+    assert f"| months | {p.months} " in text
+    for part in ("Learning objectives", "Class settings", "Worksheet", "Debrief questions",
+                 "answer_keys/exercise_4_class.md", "alignsim class", "not a forecast"):  # fmt: skip
+        assert part in text
+    key = (DOCS / "answer_keys" / "exercise_4_class.md").read_text(encoding="utf-8")
+    assert (
+        f"seed = {settings()['seed']}" in key and "Agents: both allies play a grand bargain" in key
+    )
+
+
+def test_the_teaching_guide_has_a_class_mode_section():
+    text = (DOCS / "README.md").read_text(encoding="utf-8")
+    assert "## Class mode" in text and "alignsim class --host 0.0.0.0" in text
+    assert "exercise_4_class.md" in text
