@@ -1,6 +1,9 @@
 """Class mode end to end in a real browser (Debian's Chromium, Python Playwright): an instructor
 and three students in one group play a whole preset through ``alignsim class``.
 
+Screenshots of a student page (a proposal to answer) and of the instructor's results go to
+$ALIGNSIM_SCREENSHOTS when set (docs/screenshots/class_*.png come from there).
+
 Every request any page makes is intercepted: a request to anything but the server's own host
 and port is aborted and fails the test. Without a ``chromium`` command these tests skip, except
 under CI=true, where they fail. Never ``playwright install``.
@@ -171,6 +174,9 @@ def test_instructor_and_three_students_play_a_preset(browser: Any, server: str, 
     _expect(jpn.page.locator("#choice")).to_contain_text(
         "waiting for your partner to accept or decline"
     )
+    shots = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    rok.page.screenshot(path=str(shots / "class_student.png"), full_page=True)
     rok.page.locator(".proposal button.accept").click()
     _expect(rok.page.locator(".proposal")).to_contain_text("(you accepted)")
     _expect(jpn.page.locator("#choice")).to_contain_text("your partner accepted")
@@ -208,9 +214,9 @@ def test_instructor_and_three_students_play_a_preset(browser: Any, server: str, 
     _expect(tp.locator("#results")).to_be_visible()
     _expect(tp.locator("#chart svg polyline")).to_have_count(6)  # one group + 5 agent runs
     _expect(tp.locator("#outcomes")).to_contain_text("Agents: the scenario as written")
-    shot = tmp_path / "class_instructor.png"
+    shot = shots / "class_instructor.png"
     tp.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
+    assert shot.stat().st_size > 10_000 and (shots / "class_student.png").stat().st_size > 10_000
 
     with tp.expect_download() as dl:
         tp.locator("#csv").click()

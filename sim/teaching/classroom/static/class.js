@@ -65,6 +65,10 @@ function lineChart(series, months, opts = {}) {
     opts.xlabel || "months played"));
   for (const se of series) {
     if (!se.values.length) continue;
+    if (se.values.length === 1) {
+      svg.append(s("circle", { cx: x(0), cy: y(se.values[0]), r: 3, fill: se.color || "#1f3b63" }));
+      continue;
+    }
     const pts = se.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
     const line = s("polyline", { points: pts, fill: "none", stroke: se.color || "#1f3b63",
       "stroke-width": se.width || 2, "stroke-dasharray": se.dash || "" });
@@ -266,7 +270,7 @@ function startInstructor() {
       : v.finished ? `Game over after ${v.preset.months} months (now ${v.date})`
       : `Month ${v.month + 1} of ${v.preset.months} (now ${v.date})`;
     const waiting = v.groups.reduce((n, g) => n + g.members.filter((x) => !x.chosen || x.needs_answer).length, 0);
-    $("status").textContent = `${v.students} students in ${v.groups.length} groups; ` +
+    $("status").textContent = `${v.students} student${v.students === 1 ? "" : "s"} in ${v.groups.length} group${v.groups.length === 1 ? "" : "s"}; ` +
       (v.finished || v.ended ? "" : v.all_ready ? "everyone has chosen. " : `${waiting} still choosing. `) +
       (v.remaining === null ? "" : `Timer: ${Math.round(v.remaining)} s left. `) +
       (v.last_advance ? `Last month advanced by: ${v.last_advance}. ` : "") + `${v.decisions} decisions logged.`;
@@ -277,8 +281,9 @@ function startInstructor() {
     for (const g of v.groups) {
       const who = h("span", {});
       for (const x of g.members) {
-        who.append(h("span", { class: x.chosen && !x.needs_answer ? "ok" : "pending",
-          text: `${x.name} (${x.role}${x.chosen ? (x.needs_answer ? ": to answer" : ": chosen") : ": choosing"}) ` }));
+        const st = v.finished || v.ended ? "" : x.chosen ? (x.needs_answer ? ": to answer" : ": chosen") : ": choosing";
+        who.append(h("span", { class: v.finished || (x.chosen && !x.needs_answer) ? "ok" : "pending",
+          text: `${x.name} (${x.role}${st}) ` }));
       }
       const last = g.trilateral[g.trilateral.length - 1];
       t.append(h("tr", { "data-group": g.code }, h("td", { text: g.code + (g.ready ? " \u2713" : "") }), h("td", {}, who),
@@ -290,9 +295,14 @@ function startInstructor() {
     if (!$("results").hidden) {
       const series = v.groups.map((g) => ({ label: `Group ${g.code}`, values: g.trilateral, color: "#1f3b63", width: 1.5 }));
       const colors = ["#c0392b", "#27ae60", "#8e44ad", "#d68910", "#555"];
-      (v.agents || []).forEach((a, i) => series.push({ label: a.label, values: a.trilateral, color: colors[i % 5], dash: "6 4", width: 2.5 }));
-      $("chart").replaceChildren(lineChart(series, v.preset.months, { label: "trilateral cooperation: groups (solid) and agents (dashed)" }),
-        h("p", { class: "note", text: "Trilateral cooperation by month: each group solid blue; the agent runs dashed (red small steps, green grand bargain, purple tit-for-tat, orange status quo, grey the scenario as written)." }));
+      const dashes = ["8 4", "8 4", "8 4", "8 4", "2 3"];
+      const legend = h("p", { class: "note" }, "Trilateral cooperation (0-1) by month. ",
+        h("span", { style: "color:#1f3b63", text: "\u2014 each group (solid) " }));
+      (v.agents || []).forEach((a, i) => {
+        series.push({ label: a.label, values: a.trilateral, color: colors[i % 5], dash: dashes[i % 5], width: i === 4 ? 1.5 : 3 });
+        legend.append(h("span", { style: `color:${colors[i % 5]}`, text: `\u2014 ${a.label}${i === 4 ? " (dotted)" : " (dashed)"}; ` }));
+      });
+      $("chart").replaceChildren(lineChart(series, v.preset.months, { label: "trilateral cooperation: groups (solid) and agents (dashed)" }), legend);
       outcomesTable($("outcomes"), v.outcomes, null);
     }
   }
