@@ -196,3 +196,14 @@ def test_every_interface_prints_the_addresses_to_open():
     assert "on every interface" in text
     assert "0.0.0.0" not in students and "http://127.0.0.1:" in students
     assert re.search(r"instructor opens: http://[\d.]+:\d+/instructor\?token=\S+", text)
+
+
+def test_a_waiting_poll_returns_before_the_page_would_count_as_closed():
+    server = ClassServer(load_presets(), TOKEN, drop_after=3)
+    with TestClient(create_app(server)) as client:
+        client.post("/api/instructor/open", headers=HDR, json={"preset": "exercise_4"})
+        ana = _join(client, "Ana", "A")
+        v = client.get("/api/state", params={"sid": ana}).json()["version"]
+        t0 = time.monotonic()
+        assert client.get("/api/state", params={"sid": ana, "since": v}).status_code == 200
+        assert 0.9 <= time.monotonic() - t0 < 2.5, "waits drop_after / 3 = 1 s, not POLL_WAIT"

@@ -187,11 +187,11 @@ def create_app(server: ClassServer) -> Starlette:
         room.seen(sid, server.clock())
         since = _since(request)
         if since is not None and since == server.version():
-            await server.wait_change(since, POLL_WAIT)
+            # a waiting poll must come back before the page would count as closed
+            await server.wait_change(since, min(POLL_WAIT, max(1.0, server.drop_after / 3)))
         room = server.need_room()
         now = server.clock()
-        st = room.seen(sid, now)
-        del st
+        room.seen(sid, now)
         return JSONResponse({"version": server.version(), "view": room.student_view(sid, now)})
 
     async def choose(request: Request) -> Response:

@@ -253,7 +253,11 @@ function startInstructor() {
     };
     $("preset").addEventListener("change", info); info();
   })();
-  $("open").addEventListener("click", () => act("/api/instructor/open", { preset: $("preset").value }));
+  let current = null;
+  $("open").addEventListener("click", () => {
+    if (current && !current.ended && !confirm("Opening a new session ends the current one (download its CSV first). Open it?")) return;
+    act("/api/instructor/open", { preset: $("preset").value });
+  });
   $("advance").addEventListener("click", () => act("/api/instructor/advance"));
   $("set-timer").addEventListener("click", () => act("/api/instructor/timer",
     { seconds: Number($("timer").value || 0), auto: $("auto").checked }));
@@ -261,6 +265,7 @@ function startInstructor() {
   $("csv").href = `/api/instructor/decisions.csv?token=${encodeURIComponent(token)}`;
 
   function render(v) {
+    current = v;
     $("session").hidden = !v;
     if (!v) return;
     $("title").textContent = `${v.preset.title} (scenario ${v.preset.scenario}, seed ${v.preset.seed})`;
