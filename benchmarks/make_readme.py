@@ -187,6 +187,29 @@ def help_(r: dict[str, Any]) -> list[Row]:
     ]  # fmt: skip
 
 
+def class_(r: dict[str, Any]) -> list[Row]:
+    lat, rss, goals = r["click_to_next_month_seconds"], r["server_rss_mb"], r["goals"]
+    load, cpu = r["page_load_and_join_seconds"], r["server_cpu_seconds_per_click_upper_bound"]
+    what = (f"class mode (`{r['command']}`), "
+            f"{r['students']} students in {r['groups']} groups, one Chromium, {r['months_clicked']} "
+            f"class-wide clicks")  # fmt: skip
+    return [
+        (f"(j) {what}: instructor's click to each student's page showing the next month",
+         f"min {lat['min']} s / median **{lat['median']} s** / p95 {lat['p95']} s / max "
+         f"**{lat['max']} s** (n={len(lat['all'])}); server CPU a click {cpu['median']} s "
+         f"(median, upper bound); a student's page load and join {load['median']} s (median, max "
+         f"{load['max']} s); requests off the server: {len(r['requests_outside_the_server'])}",
+         "each student within 2 s", goals["each_student_within_2_s"]),
+        ("(j) same: the server's memory (RSS)",
+         f"before the students {rss['before_students']} MB, peak {rss['peak_during']} MB, after "
+         f"the {r['students']} pages closed and were dropped ({r['seconds_to_drop_closed_pages']} s) "
+         f"**{rss['after_pages_closed_and_dropped']} MB**, after the session ended "
+         f"{rss['after_session_ended']} MB",
+         f"back to the start within 10% or 20 MB ({goals['memory_tolerance_mb']} MB)",
+         goals["memory_back_within_10pct_or_20_mb"]),
+    ]  # fmt: skip
+
+
 SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("engine", engine),
     ("workers", workers),
@@ -197,6 +220,7 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("api", api),
     ("mesa_vs_array", mesa_vs_array),
     ("help", help_),
+    ("class", class_),
 ]
 
 

@@ -9,5 +9,6 @@ for b in engine workers million coercion_sweep memory compile api help mesa_vs_a
     echo "== bench_$b" >&2
     "$PY" "benchmarks/bench_$b.py" > /dev/null
 done
+"$PY" benchmarks/bench_class.py > /dev/null   # (j) class mode: 30 students in Chromium
 "$PY" benchmarks/make_readme.py > /dev/null
 echo "figures: benchmarks/README.md (JSON in benchmarks/results/)" >&2

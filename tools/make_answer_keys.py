@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate the instructor answer keys of the three class exercises from model runs.
+"""Generate the instructor answer keys of the class exercises from model runs.
 
 Every number in ``docs/teaching/answer_keys/*.md`` comes from this script; none is typed by hand.
 The class settings (scenario, seed, replications, the values compared) are declared once, in
@@ -28,6 +28,7 @@ import numpy as np
 from sim.core.params import Scenario, param_info
 from sim.engines.batch import simulate
 from sim.scenario import load_scenario
+from sim.teaching.classroom import exercise as class_exercise
 from sim.teaching.play import DEBRIEF_STRATEGIES, ROLE_LABELS, STRATEGY_LABELS, Game
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -314,6 +315,10 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "2_small_steps": key_small_steps,
     "3_seoul": key_seoul,
 }
+
+# Exercise 4 (class mode): its settings are the class preset's, its key comes from class mode.
+EXERCISES["4_class"] = class_exercise.settings()
+BUILDERS["4_class"] = lambda ex: class_exercise.answer_key(_header("4_class", ex))
 
 
 def generate() -> dict[str, str]:
