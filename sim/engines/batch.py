@@ -129,11 +129,11 @@ def simulate(
     n = reps.shape[0]
     world = M.world_of(scenario, months)
     horizon = world.months
-    params = M.param_records(scenario.params, n, varying)
+    params = M.param_records(scenario.params, n, varying, world)
     keys = rng.run_keys(seed, reps)[:, 0]
     state, trace = M.new_state(n), M.new_trace(n)
     k = kernels(compiled)
-    world_t = (world.inputs, world.events, world.strategies, world.successors, world.owned)
+    world_t = world.arrays()
     state_t, trace_t = state.arrays(), (trace.floats, trace.ints)
     choices = np.full((n, 2), M.NO_CHOICE, dtype=np.int64)
     no_override = np.full(n, np.nan)
@@ -145,7 +145,7 @@ def simulate(
                 threads if compiled else 1,
                 n,
                 lambda rows: k.run_months(
-                    0, horizon, params if params.shape[0] == 1 else params[rows], keys[rows],
+                    0, horizon, params if params.shape[1] == 1 else params[:, rows], keys[rows],
                     world_t, tuple(a[rows] for a in state_t), tuple(a[rows] for a in trace_t),
                     choices[rows], no_override[rows], O.RECORD_SOURCES, monthly[rows],
                 ),
