@@ -269,9 +269,7 @@ def world_of(scenario: Scenario, months: int | None = None) -> World:
         ))  # fmt: skip
     events = np.array(rows, dtype=float).reshape(-1, N_EV)
     seen: dict[tuple[tuple[str, str, float], ...], int] = {}
-    segment = np.array(
-        [seen.setdefault(tuple(c), len(seen)) for c in per_month], dtype=np.int64
-    )
+    segment = np.array([seen.setdefault(tuple(c), len(seen)) for c in per_month], dtype=np.int64)
     enabled = S.mask_of(np.array([n not in scenario.disabled_steps for n in S.STEP_NAMES]))
     return World(
         segment=segment,

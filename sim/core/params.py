@@ -564,7 +564,11 @@ def shock_kind_problem(kind: ShockKind) -> tuple[str, str, object] | None:
     if isinstance(kind.duration, bool) or not isinstance(kind.duration, int):
         return "duration", "a whole number of months (0: to the end of the run)", kind.duration
     if not 0 <= kind.duration <= 600:
-        return "duration", "a whole number of months in [0, 600] (0: to the end of the run)", kind.duration
+        return (
+            "duration",
+            "a whole number of months in [0, 600] (0: to the end of the run)",
+            kind.duration,
+        )
     if kind.value is not None:
         problem = shock_value_problem(kind, kind.value)
         if problem:
@@ -628,7 +632,9 @@ def register_shock_kind(kind: ShockKind) -> None:
     """Add a data kind to the registry (plugins: ``sim.plugins``). Raises ParameterError for a
     bad declaration or a name already taken by another kind."""
     if kind.builtin >= 0:
-        raise ParameterError(f"shock kind {kind.name}", "a data kind (target, op, value)", "builtin")
+        raise ParameterError(
+            f"shock kind {kind.name}", "a data kind (target, op, value)", "builtin"
+        )
     problem = shock_kind_problem(kind)
     if problem:
         raise ParameterError(f"shock kind {kind.name}.{problem[0]}", problem[1], problem[2])

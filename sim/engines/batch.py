@@ -22,6 +22,7 @@ from sim.core import outputs as O
 from sim.core import rng
 from sim.core.outputs import FIRST_MOVER, MONTHLY_VARS
 from sim.core.params import Scenario
+from sim.core.strategies import seal
 from sim.engines.jit import compiled as _compile
 
 Arr = npt.NDArray[Any]
@@ -54,6 +55,7 @@ class _Compiled:
 
     def get(self) -> Kernels:
         if self._kernels is None:
+            seal()  # the strategies registered now are the ones compiled in
             self._kernels = Kernels(*(_compile(f) for f in REFERENCE.__dict__.values()))
         return self._kernels
 
