@@ -85,6 +85,11 @@ def _in_threads(threads: int, n: int, work: Callable[[slice], None]) -> None:
             f.result()
 
 
+def _rows(params: Arr, rows: slice) -> Arr:
+    """Some runs' parameter records, contiguous like the whole table (one compiled month)."""
+    return np.ascontiguousarray(params[:, rows]).view(np.recarray)
+
+
 @dataclass
 class BatchResult:
     """Outputs of :func:`simulate` for R runs."""
@@ -147,7 +152,7 @@ def simulate(
                 threads if compiled else 1,
                 n,
                 lambda rows: k.run_months(
-                    0, horizon, params if params.shape[1] == 1 else params[:, rows], keys[rows],
+                    0, horizon, params if params.shape[1] == 1 else _rows(params, rows), keys[rows],
                     world_t, tuple(a[rows] for a in state_t), tuple(a[rows] for a in trace_t),
                     choices[rows], no_override[rows], O.RECORD_SOURCES, monthly[rows],
                 ),

@@ -278,3 +278,13 @@ def test_a_registered_kind_is_one_declaration(
         register_shock_kind(dataclasses.replace(kind, name="bad", target="no_such_thing"))
     with pytest.raises(ParameterError, match="a name no other kind has"):
         register_shock_kind(dataclasses.replace(kind, value=0.9))
+
+
+def test_threads_split_scheduled_and_varying_runs_without_changing_them(tmp_path: Path) -> None:
+    sc = scenario(tmp_path, "[schedules]\nnk_launch_rate = [[0, 2.0], [9, 9.0]]\n")
+    n = 2400
+    varying = {"rok_approval_floor": np.linspace(0.1, 0.3, n)}
+    one = simulate(sc, SEED, np.arange(n), varying=varying, threads=1)
+    two = simulate(sc, SEED, np.arange(n), varying=varying, threads=2)
+    for k in one.summary:
+        np.testing.assert_array_equal(one.summary[k], two.summary[k], err_msg=k)
