@@ -453,6 +453,10 @@ def step_runs(
     shared = params.shape[1] == 1
     keep = monthly.shape[0] > 0
     launch_table = np.empty((2, R.MAX_LAUNCHES + 1))  # a run's Poisson terms, kept over months
+    effects = False  # any data shock to the state
+    for e in range(events.shape[0]):
+        if events[e, EV_KIND] == STATE_EFFECT:
+            effects = True
     for r in range(f.shape[0]):
         row = 0 if shared else r
         seg = segment[first]
@@ -473,7 +477,8 @@ def step_runs(
                 p = params[seg, row]
                 launch_table[0, 0] = launch_table[1, 0] = np.exp(-p.nk_launch_rate)
                 known = 1
-            apply_state_effects(events, month, f, r)
+            if effects:
+                apply_state_effects(events, month, f, r)
             us_c = p.us_coercion
             if not np.isnan(us_override[r]):
                 us_c = us_override[r]
