@@ -106,6 +106,10 @@ def test_the_plugins_give_identical_stores_in_both_engines(
         store = tmp_path / f"store-{engine}"
         cli(plugin_env, "batch", str(experiment), "--out", str(store), "--engine", engine,
             "--workers", "1", "--pin-parameters", "--quiet", "--no-summary", cwd=tmp_path)  # fmt: skip
+        # the store records the plugin strategy's code and carries the kind's declaration
+        manifest = (store / "manifest.json").read_text(encoding="utf-8")
+        assert "steady_pace (alignsim_extension_example.strategies)" in manifest
+        assert '"shock_kinds"' in manifest and '"trade_war"' in manifest
         parts = sorted((store / "runs").glob("*.parquet"))
         assert parts
         runs[engine] = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
