@@ -4,8 +4,9 @@ A month of one run, in order (synchronous update: every leader decides from the 
 
 1. **News and draws.** Data shocks to the state (``sim.core.params.ShockKind``), the month's
    parameters (every parameter may follow a schedule or a data shock: one parameter record per
-   segment of months, :func:`world_of`), scheduled events, North Korean launches, history flashpoints, Chinese coercion episodes (counter-based
-   draws, ``sim.core.rng``); threat, grievance and Chinese pressure as perceived this month.
+   segment of months, :func:`world_of`), scheduled events, North Korean launches, history
+   flashpoints, Chinese coercion episodes (counter-based draws, ``sim.core.rng``); threat,
+   grievance and Chinese pressure as perceived this month.
 2. **Decisions.** Each leader's motivation, the steps on the table and what it can afford, then
    its strategy's (or a player's) proposal and the joint steps it would join.
 3. **Resolution** of own steps, joint steps (both must agree and afford) and reversals.
