@@ -28,7 +28,10 @@ from sim.core.strategies import STRATEGY_NAMES
 from sim.errors import UserError, unknown_name
 from sim.experiments.design import SCENARIO_FACTOR, STRATEGY_FACTORS
 from sim.experiments.store import load
+from sim.plugins import load_plugins
 from sim.tomlcheck import check_constraints, check_param, check_strategy
+
+load_plugins()  # strategies and shock kinds of installed packages (docs/EXTENDING.md)
 
 __all__ = ["run_many", "run_one", "load"]
 

@@ -99,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        from sim.plugins import load_plugins
+
+        load_plugins()
         return int(args._run(args) or 0)
     except UserError as e:
         print(f"alignsim {args.command}: error: {e}", file=sys.stderr)

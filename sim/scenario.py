@@ -18,8 +18,15 @@ the declarations by ``alignsim schema --markdown``)::
     [params]                               # any declared parameter
     rok_approval0 = 0.24
 
-    [schedules]                            # time-varying inputs: [[month, value], ...]
+    [schedules]                            # any parameter over time: [[month, value], ...]
     us_coercion = [[0, 0.4], [6, 0.6]]     # months strictly increasing
+
+    [shock_kinds.sanctions]                # a shock kind as data (see ShockKind)
+    description = "US secondary sanctions"
+    target = "china_coercion"              # a state variable or any parameter
+    op = "add"                             # add, multiply or set
+    value = 0.2
+    duration = 6                           # months (0: to the end of the run)
 
     [[events]]                             # scheduled shocks
     month = 28
@@ -40,12 +47,18 @@ from typing import Any
 from sim.core.params import (
     EVENT_KINDS,
     PARAM_FIELDS,
-    SCHEDULABLE,
+    SHOCK_KINDS,
+    SHOCK_OPS,
+    STATE_TARGETS,
     Event,
     Params,
     Scenario,
+    ShockKind,
     param_info,
     param_table,
+    schedulable,
+    shock_kind_problem,
+    shock_value_problem,
 )
 from sim.errors import UserError, unknown_name
 from sim.tomlcheck import (
@@ -71,7 +84,8 @@ TOP_KEYS = {
     "inherit_events": "Keep the extended scenario's events (default true)",
     "strategies": "Table: leader strategies by role",
     "params": "Table: numeric parameters",
-    "schedules": "Table: time-varying inputs as [[month, value], ...]",
+    "schedules": "Table: any parameter over time, as [[month, value], ...]",
+    "shock_kinds": "Table of tables: shock kinds this scenario declares, by what they change",
     "events": "Array of tables: scheduled shocks",
 }
 ROLES = {
@@ -81,13 +95,15 @@ ROLES = {
     "jpn_successor": "JPN_successor",
 }
 EVENT_KEYS = ("month", "kind", "actor", "value", "strategy", "duration", "label")
-EVENT_VALUE_RANGE = {
-    "approval_shock": (-1.0, 1.0),
-    "leader_change": (0.0, 1.0),
-    "flashpoint": (0.0, 1.0),
-    "provocation": (0.0, 100.0),
-    "coercion_episode": (0.0, 1.0),
-    "baseline_shock": (-1.0, 1.0),
+#: The built-in kinds' value ranges (declared with the kinds, sim.core.params.SHOCK_KINDS).
+EVENT_VALUE_RANGE = {k: v.value_range for k, v in SHOCK_KINDS.items() if v.builtin >= 0}
+#: Keys of a [shock_kinds.NAME] table.
+SHOCK_KIND_KEYS = {
+    "description": "What the shock stands for (one line)",
+    "target": "What it changes: a state variable (below) or any parameter in [params]",
+    "op": "How: " + ", ".join(f"`{o}`" for o in SHOCK_OPS) + " (default `add`)",
+    "value": "Default value (an event may give its own)",
+    "duration": "Default months it lasts, from the event's month (0: to the end; default 1)",
 }
 
 
@@ -134,6 +150,9 @@ def load_scenario(source: str | Path) -> Scenario:
     Raises:
         UserError: with the file, key, expected and found values for any mistake.
     """
+    from sim.plugins import load_plugins
+
+    load_plugins()
     path = find_scenario(source)
     raw = _merged(path, ())
     return _build(raw, path)
@@ -228,7 +247,7 @@ def _merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
 def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     out = dict(parent)
     for key, value in child.items():
-        if key in ("params", "strategies", "schedules") and isinstance(value, dict):
+        if key in ("params", "strategies", "schedules", "shock_kinds") and isinstance(value, dict):
             base = parent.get(key, {})
             out[key] = {**(base if isinstance(base, dict) else {}), **value}
         elif key == "events":
@@ -277,8 +296,8 @@ def _build(raw: dict[str, Any], path: Path) -> Scenario:
     schedules = []
     for k, v in check_table(path, "schedules", raw.get("schedules", {})).items():
         key = f"schedules.{k}"
-        if k not in SCHEDULABLE:
-            raise unknown_name("schedulable input", k, SCHEDULABLE, file=path, key=key)
+        if not schedulable(k):
+            raise unknown_name("parameter", k, PARAM_FIELDS, file=path, key=key)
         if not isinstance(v, list) or not v:
             raise UserError("wrong type", file=path, key=key, expected="a list of [month, value] pairs",
                             found=v)  # fmt: skip
@@ -297,6 +316,7 @@ def _build(raw: dict[str, Any], path: Path) -> Scenario:
                     found=m,
                 )
             val = check_param(path, f"{key}[{i}] value", k, pt[1])
+            val = int(val) if param_info(k)["integer"] else val
             if points and m <= points[-1][0]:
                 raise UserError(
                     "schedule out of order",
@@ -308,14 +328,20 @@ def _build(raw: dict[str, Any], path: Path) -> Scenario:
             points.append((m, val))
         schedules.append((k, tuple(points)))
 
+    kinds = _shock_kinds(path, raw.get("shock_kinds", {}))
     events = []
     raw_events = raw.get("events", [])
     if not isinstance(raw_events, list):
         raise UserError("wrong type", file=path, key="events", expected="an array of tables [[events]]",
                         found=raw_events)  # fmt: skip
     for i, ev in enumerate(raw_events):
-        events.append(_event(path, i, ev, months))
+        events.append(_event(path, i, ev, months, kinds))
     events.sort(key=lambda e: e.month)
+    # the scenario carries its data kinds (its own and the registered ones its events use)
+    used = {e.kind for e in events}
+    kinds.update(
+        {n: k for n, k in SHOCK_KINDS.items() if n in used and k.builtin < 0 and n not in kinds}
+    )
 
     from sim.core.steps import STEP_NAMES
 
@@ -327,7 +353,7 @@ def _build(raw: dict[str, Any], path: Path) -> Scenario:
         if s not in STEP_NAMES:
             raise unknown_name("step", str(s), STEP_NAMES, file=path, key="disabled_steps")
 
-    return Scenario(
+    scenario = Scenario(
         name=name,
         description=description,
         params=base,
@@ -337,10 +363,107 @@ def _build(raw: dict[str, Any], path: Path) -> Scenario:
         disabled_steps=tuple(disabled),
         months=months,
         start=start,
+        shock_kinds=tuple(kinds.values()),
     )
+    _check_scheduled_constraints(path, scenario)
+    return scenario
 
 
-def _event(path: Path, i: int, ev: Any, months: int) -> Event:
+def _check_scheduled_constraints(path: Path, scenario: Scenario) -> None:
+    """The constraints between parameters hold in every month, schedules and shocks applied."""
+    if not scenario.schedules and not scenario.shock_kinds:
+        return
+    from sim.core.month import param_records, world_of
+    from sim.core.params import constraint_violations
+
+    world = world_of(scenario)
+    records = param_records(scenario.params, world=world)
+    for s, ops in enumerate(world.changes):
+        if not ops:
+            continue
+        values = {n: records[n][s, 0].item() for n in {name for name, _, _ in ops}}
+        problems = constraint_violations(dataclasses.replace(scenario.params, **values))
+        if problems:
+            month = int((world.segment == s).nonzero()[0][0])
+            raise UserError(
+                f"from month {month}, the schedules and shocks break a constraint between parameters",
+                file=path, key=", ".join(sorted(values)), expected=problems[0][1],
+                found={n: values[n] for n in sorted(values)},
+            )  # fmt: skip
+
+
+def _shock_kinds(path: Path, raw: Any) -> dict[str, ShockKind]:
+    """The [shock_kinds.NAME] tables: data kinds, checked field by field."""
+    out: dict[str, ShockKind] = {}
+    for name, table in check_table(path, "shock_kinds", raw).items():
+        key = f"shock_kinds.{name}"
+        if name in SHOCK_KINDS and SHOCK_KINDS[name].builtin >= 0:
+            raise UserError("name taken", file=path, key=key,
+                            expected="a name other than the built-in kinds' (" + ", ".join(EVENT_KINDS) + ")",
+                            found=name)  # fmt: skip
+        t = check_table(path, key, table)
+        for k in t:
+            if k not in SHOCK_KIND_KEYS:
+                raise unknown_name(
+                    "shock kind key", k, SHOCK_KIND_KEYS, file=path, key=f"{key}.{k}"
+                )
+        if "target" not in t:
+            raise UserError("missing key", file=path, key=f"{key}.target",
+                            expected="a state variable or a parameter to change")  # fmt: skip
+        value = None
+        if "value" in t:
+            value = check_number(path, f"{key}.value", t["value"], "a number")
+        kind = ShockKind(
+            name=name,
+            description=check_str(path, f"{key}.description", t.get("description", "")),
+            target=check_str(path, f"{key}.target", t["target"]),
+            op=check_str(path, f"{key}.op", t.get("op", "add")),
+            value=value,
+            duration=check_int(path, f"{key}.duration", t.get("duration", 1), 0, 600),
+        )
+        problem = shock_kind_problem(kind)
+        if problem:
+            field, expected, found = problem
+            raise UserError(f"bad shock kind {field}", file=path, key=f"{key}.{field}",
+                            expected=expected, found=found)  # fmt: skip
+        out[name] = kind
+    return out
+
+
+def _data_event(path: Path, key: str, ev: dict[str, Any], month: int, kind: ShockKind) -> Event:
+    """An event of a data kind: actor as its target needs, value and duration (the kind's by
+    default), checked against the target."""
+    actor = check_str(path, f"{key}.actor", ev.get("actor", ""))
+    if kind.per_actor and actor not in ("ROK", "JPN"):
+        raise UserError("bad actor", file=path, key=f"{key}.actor",
+                        expected=f"ROK or JPN ({kind.name} changes each democracy's {kind.target})",
+                        found=actor or None)  # fmt: skip
+    if not kind.per_actor and actor:
+        raise UserError("key not allowed here", file=path, key=f"{key}.actor",
+                        expected=f"no actor ({kind.name} changes {kind.target}, which has none)",
+                        found=actor)  # fmt: skip
+    if "strategy" in ev:
+        raise UserError("key not allowed here", file=path, key=f"{key}.strategy",
+                        expected="'strategy' only on leader_change events", found=ev["strategy"])  # fmt: skip
+    value = kind.value
+    if "value" in ev:
+        value = check_number(path, f"{key}.value", ev["value"], "a number")
+        problem = shock_value_problem(kind, value)
+        if problem:
+            raise UserError("value out of range", file=path, key=f"{key}.value", expected=problem,
+                            found=ev["value"])  # fmt: skip
+    if value is None:
+        raise UserError("missing key", file=path, key=f"{key}.value",
+                        expected=f"a value (the kind {kind.name} declares none)")  # fmt: skip
+    duration = kind.duration
+    if "duration" in ev:
+        duration = check_int(path, f"{key}.duration", ev["duration"], 0, 600)
+    label = check_str(path, f"{key}.label", ev.get("label", ""))
+    return Event(month=month, kind=kind.name, actor=actor, value=value, duration=duration,
+                 label=label)  # fmt: skip
+
+
+def _event(path: Path, i: int, ev: Any, months: int, kinds: dict[str, ShockKind]) -> Event:
     key = f"events[{i}]"
     if not isinstance(ev, dict):
         raise UserError("wrong type", file=path, key=key, expected="a table [[events]]", found=ev)
@@ -352,8 +475,12 @@ def _event(path: Path, i: int, ev: Any, months: int) -> Event:
                         found=sorted(ev))  # fmt: skip
     month = check_int(path, f"{key}.month", ev["month"], 1, months)
     kind = check_str(path, f"{key}.kind", ev["kind"])
-    if kind not in EVENT_KINDS:
-        raise unknown_name("event kind", kind, EVENT_KINDS, file=path, key=f"{key}.kind")
+    if kind in kinds:
+        return _data_event(path, key, ev, month, kinds[kind])
+    if kind not in SHOCK_KINDS:
+        raise unknown_name("event kind", kind, [*SHOCK_KINDS, *kinds], file=path, key=f"{key}.kind")
+    if SHOCK_KINDS[kind].builtin < 0:
+        return _data_event(path, key, ev, month, SHOCK_KINDS[kind])
     actor = check_str(path, f"{key}.actor", ev.get("actor", ""))
     if kind in (
         "approval_shock",
@@ -458,7 +585,23 @@ def json_schema() -> dict[str, Any]:
                             "maxItems": 2,
                         },
                     }
-                    for k in SCHEDULABLE
+                    for k in PARAM_FIELDS
+                },
+            },
+            "shock_kinds": {
+                "type": "object",
+                "description": TOP_KEYS["shock_kinds"],
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["target"],
+                    "properties": {
+                        "description": {"type": "string"},
+                        "target": {"type": "string", "enum": [*STATE_TARGETS, *PARAM_FIELDS]},
+                        "op": {"type": "string", "enum": list(SHOCK_OPS), "default": "add"},
+                        "value": {"type": "number"},
+                        "duration": {"type": "integer", "minimum": 0, "maximum": 600, "default": 1},
+                    },
                 },
             },
             "events": {
@@ -469,11 +612,16 @@ def json_schema() -> dict[str, Any]:
                     "required": ["month", "kind"],
                     "properties": {
                         "month": {"type": "integer", "minimum": 1},
-                        "kind": {"type": "string", "enum": list(EVENT_KINDS)},
+                        "kind": {
+                            "type": "string",
+                            "description": "a built-in or registered kind ("
+                            + ", ".join(EVENT_KINDS)
+                            + ") or one in [shock_kinds]",
+                        },
                         "actor": {"type": "string", "enum": ["ROK", "JPN", ""]},
                         "value": {"type": "number"},
                         "strategy": strategy,
-                        "duration": {"type": "integer", "minimum": 1},
+                        "duration": {"type": "integer", "minimum": 0},
                         "label": {"type": "string"},
                     },
                 },
@@ -508,14 +656,37 @@ def markdown_reference() -> str:
             f"| `{row['name']}` | {row['default']} | {row['lo']} .. {row['hi']} | {row['unit']} | "
             f"{row['meaning']} | {row['source']} |"
         )
-    lines += ["", "## `[schedules]`", "", "Time-varying inputs, each a list of `[month, value]` pairs with months "
-              "strictly increasing; the value holds from its month until the next point (before the first point "
-              "the `[params]` value holds): " + ", ".join(f"`{k}`" for k in SCHEDULABLE) + ".", "",
-              "## `[[events]]`", "", "Keys: " + ", ".join(f"`{k}`" for k in EVENT_KEYS) + ".", "",
+    lines += ["", "## `[schedules]`", "", "Any parameter of `[params]` over time, as a list of `[month, value]` "
+              "pairs with months strictly increasing; the value holds from its month until the next point "
+              "(before the first point the `[params]` value holds). Each value is checked against the "
+              "parameter's range (whole numbers for whole-number parameters), and both engines read the "
+              "month's value.", "",
+              "## `[shock_kinds]`", "", "A scenario may declare its own kinds of shock as data, one table "
+              "`[shock_kinds.NAME]` each; an event of kind NAME then applies it (an event's `value` and "
+              "`duration` override the kind's). Installed packages may register kinds too "
+              "(docs/EXTENDING.md).", "",
+              "| key | meaning |", "|---|---|"]  # fmt: skip
+    lines += [f"| `{k}` | {v} |" for k, v in SHOCK_KIND_KEYS.items()]
+    lines += ["", "A state target changes at the start of each month the shock lasts, before anything "
+              "else in the month; a parameter target holds its changed value in those months (after its "
+              "schedule, if any). Results are clipped to the target's range. State targets (per democracy "
+              "ones need the event's `actor`, ROK or JPN):", "",
+              "| target | per democracy | range | meaning |", "|---|---|---|---|"]  # fmt: skip
+    lines += [
+        f"| `{k}` | {'yes' if per else 'no'} | {lo} .. {hi} | {meaning} |"
+        for k, (per, lo, hi, meaning) in STATE_TARGETS.items()
+    ]
+    lines += ["", "## `[[events]]`", "", "Keys: " + ", ".join(f"`{k}`" for k in EVENT_KEYS) + ".", "",
               "| kind | effect | `value` range |", "|---|---|---|"]  # fmt: skip
     lines += [
-        f"| `{k}` | {v} | {EVENT_VALUE_RANGE[k][0]} .. {EVENT_VALUE_RANGE[k][1]} |"
-        for k, v in EVENT_KINDS.items()
+        f"| `{k}` | {v.description} | "
+        + (
+            f"{v.value_range[0]} .. {v.value_range[1]}"
+            if v.builtin >= 0
+            else f"{v.op} on `{v.target}`"
+        )
+        + " |"
+        for k, v in SHOCK_KINDS.items()
     ]
     lines += ["", "## Steps (for `disabled_steps`)", "", "| step | owner | domestic cost | trust gain | reversible |",
               "|---|---|---|---|---|"]  # fmt: skip
@@ -541,6 +712,11 @@ def resolved_toml(sc: Scenario) -> str:
         out.append(f"{f.name} = {int(v) if info['integer'] else float(v)!r}  # {info['unit']}")
     if sc.schedules:
         out += ["", "[schedules]"] + [f"{k} = {[list(p) for p in pts]}" for k, pts in sc.schedules]
+    for k in sc.shock_kinds:
+        out += ["", f"[shock_kinds.{k.name}]", f"description = {_q(k.description)}",
+                f'target = "{k.target}"', f'op = "{k.op}"', f"duration = {k.duration}"]  # fmt: skip
+        if k.value is not None:
+            out.append(f"value = {k.value!r}")
     for e in sc.events:
         out += ["", "[[events]]", f"month = {e.month}", f'kind = "{e.kind}"']
         if e.actor:
@@ -549,7 +725,7 @@ def resolved_toml(sc: Scenario) -> str:
             out.append(f"value = {e.value!r}")
         if e.strategy:
             out.append(f'strategy = "{e.strategy}"')
-        if e.duration:
+        if e.duration or sc.shock_kind(e.kind).builtin < 0:
             out.append(f"duration = {e.duration}")
         if e.label:
             out.append(f"label = {_q(e.label)}")

@@ -74,8 +74,8 @@ CASES = [
     ),
     (
         "schedule_unknown_key",
-        "[schedules]\nrok_approval0 = [[0, 0.4]]\n",
-        ["unknown schedulable input", "us_coercion"],
+        "[schedules]\nus_coersion = [[0, 0.4]]\n",
+        ["unknown parameter 'us_coersion'", "did you mean 'us_coercion'"],
     ),
     (
         "event_unknown_kind",

@@ -52,7 +52,7 @@ def params_section() -> str:
         "",
         "*Generated from `sim.core.params` by `tools/gen_odd_params.py`; do not edit by hand.*",
         f"{len(rows)} parameters. Per-democracy parameters come in pairs (`rok_...`, `jpn_...`); "
-        "`us_coercion`, `china_coercion` and `us_commitment` may also be given as schedules.",
+        "every parameter may also be given as a schedule or changed by a data shock.",
     ]
     groups: list[str] = []
     for row in rows:

@@ -2,9 +2,11 @@
 
 A month of one run, in order (synchronous update: every leader decides from the same state):
 
-1. **News and draws.** Scheduled inputs (US coercion and commitment, Chinese coercion), scheduled
-   events, North Korean launches, history flashpoints, Chinese coercion episodes (counter-based
-   draws, ``sim.core.rng``); threat, grievance and Chinese pressure as perceived this month.
+1. **News and draws.** Data shocks to the state (``sim.core.params.ShockKind``), the month's
+   parameters (every parameter may follow a schedule or a data shock: one parameter record per
+   segment of months, :func:`world_of`), scheduled events, North Korean launches, history
+   flashpoints, Chinese coercion episodes (counter-based draws, ``sim.core.rng``); threat,
+   grievance and Chinese pressure as perceived this month.
 2. **Decisions.** Each leader's motivation, the steps on the table and what it can afford, then
    its strategy's (or a player's) proposal and the joint steps it would join.
 3. **Resolution** of own steps, joint steps (both must agree and afford) and reversals.
@@ -35,7 +37,8 @@ from numba.extending import register_jitable as rule
 from sim.core import rng
 from sim.core import rules as R
 from sim.core import steps as S
-from sim.core.params import PARAM_FIELDS, SCHEDULABLE, Params, Scenario
+from sim.core.params import PARAM_FIELDS, SHOCK_KINDS, SHOCK_OPS, STATE_TARGETS, Params, Scenario
+from sim.core.params import target_range as _target_range
 from sim.core.strategies import (
     DECLINE,
     HARDLINE,
@@ -123,20 +126,42 @@ FROM_TRILATERAL = 3  # the trilateral index of the state's cooperation
 FROM_INSTITUTIONALISED = 4  # 1 once institutionalised
 FROM_COLLAPSED = 5  # 1 once collapsed
 
-# Scheduled event kinds, as the month reads them (sim.core.params.EVENT_KINDS).
-EVENT_KIND_ID = {
-    "approval_shock": 0,
-    "leader_change": 1,
-    "flashpoint": 2,
-    "provocation": 3,
-    "coercion_episode": 4,
-    "baseline_shock": 5,
-}
+# Scheduled event kinds, as the month reads them: the built-in kinds' ids (declared once, in
+# sim.core.params.SHOCK_KINDS), and one id for every data kind that changes the state.
+EVENT_KIND_ID = {name: k.builtin for name, k in SHOCK_KINDS.items() if k.builtin >= 0}
 APPROVAL_SHOCK, LEADER_CHANGE, FLASHPOINT, PROVOCATION, COERCION_EPISODE, BASELINE_SHOCK = range(6)
+assert [EVENT_KIND_ID[n] for n in ("approval_shock", "leader_change", "flashpoint",
+        "provocation", "coercion_episode", "baseline_shock")] == list(range(6))  # fmt: skip
+#: A data shock kind whose target is a state variable (its target column, op and range are in
+#: the event's row); a data kind on a parameter changes the month's parameter record instead.
+STATE_EFFECT = 6
+#: A data kind's op, as the month reads it (index into sim.core.params.SHOCK_OPS).
+OP_ADD, OP_MULTIPLY, OP_SET = range(3)
+assert SHOCK_OPS == ("add", "multiply", "set")
 # Columns of the events table.
-EV_MONTH, EV_KIND, EV_ACTOR, EV_VALUE, EV_STRATEGY, EV_DURATION = range(6)
+(EV_MONTH, EV_KIND, EV_ACTOR, EV_VALUE, EV_STRATEGY, EV_DURATION, EV_COLUMN, EV_OP, EV_LO,
+ EV_HI) = range(10)  # fmt: skip
+N_EV = 10
 #: No strategy in a leader-change event (the leader keeps its strategy).
 KEEP_STRATEGY = -1
+
+#: The float state column of each state target of a data shock kind (+ d for per-democracy ones).
+STATE_TARGET_COLUMN = {
+    "alignment": ALIGNMENT,
+    "approval": APPROVAL,
+    "approval_baseline": BASELINE,
+    "abandonment": ABANDONMENT,
+    "entrapment": ENTRAPMENT,
+    "grievance": GRIEVANCE,
+    "threat": THREAT,
+    "resentment": RESENTMENT,
+    "stance": STANCE,
+    "coop_rok_jpn": COOP,
+    "coop_rok_us": COOP + 1,
+    "coop_jpn_us": COOP + 2,
+    "depth": DEPTH,
+}
+assert set(STATE_TARGET_COLUMN) == set(STATE_TARGETS)
 
 #: The grand bargain's ladder index and bit; the bilateral summit (joint activity needs one held).
 GB = S.STEP_INDEX["grand_bargain"]
@@ -178,77 +203,125 @@ class World:
     """What a scenario fixes for every run, in the form the month reads.
 
     Attributes:
-        inputs: (months + 1, 3) scheduled US coercion, Chinese coercion and US commitment by
-            month; NaN where the parameter's own value applies.
-        events: (E, 6) scheduled events (columns EV_*; value NaN when not given).
+        segment: (months + 1,) the parameter record each month reads (index into the first axis
+            of :func:`param_records`): months with the same scheduled and shocked parameters
+            share one.
+        events: (E, N_EV) scheduled events (columns EV_*; value NaN when not given).
         strategies: (2,) the leaders' strategy ids at month 0.
         successors: (2,) strategy ids of the leaders who follow by the rules' turnover.
         owned: (2,) the steps each democracy may take (masks), disabled steps removed.
+        changes: for each segment, the changes to the parameters in its months, in order:
+            (name, op, value) with op one of ``SHOCK_OPS`` (a schedule sets its value).
     """
 
-    inputs: Arr
+    segment: Arr
     events: Arr
     strategies: Arr
     successors: Arr
     owned: Arr
+    changes: tuple[tuple[tuple[str, str, float], ...], ...] = ((),)
 
     @property
     def months(self) -> int:
-        return int(self.inputs.shape[0]) - 1
+        return int(self.segment.shape[0]) - 1
+
+    def arrays(self) -> tuple[Arr, Arr, Arr, Arr, Arr]:
+        """The world as the month takes it."""
+        return self.segment, self.events, self.strategies, self.successors, self.owned
 
 
 def world_of(scenario: Scenario, months: int | None = None) -> World:
     """The scenario's fixed inputs for ``months`` months (default: the scenario's horizon)."""
     horizon = scenario.months if months is None else int(months)
-    inputs = np.full((horizon + 1, len(SCHEDULABLE)), np.nan)
-    for j, key in enumerate(SCHEDULABLE):
-        for m, v in scenario.schedule(key):
-            inputs[max(int(m), 0) :, j] = float(v)
-    events = np.array(
-        [
-            (
-                ev.month,
-                EVENT_KIND_ID[ev.kind],
-                0 if ev.actor == "ROK" else 1,
-                np.nan if ev.value is None else float(ev.value),
-                STRATEGY_ID[ev.strategy] if ev.strategy else KEEP_STRATEGY,
-                ev.duration,
-            )
-            for ev in scenario.events
-        ],
-        dtype=float,
-    ).reshape(-1, 6)
+    # the parameters' changes month by month: schedules (piecewise constant from each point's
+    # month), then data shocks on parameters in the months they last, in event order
+    per_month: list[list[tuple[str, str, float]]] = [[] for _ in range(horizon + 1)]
+    for key, points in scenario.schedules:
+        for m, v in points:
+            for month in range(max(int(m), 0), horizon + 1):
+                if per_month[month] and per_month[month][-1][0] == key:
+                    per_month[month][-1] = (key, "set", float(v))
+                else:
+                    per_month[month].append((key, "set", float(v)))
+    rows = []
+    for ev in scenario.events:
+        kind = scenario.shock_kind(ev.kind)
+        value = kind.value if ev.value is None else ev.value
+        if kind.builtin >= 0:
+            rows.append((
+                ev.month, kind.builtin, 0 if ev.actor == "ROK" else 1,
+                np.nan if value is None else float(value),
+                STRATEGY_ID[ev.strategy] if ev.strategy else KEEP_STRATEGY, ev.duration,
+                0, 0, 0.0, 0.0,
+            ))  # fmt: skip
+            continue
+        last = horizon if ev.duration == 0 else min(ev.month + ev.duration - 1, horizon)
+        value = 0.0 if value is None else float(value)
+        if kind.target in PARAM_FIELDS:
+            for month in range(max(ev.month, 0), last + 1):
+                per_month[month].append((kind.target, kind.op, value))
+            continue
+        d = 1 if ev.actor == "JPN" else 0
+        column = STATE_TARGET_COLUMN[kind.target] + (d if STATE_TARGETS[kind.target][0] else 0)
+        lo, hi = _target_range(kind.target)
+        rows.append((
+            ev.month, STATE_EFFECT, d, value, KEEP_STRATEGY, ev.duration, column,
+            SHOCK_OPS.index(kind.op), lo, hi,
+        ))  # fmt: skip
+    events = np.array(rows, dtype=float).reshape(-1, N_EV)
+    seen: dict[tuple[tuple[str, str, float], ...], int] = {}
+    segment = np.array([seen.setdefault(tuple(c), len(seen)) for c in per_month], dtype=np.int64)
     enabled = S.mask_of(np.array([n not in scenario.disabled_steps for n in S.STEP_NAMES]))
     return World(
-        inputs=inputs,
+        segment=segment,
         events=events,
         strategies=np.array([STRATEGY_ID[scenario.strategy(r)] for r in ("ROK", "JPN")]),
         successors=np.array(
             [STRATEGY_ID[scenario.strategy(r)] for r in ("ROK_successor", "JPN_successor")]
         ),
         owned=np.array([S.OWNED_MASK[0] & enabled, S.OWNED_MASK[1] & enabled], dtype=np.int64),
+        changes=tuple(seen),
     )
 
 
-def param_records(params: Params, runs: int = 1, varying: dict[str, Arr] | None = None) -> Arr:
-    """The parameters as records the month reads: one row, or one per run when some vary.
+def param_records(
+    params: Params,
+    runs: int = 1,
+    varying: dict[str, Arr] | None = None,
+    world: World | None = None,
+) -> Arr:
+    """The parameters as records the month reads: (segments, rows), one row, or one per run
+    when some vary; one segment, or one per segment of months of ``world`` (its scheduled and
+    shocked parameters applied to every row; a shock's result is clipped to the declared range).
 
     Args:
         params: every parameter's value for the runs.
         runs: number of runs (rows) when ``varying`` is given.
         varying: parameter name -> (runs,) values that differ by run.
+        world: the scenario's world (:func:`world_of`); None: no schedules.
     """
     rows = runs if varying else 1
-    out = np.empty(rows, dtype=PARAM_DTYPE)
+    base = np.empty(rows, dtype=PARAM_DTYPE)
     for name in PARAM_FIELDS:
-        out[name] = float(getattr(params, name))
+        base[name] = float(getattr(params, name))
     for name, values in (varying or {}).items():
         if name not in PARAM_FIELDS:
             raise KeyError(name)
         a = np.asarray(values, dtype=float).reshape(-1)
         if a.shape[0] != runs:
             raise ValueError(f"{name}: {a.shape[0]} values for {runs} runs")
-        out[name] = a
+        base[name] = a
+    changes = ((),) if world is None else world.changes
+    out = np.empty((len(changes), rows), dtype=PARAM_DTYPE)
+    for s, ops in enumerate(changes):
+        out[s] = base
+        for name, op, value in ops:
+            if op == "set":
+                out[name][s] = value
+                continue
+            lo, hi = _target_range(name)
+            x = out[name][s] + value if op == "add" else out[name][s] * value
+            out[name][s] = np.minimum(np.maximum(x, lo), hi)
     return out.view(np.recarray)
 
 
@@ -275,16 +348,30 @@ def new_trace(runs: int) -> Trace:
 
 
 @rule
-def scheduled_input(inputs: Arr, month: int, j: int, parameter: float) -> float:
-    """A schedulable input at ``month``: the schedule's value, else the parameter's."""
-    v = inputs[month, j]
-    return parameter if np.isnan(v) else v
+def apply_state_effects(events: Arr, month: int, f: Arr, r: int) -> None:
+    """The data shocks to run ``r``'s state in ``month``, in event order: each adds its value
+    to a state column, multiplies it or sets it, every month it lasts, clipped to its range."""
+    for e in range(events.shape[0]):
+        if events[e, EV_KIND] != STATE_EFFECT:
+            continue
+        start, duration = events[e, EV_MONTH], events[e, EV_DURATION]
+        if month < start or (duration > 0 and month >= start + duration):
+            continue
+        col, op, value = int(events[e, EV_COLUMN]), int(events[e, EV_OP]), events[e, EV_VALUE]
+        x = f[r, col]
+        if op == OP_ADD:
+            x = x + value
+        elif op == OP_MULTIPLY:
+            x = x * value
+        else:
+            x = value
+        f[r, col] = min(max(x, events[e, EV_LO]), events[e, EV_HI])
 
 
 @rule
 def start_run(r: int, p: Any, world: tuple, state: tuple, trace: tuple) -> None:
     """Month 0 of run ``r``: the scenario's initial conditions."""
-    inputs, events, strategies, successors, owned = world
+    segment, events, strategies, successors, owned = world
     f, i, taken_month, first_month, first_by = state
     tf, ti = trace
     f[r, ALIGNMENT], f[r, ALIGNMENT + 1] = p.rok_alignment0, p.jpn_alignment0
@@ -302,7 +389,7 @@ def start_run(r: int, p: Any, world: tuple, state: tuple, trace: tuple) -> None:
     f[r, RESENTMENT], f[r, RESENTMENT + 1] = 0.0, 0.0
     f[r, STANCE], f[r, STANCE + 1] = p.rok_stance0, p.jpn_stance0
     f[r, SIGNAL], f[r, SIGNAL + 1] = 0.0, 0.0
-    commitment = scheduled_input(inputs, 0, 2, p.us_commitment)
+    commitment = p.us_commitment
     f[r, PERCEIVED], f[r, PERCEIVED + 1] = commitment, commitment
     for c in range(N_INT):
         i[r, c] = 0
@@ -324,9 +411,9 @@ def start_run(r: int, p: Any, world: tuple, state: tuple, trace: tuple) -> None:
         tf[r, c] = 0.0
     for c in range(N_TRACE_INT):
         ti[r, c] = 0
-    tf[r, US_COERCION] = scheduled_input(inputs, 0, 0, p.us_coercion)
-    tf[r, CHINA_COERCION] = scheduled_input(inputs, 0, 1, p.china_coercion)
-    tf[r, US_COMMITMENT] = scheduled_input(inputs, 0, 2, p.us_commitment)
+    tf[r, US_COERCION] = p.us_coercion
+    tf[r, CHINA_COERCION] = p.china_coercion
+    tf[r, US_COMMITMENT] = p.us_commitment
 
 
 # ------------------------------------------------------------------------- one month
@@ -352,7 +439,8 @@ def step_runs(
 
     Args:
         first, last: the months to play (``first`` follows the state's month).
-        params: one parameter record (``PARAM_DTYPE``) for all runs, or one per run.
+        params: (segments, rows) parameter records (``PARAM_DTYPE``, :func:`param_records`):
+            one row for all runs, or one per run; a segment of months per record.
         keys: (R,) the runs' random keys (``sim.core.rng.run_keys``).
         world, state, trace: :class:`World`, :class:`State` and :class:`Trace` as tuples.
         choices: (R, 2) a player's move for ROK and JPN, NO_CHOICE to let the strategy decide.
@@ -360,14 +448,20 @@ def step_runs(
         sources: the monthly record's sources (``sim.core.outputs.RECORD_SOURCES``).
         monthly: (R, months + 1, V): each month's record is written here unless it is empty.
     """
-    inputs, events, strategies, successors, owned = world
+    segment, events, strategies, successors, owned = world
     f, i, taken_month, first_month, first_by = state
     tf, ti = trace
-    shared = params.shape[0] == 1
+    shared = params.shape[1] == 1
     keep = monthly.shape[0] > 0
     launch_table = np.empty((2, R.MAX_LAUNCHES + 1))  # a run's Poisson terms, kept over months
+    effects = False  # any data shock to the state
+    for e in range(events.shape[0]):
+        if events[e, EV_KIND] == STATE_EFFECT:
+            effects = True
     for r in range(f.shape[0]):
-        p = params[0] if shared else params[r]
+        row = 0 if shared else r
+        seg = segment[first]
+        p = params[seg, row]
         choice = choices[r]
         # the month's draws hash (key, stream, month, actor): the first two once a run
         key_launches = rng.stream_key(keys[r], rng.STREAM_LAUNCHES)
@@ -378,12 +472,19 @@ def step_runs(
         launch_table[0, 0] = launch_table[1, 0] = np.exp(-p.nk_launch_rate)
         known = 1
         for month in range(first, last + 1):
-            # 1. news: scheduled inputs and events, then the month's draws
-            us_c = scheduled_input(inputs, month, 0, p.us_coercion)
+            # 1. news: the month's parameters, shocks and events, then the month's draws
+            if segment[month] != seg:  # scheduled or shocked parameters change this month
+                seg = segment[month]
+                p = params[seg, row]
+                launch_table[0, 0] = launch_table[1, 0] = np.exp(-p.nk_launch_rate)
+                known = 1
+            if effects:
+                apply_state_effects(events, month, f, r)
+            us_c = p.us_coercion
             if not np.isnan(us_override[r]):
                 us_c = us_override[r]
-            cn_c = scheduled_input(inputs, month, 1, p.china_coercion)
-            commit = scheduled_input(inputs, month, 2, p.us_commitment)
+            cn_c = p.china_coercion
+            commit = p.us_commitment
             count, known = R.poisson_count(
                 rng.draw_in_month(rng.month_key(key_launches, month), 0),
                 p.nk_launch_rate,
@@ -889,10 +990,12 @@ def count_steps(mask: int) -> int:
 
 @rule
 def start_runs(params: Arr, world: tuple, state: tuple, trace: tuple) -> None:
-    """Month 0 of every run in the state (``params``: one record, or one per run)."""
-    shared = params.shape[0] == 1
+    """Month 0 of every run in the state (``params``: (segments, rows) records, one row for all
+    runs or one per run; month 0 reads its segment's)."""
+    shared = params.shape[1] == 1
+    seg = world[0][0]
     for r in range(state[0].shape[0]):
-        start_run(r, params[0] if shared else params[r], world, state, trace)
+        start_run(r, params[seg, 0] if shared else params[seg, r], world, state, trace)
 
 
 @rule

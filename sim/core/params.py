@@ -23,7 +23,8 @@ DEMOCRACIES = ("ROK", "JPN")
 PATRONS = ("US", "CHN")
 PAIRS = ("ROK-JPN", "ROK-US", "JPN-US")
 
-#: Keys of parameters that a scenario may also give as a time-varying schedule.
+#: The patrons' inputs: the parameters the monthly record traces as inputs and scenarios usually
+#: schedule (every numeric parameter may be scheduled: :func:`schedulable`).
 SCHEDULABLE = ("us_coercion", "china_coercion", "us_commitment")
 
 
@@ -479,14 +480,168 @@ def constraint_violations(params: Params) -> list[tuple[str, str]]:
     return out
 
 
-EVENT_KINDS = {
-    "approval_shock": "Add `value` (may be negative) to `actor`'s approval",
-    "leader_change": "Replace `actor`'s leader: new `strategy` (optional) and approval `value` (optional)",
-    "flashpoint": "History flashpoint: raise `actor`'s grievance salience by `value`",
-    "provocation": "North Korean provocation: `value` extra launches",
-    "coercion_episode": "Chinese coercion episode of size `value` for `duration` months",
-    "baseline_shock": "Shift `actor`'s approval baseline by `value` (an election result, the economy, a scandal)",
+def schedulable(name: str) -> bool:
+    """Whether a scenario may give ``name`` as a schedule: every declared numeric parameter."""
+    return name in PARAM_FIELDS
+
+
+# ------------------------------------------------------------------------- shock kinds
+#: What a data-declared shock kind may change in the state (besides any parameter):
+#: name -> (per democracy, lowest, highest, meaning). The month keeps these as state columns
+#: (``sim.core.month.STATE_TARGET_COLUMN``); a result outside the range is clipped to it.
+STATE_TARGETS: dict[str, tuple[bool, float, float, str]] = {
+    "alignment": (True, -1.0, 1.0, "the democracy's alignment (-1 China .. +1 US)"),
+    "approval": (True, 0.02, 0.98, "the leader's approval"),
+    "approval_baseline": (True, 0.02, 0.98, "the approval the leader drifts back to"),
+    "abandonment": (True, 0.0, 1.0, "fear of US abandonment"),
+    "entrapment": (True, 0.0, 1.0, "fear of entrapment"),
+    "grievance": (True, 0.0, 1.0, "salience of historical grievance toward the partner"),
+    "threat": (True, 0.0, 1.0, "threat perception"),
+    "resentment": (True, 0.0, 1.0, "public resentment of US pressure"),
+    "stance": (True, -1.0, 1.0, "the leader's stance toward the partner"),
+    "coop_rok_jpn": (False, 0.0, 1.0, "ROK-Japan cooperation"),
+    "coop_rok_us": (False, 0.0, 1.0, "ROK-US cooperation"),
+    "coop_jpn_us": (False, 0.0, 1.0, "Japan-US cooperation"),
+    "depth": (False, 0.0, 1.0, "institutional depth of ROK-Japan cooperation"),
 }
+assert not set(STATE_TARGETS) & set(PARAM_FIELDS), "state targets and parameters share no name"
+#: How a shock changes its target: add the value, multiply by it, or set the target to it.
+SHOCK_OPS = ("add", "multiply", "set")
+
+
+@dataclass(frozen=True)
+class ShockKind:
+    """A kind of scheduled shock.
+
+    A *built-in* kind (``builtin`` >= 0) has its own code in the month
+    (``sim.core.month``, dispatched by that id). A *data* kind says what it changes and how:
+    ``target`` is a state variable (:data:`STATE_TARGETS`; per democracy ones need the event's
+    ``actor``) or any declared parameter; ``op`` adds ``value``, multiplies by it or sets the
+    target to it. A state target is changed at the start of each month the shock lasts, before
+    anything else in the month; a parameter holds its changed value in those months (after any
+    schedule of it). ``duration`` is how many months it lasts (0: to the end of the run); an
+    event may give its own ``value`` and ``duration``. Results are clipped to the target's range.
+    """
+
+    name: str
+    description: str
+    target: str = ""
+    op: str = "add"
+    value: float | None = None
+    duration: int = 1
+    #: the id of a built-in kind's code in the month; -1 for a data kind
+    builtin: int = -1
+    #: lowest and highest value an event of a built-in kind may give
+    value_range: tuple[float, float] = (-1.0, 1.0)
+    #: a built-in kind that needs an actor (ROK or JPN)
+    needs_actor: bool = False
+    #: a built-in kind that needs a value
+    needs_value: bool = True
+
+    @property
+    def per_actor(self) -> bool:
+        """Whether an event of this kind names a democracy (ROK or JPN)."""
+        if self.builtin >= 0:
+            return self.needs_actor
+        return self.target in STATE_TARGETS and STATE_TARGETS[self.target][0]
+
+
+def shock_kind_problem(kind: ShockKind) -> tuple[str, str, object] | None:
+    """What is wrong with a data kind's declaration, as (field, expected, found), or None."""
+    import difflib
+
+    if not kind.name.isidentifier():
+        return "name", "a name of letters, digits and underscores", kind.name
+    if kind.builtin >= 0:
+        return None
+    targets = [*STATE_TARGETS, *PARAM_FIELDS]
+    if kind.target not in targets:
+        close = difflib.get_close_matches(kind.target, targets, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return "target", f"a state variable or a declared parameter{hint}", kind.target
+    if kind.op not in SHOCK_OPS:
+        return "op", "one of " + ", ".join(SHOCK_OPS), kind.op
+    if isinstance(kind.duration, bool) or not isinstance(kind.duration, int):
+        return "duration", "a whole number of months (0: to the end of the run)", kind.duration
+    if not 0 <= kind.duration <= 600:
+        return (
+            "duration",
+            "a whole number of months in [0, 600] (0: to the end of the run)",
+            kind.duration,
+        )
+    if kind.value is not None:
+        problem = shock_value_problem(kind, kind.value)
+        if problem:
+            return "value", problem, kind.value
+    return None
+
+
+def target_range(target: str) -> tuple[float, float]:
+    """The range a data kind's target is clipped to."""
+    if target in STATE_TARGETS:
+        return STATE_TARGETS[target][1], STATE_TARGETS[target][2]
+    m = PARAM_FIELDS[target].metadata
+    return float(m["lo"]), float(m["hi"])
+
+
+def shock_value_problem(kind: ShockKind, value: float) -> str | None:
+    """Why ``value`` cannot be a data kind's value, or None."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        return "a number"
+    if math.isinf(value):
+        return "a finite number"
+    lo, hi = target_range(kind.target)
+    integer = kind.target in PARAM_FIELDS and PARAM_FIELDS[kind.target].metadata["integer"]
+    if kind.op == "set" and not lo <= value <= hi:
+        return f"a number in [{lo}, {hi}] (the range of {kind.target})"
+    if kind.op == "multiply" and value < 0:
+        return "a factor >= 0"
+    if integer and kind.op == "multiply":
+        return f"no 'multiply' on the whole-number parameter {kind.target} (use 'add' or 'set')"
+    if integer and float(value) != int(value):
+        return f"a whole number ({kind.target} is a whole-number parameter)"
+    return None
+
+
+#: Every shock kind: the built-in ones, then any a plugin registers
+#: (:func:`register_shock_kind`); a scenario may declare its own (``Scenario.shock_kinds``).
+SHOCK_KINDS: dict[str, ShockKind] = {
+    k.name: k
+    for k in (
+        ShockKind("approval_shock", "Add `value` (may be negative) to `actor`'s approval",
+                  builtin=0, value_range=(-1.0, 1.0), needs_actor=True),
+        ShockKind("leader_change", "Replace `actor`'s leader: new `strategy` (optional) and approval `value` (optional)",
+                  builtin=1, value_range=(0.0, 1.0), needs_actor=True, needs_value=False),
+        ShockKind("flashpoint", "History flashpoint: raise `actor`'s grievance salience by `value`",
+                  builtin=2, value_range=(0.0, 1.0), needs_actor=True),
+        ShockKind("provocation", "North Korean provocation: `value` extra launches",
+                  builtin=3, value_range=(0.0, 100.0)),
+        ShockKind("coercion_episode", "Chinese coercion episode of size `value` for `duration` months",
+                  builtin=4, value_range=(0.0, 1.0), duration=1),
+        ShockKind("baseline_shock", "Shift `actor`'s approval baseline by `value` (an election result, the economy, a scandal)",
+                  builtin=5, value_range=(-1.0, 1.0), needs_actor=True),
+    )
+}  # fmt: skip
+#: name -> description of every registered shock kind (the same registry, for documents).
+EVENT_KINDS: dict[str, str] = {k: v.description for k, v in SHOCK_KINDS.items()}
+
+
+def register_shock_kind(kind: ShockKind) -> None:
+    """Add a data kind to the registry (plugins: ``sim.plugins``). Raises ParameterError for a
+    bad declaration or a name already taken by another kind."""
+    if kind.builtin >= 0:
+        raise ParameterError(
+            f"shock kind {kind.name}", "a data kind (target, op, value)", "builtin"
+        )
+    problem = shock_kind_problem(kind)
+    if problem:
+        raise ParameterError(f"shock kind {kind.name}.{problem[0]}", problem[1], problem[2])
+    if kind.name in SHOCK_KINDS and SHOCK_KINDS[kind.name] != kind:
+        raise ParameterError(f"shock kind {kind.name}", "a name no other kind has", kind.name)
+    SHOCK_KINDS[kind.name] = kind
+    EVENT_KINDS[kind.name] = kind.description
 
 
 @dataclass(frozen=True)
@@ -522,6 +677,15 @@ class Scenario:
     disabled_steps: tuple[str, ...] = ()
     months: int = 60
     start: str = "2022-08"
+    #: the data shock kinds its events use (declared in the scenario or registered by a plugin)
+    shock_kinds: tuple[ShockKind, ...] = ()
+
+    def shock_kind(self, name: str) -> ShockKind:
+        """The kind of an event: the scenario's own declaration, else the registry's."""
+        for k in self.shock_kinds:
+            if k.name == name:
+                return k
+        return SHOCK_KINDS[name]
 
     def strategy(self, role: str) -> str:
         """Strategy name for a role: ROK, JPN, ROK_successor or JPN_successor."""
@@ -552,6 +716,12 @@ def scenario_dict(scenario: Scenario) -> dict[str, Any]:
         "schedules": {k: [list(p) for p in v] for k, v in scenario.schedules},
         "events": [dataclasses.asdict(e) for e in scenario.events],
         "disabled_steps": list(scenario.disabled_steps),
+        # only when there are some, so that the hash of a scenario without them is unchanged
+        **(
+            {"shock_kinds": [dataclasses.asdict(k) for k in scenario.shock_kinds]}
+            if scenario.shock_kinds
+            else {}
+        ),
     }
 
 

@@ -9,10 +9,18 @@ Every strategy decides under its political capital (only feasible steps, Putnam 
 initiates, under its fears (``motivated``: abandonment outweighs entrapment, Snyder 1984 / Cha
 1999). Each decision rule is written once, for one run, as plain Python that numba can compile
 (the month calls :func:`decide`); :meth:`Strategy.decide` applies it to a view over many runs.
+
+A strategy from another package (an ``alignsim.strategies`` entry point, loaded by
+``sim.plugins``) is registered with :func:`register_strategy`: its rule has the signature of the
+built-in ones and gets the next id; :func:`decide` hands ids from :data:`FIRST_PLUGIN_ID` on to
+:func:`plugin_decide`, a chain of the registered rules that numba compiles into the month like a
+built-in rule. Registration closes before the month is first compiled in a process
+(:func:`seal`), so compiled code never misses a strategy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -107,6 +115,36 @@ def decide_player(choice: int, affordable: int, available: int) -> tuple[int, in
 
 
 @rule
+def no_plugin(strategy: int, month: int, feasible: int, affordable: int, available: int,
+              motivated: bool, partner_last: int, since_own_step: int, can_reverse: bool,
+              min_interval: float) -> tuple[int, int]:  # fmt: skip
+    """No registered strategy has this id: propose nothing, join nothing."""
+    return NONE, 0
+
+
+#: The registered strategies' rules, dispatched by id (rebuilt by :func:`register_strategy`).
+plugin_decide: Callable[..., tuple[int, int]] = no_plugin
+
+
+def _chain(sid: int, fn: Callable[..., Any], rest: Callable[..., Any]) -> Callable[..., Any]:
+    """A rule that runs ``fn`` for strategy ``sid`` and hands every other id to ``rest`` (numba
+    compiles the closure's ``fn`` and ``rest`` like globals)."""
+
+    @rule
+    def dispatch(strategy: int, month: int, feasible: int, affordable: int, available: int,
+                 motivated: bool, partner_last: int, since_own_step: int, can_reverse: bool,
+                 min_interval: float) -> tuple[int, int]:  # fmt: skip
+        if strategy == sid:
+            proposal, accept = fn(month, feasible, affordable, available, motivated,
+                                  partner_last, since_own_step, can_reverse, min_interval)  # fmt: skip
+            return int(proposal), int(accept)
+        return rest(strategy, month, feasible, affordable, available, motivated, partner_last,
+                    since_own_step, can_reverse, min_interval)  # fmt: skip
+
+    return dispatch
+
+
+@rule
 def decide(strategy: int, month: int, feasible: int, affordable: int, available: int,
            motivated: bool, partner_last: int, since_own_step: int, can_reverse: bool,
            min_interval: float) -> tuple[int, int]:  # fmt: skip
@@ -125,6 +163,8 @@ def decide(strategy: int, month: int, feasible: int, affordable: int, available:
         return decide_tit_for_tat(*args)
     if strategy == HARDLINE:
         return decide_hardline(*args)
+    if strategy >= FIRST_PLUGIN_ID:
+        return plugin_decide(strategy, *args)
     return NONE, 0
 
 
@@ -150,12 +190,18 @@ class Decision:
 
 
 class Strategy:
-    """Base class: subclasses set the metadata and the id of their decision rule."""
+    """Base class: subclasses set the metadata and the id of their decision rule.
+
+    A strategy from another package sets ``rule`` instead of ``id``: a function with the
+    signature of :func:`decide_small_steps` (plain Python that numba can compile, using only
+    its arguments, numbers and constants) returning (proposal, steps it would join); it is
+    given the next free id when registered (:func:`register_strategy`)."""
 
     id: ClassVar[int] = STATUS_QUO
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    rule: ClassVar[Callable[..., tuple[int, int]] | None] = None
 
     def decide(self, v: LeaderView) -> Decision:
         """The decision rule applied to each run of the view."""
@@ -228,9 +274,86 @@ class Hardline(Strategy):
 STRATEGIES: dict[str, Strategy] = {
     s.name: s for s in (SmallSteps(), GrandBargain(), TitForTat(), StatusQuo(), Hardline())
 }
-STRATEGY_NAMES: tuple[str, ...] = tuple(STRATEGIES)
+#: Strategy names by id (a list that registration extends in place, so every importer sees it).
+STRATEGY_NAMES: list[str] = list(STRATEGIES)
 STRATEGY_ID: dict[str, int] = {n: s.id for n, s in STRATEGIES.items()}
 assert all(STRATEGY_NAMES[i] == n for n, i in STRATEGY_ID.items()), "ids index STRATEGY_NAMES"
+#: The first id a registered strategy gets; the built-in ids never change.
+FIRST_PLUGIN_ID = len(STRATEGY_NAMES)
+#: Registered strategies, in id order (for the compiled month's cache key).
+PLUGINS: list[Strategy] = []
+_RULES: list[tuple[str, int, Callable[..., Any]]] = []
+_sealed = [False]
+
+#: The arguments of a decision rule, in order.
+RULE_ARGS = ("month", "feasible", "affordable", "available", "motivated", "partner_last",
+             "since_own_step", "can_reverse", "min_interval")  # fmt: skip
+
+
+class StrategyError(ValueError):
+    """A strategy that cannot be registered: says why."""
+
+
+def register_strategy(strategy: Strategy | type[Strategy]) -> int:
+    """Register a strategy from another package and return its id (the next free one).
+
+    Raises:
+        StrategyError: no name or rule, a rule with other arguments than the built-in rules,
+            a name already taken, or registration after the month was compiled.
+    """
+    import inspect
+
+    s = strategy() if isinstance(strategy, type) else strategy
+    name = getattr(s, "name", "")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise StrategyError(
+            f"a strategy needs a name of letters, digits and underscores, not {name!r}"
+        )
+    if name in STRATEGY_ID:
+        if STRATEGIES[name] is s or type(STRATEGIES[name]) is type(s):
+            return STRATEGY_ID[name]
+        raise StrategyError(f"strategy name {name!r} is taken; choose another")
+    fn = type(s).__dict__.get("rule", getattr(s, "rule", None))
+    fn = fn.__func__ if isinstance(fn, staticmethod) else fn
+    if not callable(fn):
+        raise StrategyError(f"strategy {name!r} has no rule (a function like decide_small_steps)")
+    params = list(inspect.signature(fn).parameters)
+    if len(params) != len(RULE_ARGS):
+        raise StrategyError(
+            f"strategy {name!r}: its rule takes {len(params)} arguments ({', '.join(params)}); "
+            f"a rule takes {len(RULE_ARGS)}: {', '.join(RULE_ARGS)}"
+        )
+    if _sealed[0]:
+        raise StrategyError(
+            f"strategy {name!r} registered after the month was compiled in this process; "
+            "register strategies first (sim.plugins.load_plugins)"
+        )
+    global plugin_decide
+    sid = len(STRATEGY_NAMES)
+    compiled_rule = fn if getattr(fn, "_alignsim_rule", False) else rule(fn)
+    try:
+        compiled_rule._alignsim_rule = True  # type: ignore[union-attr]
+    except AttributeError:
+        pass
+    s.id = sid  # type: ignore[misc]
+    plugin_decide = _chain(sid, compiled_rule, plugin_decide)
+    STRATEGIES[name] = s
+    STRATEGY_NAMES.append(name)
+    STRATEGY_ID[name] = sid
+    PLUGINS.append(s)
+    _RULES.append((name, sid, fn))
+    return sid
+
+
+def plugin_rules() -> list[tuple[str, int, Callable[..., Any]]]:
+    """(name, id, rule) of every registered strategy, in id order."""
+    return list(_RULES)
+
+
+def seal() -> None:
+    """Close registration: the month is about to be compiled with the strategies known now."""
+    _sealed[0] = True
+
 
 __all__ = [
     "DID_NOTHING",

@@ -22,6 +22,7 @@ from sim.core import outputs as O
 from sim.core import rng
 from sim.core.outputs import FIRST_MOVER, MONTHLY_VARS
 from sim.core.params import Scenario
+from sim.core.strategies import seal
 from sim.engines.jit import compiled as _compile
 
 Arr = npt.NDArray[Any]
@@ -54,6 +55,7 @@ class _Compiled:
 
     def get(self) -> Kernels:
         if self._kernels is None:
+            seal()  # the strategies registered now are the ones compiled in
             self._kernels = Kernels(*(_compile(f) for f in REFERENCE.__dict__.values()))
         return self._kernels
 
@@ -81,6 +83,11 @@ def _in_threads(threads: int, n: int, work: Callable[[slice], None]) -> None:
             pool.submit(work, slice(a, b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         ]:
             f.result()
+
+
+def _rows(params: Arr, rows: slice) -> Arr:
+    """Some runs' parameter records, contiguous like the whole table (one compiled month)."""
+    return np.ascontiguousarray(params[:, rows]).view(np.recarray)
 
 
 @dataclass
@@ -129,11 +136,11 @@ def simulate(
     n = reps.shape[0]
     world = M.world_of(scenario, months)
     horizon = world.months
-    params = M.param_records(scenario.params, n, varying)
+    params = M.param_records(scenario.params, n, varying, world)
     keys = rng.run_keys(seed, reps)[:, 0]
     state, trace = M.new_state(n), M.new_trace(n)
     k = kernels(compiled)
-    world_t = (world.inputs, world.events, world.strategies, world.successors, world.owned)
+    world_t = world.arrays()
     state_t, trace_t = state.arrays(), (trace.floats, trace.ints)
     choices = np.full((n, 2), M.NO_CHOICE, dtype=np.int64)
     no_override = np.full(n, np.nan)
@@ -145,7 +152,7 @@ def simulate(
                 threads if compiled else 1,
                 n,
                 lambda rows: k.run_months(
-                    0, horizon, params if params.shape[0] == 1 else params[rows], keys[rows],
+                    0, horizon, params if params.shape[1] == 1 else _rows(params, rows), keys[rows],
                     world_t, tuple(a[rows] for a in state_t), tuple(a[rows] for a in trace_t),
                     choices[rows], no_override[rows], O.RECORD_SOURCES, monthly[rows],
                 ),

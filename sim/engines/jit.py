@@ -6,6 +6,10 @@ a hash of every source file of ``sim/core`` and ``sim/engines`` (and numba's ver
 to the model compiles afresh, and unchanged code loads from the cache in every process (the first
 call in a new environment compiles, which takes tens of seconds; later calls take milliseconds).
 
+Strategies registered from other packages (``sim.core.strategies.register_strategy``) are
+compiled into the month too, so the folder's name also hashes each one's name, id and the source
+file of its rule: each set of plugins gets its own compiled month.
+
 The folder is ``$ALIGNSIM_NUMBA_CACHE`` if set, else ``$XDG_CACHE_HOME/alignsim/numba`` (by
 default ``~/.cache/alignsim/numba``). This is the one engine module that reads files: the model's
 own source, to name that folder.
@@ -21,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import numba
+
+from sim.core import strategies as STRATEGIES
 
 SIM = Path(__file__).resolve().parents[1]
 #: The packages whose source a result depends on.
@@ -44,7 +50,21 @@ def cache_dir() -> Path:
     if not base:
         xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         base = str(Path(xdg) / "alignsim" / "numba")
-    return Path(base) / f"{model_source_hash()}-numba{numba.__version__}"
+    return Path(base) / f"{model_source_hash()}{plugin_hash()}-numba{numba.__version__}"
+
+
+def plugin_hash() -> str:
+    """'' without registered strategies; else '-p' and 12 hex digits of sha256 over each one's
+    name, id and the source file of its rule."""
+    plugins = STRATEGIES.plugin_rules()
+    if not plugins:
+        return ""
+    h = hashlib.sha256()
+    for name, sid, fn in plugins:
+        h.update(f"{name}:{sid}".encode())
+        source = Path(fn.__code__.co_filename)
+        h.update(source.read_bytes() if source.is_file() else fn.__code__.co_code)
+    return "-p" + h.hexdigest()[:12]
 
 
 def compiled(fn: Callable[..., Any]) -> Any:

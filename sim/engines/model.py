@@ -128,15 +128,13 @@ class AlignmentModel(mesa.Model):
         self.replication = int(replication)
         if self.replication < 0:
             raise ParameterError("replication", "a whole number >= 0", replication)
-        self._params = M.param_records(spec.params)
-        self.run_params = self._params[0]
         self.world = M.world_of(spec)
+        self._params = M.param_records(spec.params, world=self.world)
         self.state = M.new_state(1)
         self.trace = M.new_trace(1)
         self._kernels = kernels(compiled)
         self._keys = RNG.run_keys(seed, [self.replication])[:, 0]
-        self._world = (self.world.inputs, self.world.events, self.world.strategies,
-                       self.world.successors, self.world.owned)  # fmt: skip
+        self._world = self.world.arrays()
         self._choices = np.full((1, 2), NO_CHOICE, dtype=np.int64)
         self._us_override = np.full(1, np.nan)
         self._record = np.empty((1, len(O.MONTHLY_VARS)))
@@ -174,6 +172,11 @@ class AlignmentModel(mesa.Model):
             },
         )
         self.datacollector.collect(self)
+
+    @property
+    def run_params(self) -> Any:
+        """This month's parameters (a record: scheduled and shocked parameters change by month)."""
+        return self._params[self.world.segment[min(self.month, self.world.months)], 0]
 
     def _trace(self) -> tuple[Arr, Arr]:
         return self.trace.floats, self.trace.ints
@@ -341,11 +344,11 @@ class AlignmentModel(mesa.Model):
         """
         agent = self.rok if actor == "ROK" else self.jpn
         partner = self.jpn if actor == "ROK" else self.rok
-        p = self.run_params
         upcoming = min(self.month + 1, self.world.months)
+        p = self._params[self.world.segment[upcoming], 0]  # next month's parameters
         us_c = float(self._us_override[0])
         if np.isnan(us_c):
-            us_c = M.scheduled_input(self.world.inputs, upcoming, 0, p.us_coercion)
+            us_c = p.us_coercion
         d = 0 if actor == "ROK" else 1
         dependence = p.rok_china_dependence if d == 0 else p.jpn_china_dependence
         scale = R.step_cost_scale(agent.grievance, us_c, p) * R.china_cost_factor(

@@ -243,7 +243,9 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
     from sim.core.steps import STEP_NAMES
     from sim.engines.batch import MONTHLY_VARS
     from sim.experiments.store import table_bytes
+    from sim.plugins import load_plugins
 
+    load_plugins()  # in a worker of any kind (Dask too): plugin strategies, before compiling
     t0 = time.perf_counter()
     delay = os.environ.get("ALIGNSIM_TEST_CHUNK_DELAY")  # test hook: slow chunks down
     if delay:

@@ -18,8 +18,11 @@ MODEL_PACKAGES = ("core", "engines")
 
 
 def code_version() -> dict[str, Any]:
-    """Package version, a hash of the model's core source files, and the git commit."""
+    """Package version, a hash of the model's core source files (and of the rules of any
+    strategy a plugin registered, docs/EXTENDING.md), and the git commit."""
     import subprocess
+
+    from sim.core.strategies import plugin_rules
 
     here = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
@@ -27,6 +30,11 @@ def code_version() -> dict[str, Any]:
         for path in sorted((here / package).glob("*.py")):
             h.update(f"{package}/{path.name}".encode())
             h.update(path.read_bytes())
+    plugins = plugin_rules()
+    for name, sid, fn in plugins:  # none registered: the hash is the model's alone
+        source = Path(fn.__code__.co_filename)
+        h.update(f"plugin/{name}:{sid}".encode())
+        h.update(source.read_bytes() if source.is_file() else fn.__code__.co_code)
     pkg = package_version()
     commit, dirty = None, None
     try:
@@ -37,8 +45,11 @@ def code_version() -> dict[str, Any]:
         dirty = bool(st.stdout.strip())
     except (OSError, subprocess.SubprocessError):
         pass
-    return {"package_version": pkg, "model_code_hash": h.hexdigest()[:16],
-            "git_commit": commit, "git_dirty": dirty}  # fmt: skip
+    out: dict[str, Any] = {"package_version": pkg, "model_code_hash": h.hexdigest()[:16],
+                           "git_commit": commit, "git_dirty": dirty}  # fmt: skip
+    if plugins:
+        out["plugin_strategies"] = [f"{name} ({fn.__module__})" for name, _, fn in plugins]
+    return out
 
 
 def environment() -> dict[str, Any]:

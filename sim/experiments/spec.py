@@ -49,7 +49,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.core.params import PARAM_FIELDS, SCHEDULABLE, Scenario, param_info
+from sim.core.params import PARAM_FIELDS, Scenario, param_info
 from sim.errors import UserError, unknown_name
 from sim.experiments.design import (
     SAMPLERS,
@@ -240,7 +240,7 @@ def _build(raw: dict[str, Any], path: Path, text: str) -> Experiment:
     _check_roles(path, factors)
     warnings = _horizon_check(path, base, factors, months)
     for f in factors:
-        if f.kind == "param" and f.key in SCHEDULABLE:
+        if f.kind == "param" and f.key in PARAM_FIELDS:  # any parameter may be scheduled
             scheduled = [
                 sc.name for sc in _factor_scenarios(path, base, factors) if sc.schedule(f.key)
             ]

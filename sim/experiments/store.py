@@ -359,7 +359,7 @@ def store_lock(store: Path, command: str, say: Any = None) -> Iterator[dict[str,
 def scenario_from_dict(d: dict[str, Any]) -> Scenario:
     """A design point's scenario from the manifest (``points[i].scenario``): the inverse of
     :func:`sim.core.params.scenario_dict`."""
-    from sim.core.params import Event, Params, param_info
+    from sim.core.params import Event, Params, ShockKind, param_info
 
     params = {k: (int(v) if param_info(k)["integer"] else float(v)) for k, v in d["params"].items()}
     return Scenario(
@@ -374,6 +374,10 @@ def scenario_from_dict(d: dict[str, Any]) -> Scenario:
         disabled_steps=tuple(d["disabled_steps"]),
         months=int(d["months"]),
         start=d["start"],
+        shock_kinds=tuple(
+            ShockKind(**{**k, "value_range": tuple(k["value_range"])})
+            for k in d.get("shock_kinds", [])
+        ),
     )
 
 

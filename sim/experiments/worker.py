@@ -14,6 +14,9 @@ import pyarrow.parquet  # noqa: F401  (chunks encode Parquet)
 from sim.core.params import Scenario
 from sim.engines.batch import simulate
 from sim.experiments.histogram import MonthlyHistogram
+from sim.plugins import load_plugins
+
+load_plugins()  # plugin strategies are compiled into the month: register them first
 
 
 def warm_up() -> None:

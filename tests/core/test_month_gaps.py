@@ -99,8 +99,8 @@ def test_write_record_writes_each_runs_own_record_for_many_runs(compiled: bool) 
     assert MANY_RUNS > M.N_FLOAT
     k = kernels(compiled)
     world = M.world_of(scenario)
-    world_t = (world.inputs, world.events, world.strategies, world.successors, world.owned)
-    params = M.param_records(scenario.params, MANY_RUNS, varying)
+    world_t = world.arrays()
+    params = M.param_records(scenario.params, MANY_RUNS, varying, world)
     keys = rng.run_keys(5, np.arange(MANY_RUNS))[:, 0]
     state, trace = M.new_state(MANY_RUNS), M.new_trace(MANY_RUNS)
     state_t, trace_t = state.arrays(), (trace.floats, trace.ints)
