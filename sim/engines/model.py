@@ -178,6 +178,11 @@ class AlignmentModel(mesa.Model):
         """This month's parameters (a record: scheduled and shocked parameters change by month)."""
         return self._params[self.world.segment[min(self.month, self.world.months)], 0]
 
+    @property
+    def next_params(self) -> Any:
+        """Next month's parameters (what the coming month's decisions will read)."""
+        return self._params[self.world.segment[min(self.month + 1, self.world.months)], 0]
+
     def _trace(self) -> tuple[Arr, Arr]:
         return self.trace.floats, self.trace.ints
 
@@ -344,8 +349,7 @@ class AlignmentModel(mesa.Model):
         """
         agent = self.rok if actor == "ROK" else self.jpn
         partner = self.jpn if actor == "ROK" else self.rok
-        upcoming = min(self.month + 1, self.world.months)
-        p = self._params[self.world.segment[upcoming], 0]  # next month's parameters
+        p = self.next_params
         us_c = float(self._us_override[0])
         if np.isnan(us_c):
             us_c = p.us_coercion

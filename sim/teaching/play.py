@@ -450,13 +450,12 @@ def _cost_scale(model: Any, role: str) -> float:
 
     from sim.core import month as M
 
-    p = model.run_params
+    p = model.next_params
     d = 0 if role == "ROK" else 1
     agent = model.rok if d == 0 else model.jpn
     us_c = float(model._us_override[0])
     if np.isnan(us_c):
-        upcoming = min(model.month + 1, model.world.months)
-        us_c = float(M.scheduled_input(model.world.inputs, upcoming, 0, p.us_coercion))
+        us_c = float(p.us_coercion)
     dependence = p.rok_china_dependence if d == 0 else p.jpn_china_dependence
     felt = float(model.state.floats[0, M.CHINA_PRESSURE + d])
     return float(
