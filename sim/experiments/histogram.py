@@ -11,6 +11,7 @@ reference).
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numba
@@ -54,7 +55,8 @@ class MonthlyHistogram:
         self.lo = np.array([MONTHLY[i].lo for i in self.var_index], dtype=float)
         self.width = np.array([MONTHLY[i].hi for i in self.var_index], dtype=float) - self.lo
         self._rows = 0  # rows in the buffers
-        self._buf = _RowBuffers(FIRST_ROWS)
+        self._buf: _RowBuffers | None = None  # taken from the spare ones at the first month
+        self._table: Any = None  # the rows once put in order (the buffers are then given back)
         self._segments: list[tuple[Arr, int, Arr, Arr]] = []  # (points, month, start, length)
         self._q: Arr | None = None  # the month's quantised values (variables, runs), reused
 
@@ -62,8 +64,12 @@ class MonthlyHistogram:
         """Add one month: ``record`` (m, V_all) holds runs ``rows`` of the chunk (default all)."""
         points = self.points if rows is None else self.points[rows]
         n = points.shape[0]
+        if self._table is not None:
+            raise RuntimeError("a histogram's table was already made")
         if n == 0:
             return
+        if self._buf is None:
+            self._buf = _take_buffers()
         change = np.flatnonzero(points[1:] != points[:-1]) + 1
         starts = np.concatenate([[0], change]).astype(np.int64)
         ends = np.concatenate([change, [n]]).astype(np.int64)
@@ -73,6 +79,7 @@ class MonthlyHistogram:
         seg_len = np.empty(starts.shape[0], dtype=np.int64)
         while True:
             b = self._buf
+            assert b is not None
             k = _month_rows(
                 record, self.var_index, self.lo, self.width, self._q, starts, ends, self._rows,
                 b.var, b.bin, b.count, b.qmin, b.qmax, b.qsum, seg_start, seg_len,
@@ -89,6 +96,8 @@ class MonthlyHistogram:
         ordered by point, month, variable and bin."""
         import pyarrow as pa
 
+        if self._table is not None:
+            return self._table
         if self._segments:
             point = np.concatenate([s[0] for s in self._segments])
             month = np.concatenate([np.full(s[0].shape[0], s[1], np.int64) for s in self._segments])
@@ -97,10 +106,15 @@ class MonthlyHistogram:
         else:
             point = month = start = length = np.zeros(0, dtype=np.int64)
         order = np.lexsort((month, point))  # a (point, month)'s rows: by variable, then bin
+        buf = self._buf or _RowBuffers(0)
         cols = _gather(point[order], month[order], start[order], length[order], self.var_index,
-                       *self._buf.arrays())  # fmt: skip
+                       *buf.arrays())  # fmt: skip
+        if self._buf is not None:
+            _give_back(self._buf)
+            self._buf = None
         names = ("point", "month", "variable", "bin", "count", "qmin", "qmax", "qsum")
-        return pa.table(dict(zip(names, cols, strict=True)))
+        self._table = pa.table(dict(zip(names, cols, strict=True)))
+        return self._table
 
 
 class _RowBuffers:
@@ -123,6 +137,23 @@ class _RowBuffers:
         for new, old in zip(out.arrays(), self.arrays(), strict=True):
             new[:used] = old[:used]
         return out
+
+
+#: Buffers a finished histogram gave back, for the process's next chunk (so a worker does not
+#: allocate, fault in and grow them again for every chunk); a lock, as chunks may run on threads.
+_SPARE: list[_RowBuffers] = []
+_SPARE_LOCK = threading.Lock()
+
+
+def _take_buffers() -> _RowBuffers:
+    with _SPARE_LOCK:
+        return _SPARE.pop() if _SPARE else _RowBuffers(FIRST_ROWS)
+
+
+def _give_back(buf: _RowBuffers) -> None:
+    with _SPARE_LOCK:
+        if not _SPARE:
+            _SPARE.append(buf)
 
 
 @numba.njit(cache=True, nogil=True)
