@@ -264,18 +264,21 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
 
 
 #: The histogram file's columns with few distinct values (dictionary-encoded); the others
-#: (minimum, maximum, sum of the quantised values) are nearly all distinct and stored plain.
+#: (minimum, maximum, sum of the quantised values) are nearly all distinct: delta-encoded.
 HIST_DICTIONARY = ("point", "month", "variable", "bin", "count")
+HIST_DELTA = {name: "DELTA_BINARY_PACKED" for name in ("qmin", "qmax", "qsum")}
 #: Rows of a histogram file's row group at most (the store's other files use the same).
 HIST_ROW_GROUP = 262_144
 
 
 def hist_bytes(table: Any, metadata: dict[str, str]) -> bytes:
-    """A chunk's histogram rows as Parquet bytes (zstd, as ``sim.experiments.store.table_bytes``),
-    laid out for the driver's merge, which reads the rows of a few design points at a time
-    (``MonthlyWriter``): a row group never spans two design points, so such a read decodes only
-    those points' rows, and only the low-cardinality columns are dictionary-encoded (trying it on
-    the others costs most of the encoding time for nothing). The rows are those of ``table``."""
+    """A chunk's histogram rows as Parquet bytes, laid out for the driver's merge, which reads
+    the rows of a few design points at a time (``MonthlyWriter``): a row group never spans two
+    design points, so such a read decodes only those points' rows; only the low-cardinality
+    columns are dictionary-encoded (trying it on the others costs most of the encoding time for
+    nothing), the others delta-encoded, and pages are compressed with lz4 (these files are
+    internal and short-lived in use: encoding and decoding speed first). The rows are those of
+    ``table``."""
     import io
 
     import pyarrow.parquet as pq
@@ -287,8 +290,9 @@ def hist_bytes(table: Any, metadata: dict[str, str]) -> bytes:
     change = np.flatnonzero(point[1:] != point[:-1]) + 1
     bounds = [0, *change.tolist(), point.shape[0]]
     buf = io.BytesIO()
-    with pq.ParquetWriter(buf, table.schema, compression="zstd",
-                          use_dictionary=list(HIST_DICTIONARY)) as writer:  # fmt: skip
+    with pq.ParquetWriter(buf, table.schema, compression="lz4",
+                          use_dictionary=list(HIST_DICTIONARY),
+                          column_encoding=HIST_DELTA) as writer:  # fmt: skip
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
             for lo in range(a, b, HIST_ROW_GROUP):
                 n = min(b, lo + HIST_ROW_GROUP) - lo
@@ -365,12 +369,19 @@ class PoolExecutor:
             initializer=_exit_with_driver,
             initargs=(os.getpid(),),
         )
+        self._futures: list[Future[Any]] = []
 
     def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
-        return self._pool.submit(fn, task)
+        fut = self._pool.submit(fn, task)
+        self._futures = [f for f in self._futures if not f.done()] + [fut]
+        return fut
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Shut the pool down. When every chunk is done the workers are only told to exit (the
+        caller need not wait for their teardown); otherwise the pending chunks are cancelled
+        and the workers waited for."""
+        finished = all(f.done() for f in self._futures)
+        self._pool.shutdown(wait=not finished, cancel_futures=True)
 
 
 class DaskExecutor:

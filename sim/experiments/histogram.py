@@ -156,7 +156,7 @@ def _give_back(buf: _RowBuffers) -> None:
             _SPARE.append(buf)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _month_rows(
     record: Arr, var_index: Arr, lo: Arr, width: Arr, q: Arr, starts: Arr, ends: Arr, k: int,
     var: Arr, bin_: Arr, count: Arr, qmin: Arr, qmax: Arr, qsum: Arr,
@@ -226,7 +226,7 @@ def _month_rows(
     return k
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _gather(
     point: Arr, month: Arr, start: Arr, length: Arr, var_index: Arr,
     var: Arr, bin_: Arr, count: Arr, qmin: Arr, qmax: Arr, qsum: Arr,
