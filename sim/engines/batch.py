@@ -66,6 +66,25 @@ def kernels(compiled: bool = True) -> Kernels:
     return KERNELS.get() if compiled else REFERENCE
 
 
+def param_records(params: Any, runs: int = 1, varying: dict[str, Arr] | None = None) -> Arr:
+    """``sim.core.month.param_records`` (the same records, to the bit), built faster for many
+    runs: the scenario's one record is copied into every row at once, then only the varying
+    parameters are written column by column (not every parameter of every row)."""
+    one = M.param_records(params)
+    if not varying:
+        return one
+    out = np.empty(runs, dtype=M.PARAM_DTYPE)
+    out[:] = one.view(np.ndarray)[0]
+    for name, values in varying.items():
+        if name not in out.dtype.names:
+            raise KeyError(name)
+        a = np.asarray(values, dtype=float).reshape(-1)
+        if a.shape[0] != runs:
+            raise ValueError(f"{name}: {a.shape[0]} values for {runs} runs")
+        out[name] = a
+    return out.view(np.recarray)
+
+
 def _in_threads(threads: int, n: int, work: Callable[[slice], None]) -> None:
     """``work`` on contiguous slices of the n runs, on up to ``threads`` threads (the compiled
     month releases the GIL; runs are independent, so results do not depend on the split)."""
@@ -129,7 +148,7 @@ def simulate(
     n = reps.shape[0]
     world = M.world_of(scenario, months)
     horizon = world.months
-    params = M.param_records(scenario.params, n, varying)
+    params = param_records(scenario.params, n, varying)
     keys = rng.run_keys(seed, reps)[:, 0]
     state, trace = M.new_state(n), M.new_trace(n)
     k = kernels(compiled)
