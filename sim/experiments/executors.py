@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,13 +95,14 @@ def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Any, Arr 
     are written.
     """
     summary, first_month, first_by, hist, monthly, _ = _simulate_chunk(task)
-    return summary, first_month, first_by, hist, monthly
+    return summary, first_month, first_by, hist.table() if hist is not None else None, monthly
 
 
 def _simulate_chunk(
     task: ChunkTask,
 ) -> tuple[dict[str, Arr], Arr, Arr, Any, Arr | None, dict[str, Arr]]:
-    """:func:`simulate_chunk`, and the parameters the runs drew (name -> (n,) values)."""
+    """:func:`simulate_chunk` with the histogram itself (``MonthlyHistogram`` or None), and the
+    parameters the runs drew (name -> (n,) values)."""
     from sim.engines.batch import MONTHLY_VARS, simulate
     from sim.experiments.histogram import MonthlyHistogram
 
@@ -148,8 +149,7 @@ def _simulate_chunk(
                            varying=varying or None, on_month=on_month if keep else None)  # fmt: skip
             summ, fm, fb = res.summary, res.first_taken_month, res.first_taken_by
         out.put(sel, summ, fm, fb)
-    table = hist.table() if hist is not None else None
-    return out.summary, out.first_month, out.first_by, table, monthly, drawn_all
+    return out.summary, out.first_month, out.first_by, hist, monthly, drawn_all
 
 
 @dataclass
@@ -217,7 +217,7 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
     delay = os.environ.get("ALIGNSIM_TEST_CHUNK_DELAY")  # test hook: slow chunks down
     if delay:
         time.sleep(float(delay))
-    summary, ftm, ftb, hist_rows, monthly, drawn = _simulate_chunk(task)
+    summary, ftm, ftb, histogram, monthly, drawn = _simulate_chunk(task)
     n = task.point.shape[0]
     cols: dict[str, Any] = {
         "point": task.point.astype(np.int64),
@@ -239,7 +239,9 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         cols[f"first_by_{step}"] = ftb[:, j]
     meta = {"alignsim.design_hash": task.design_hash, "alignsim.chunk": str(task.chunk_id)}
     runs = table_bytes(pa.table(cols), meta)
-    hist = hist_bytes(hist_rows, meta) if hist_rows is not None else None
+    hist = None
+    if histogram is not None:
+        hist = hist_bytes(histogram.pieces(HIST_ROW_GROUP), meta)
     traj = None
     if task.trajectories and monthly is not None:
         m1 = task.months + 1
@@ -271,34 +273,31 @@ HIST_DELTA = {name: "DELTA_BINARY_PACKED" for name in ("qmin", "qmax", "qsum")}
 HIST_ROW_GROUP = 262_144
 
 
-def hist_bytes(table: Any, metadata: dict[str, str]) -> bytes:
-    """A chunk's histogram rows as Parquet bytes, laid out for the driver's merge, which reads
-    the rows of a few design points at a time (``MonthlyWriter``): a row group never spans two
-    design points, so such a read decodes only those points' rows; only the low-cardinality
-    columns are dictionary-encoded (trying it on the others costs most of the encoding time for
-    nothing), the others delta-encoded, and pages are compressed with lz4 (these files are
-    internal and short-lived in use: encoding and decoding speed first). The rows are those of
-    ``table``."""
+def hist_bytes(pieces: Iterable[Any], metadata: dict[str, str]) -> bytes:
+    """A chunk's histogram rows, given as consecutive tables of one design point each
+    (``MonthlyHistogram.pieces``), as Parquet bytes laid out for the driver's merge, which
+    reads the rows of a few design points at a time (``MonthlyWriter``): one row group per
+    piece, so such a read decodes only those points' rows; only the low-cardinality columns are
+    dictionary-encoded (trying it on the others costs most of the encoding time for nothing),
+    the others delta-encoded, and pages are compressed with lz4 (these files are internal:
+    encoding and decoding speed first)."""
     import io
 
     import pyarrow.parquet as pq
 
-    meta = dict(table.schema.metadata or {})
-    meta.update({k.encode(): v.encode() for k, v in metadata.items()})
-    table = table.replace_schema_metadata(meta)
-    point = table["point"].to_numpy()
-    change = np.flatnonzero(point[1:] != point[:-1]) + 1
-    bounds = [0, *change.tolist(), point.shape[0]]
     buf = io.BytesIO()
-    with pq.ParquetWriter(buf, table.schema, compression="lz4",
-                          use_dictionary=list(HIST_DICTIONARY),
-                          column_encoding=HIST_DELTA) as writer:  # fmt: skip
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            for lo in range(a, b, HIST_ROW_GROUP):
-                n = min(b, lo + HIST_ROW_GROUP) - lo
-                writer.write_table(table.slice(lo, n), row_group_size=n)
-        if point.shape[0] == 0:
-            writer.write_table(table)
+    writer = None
+    for piece in pieces:
+        if writer is None:
+            meta = dict(piece.schema.metadata or {})
+            meta.update({k.encode(): v.encode() for k, v in metadata.items()})
+            writer = pq.ParquetWriter(buf, piece.schema.with_metadata(meta), compression="lz4",
+                                      use_dictionary=list(HIST_DICTIONARY),
+                                      column_encoding=HIST_DELTA)  # fmt: skip
+        writer.write_table(piece, row_group_size=max(1, piece.num_rows))
+    if writer is None:
+        raise ValueError("no histogram rows (not even an empty table)")
+    writer.close()
     return buf.getvalue()
 
 

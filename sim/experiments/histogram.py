@@ -12,6 +12,7 @@ reference).
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numba
@@ -57,6 +58,7 @@ class MonthlyHistogram:
         self._rows = 0  # rows in the buffers
         self._buf: _RowBuffers | None = None  # taken from the spare ones at the first month
         self._table: Any = None  # the rows once put in order (the buffers are then given back)
+        self._done = False  # the rows were taken (table or pieces)
         self._segments: list[tuple[Arr, int, Arr, Arr]] = []  # (points, month, start, length)
         self._q: Arr | None = None  # the month's quantised values (variables, runs), reused
 
@@ -64,8 +66,8 @@ class MonthlyHistogram:
         """Add one month: ``record`` (m, V_all) holds runs ``rows`` of the chunk (default all)."""
         points = self.points if rows is None else self.points[rows]
         n = points.shape[0]
-        if self._table is not None:
-            raise RuntimeError("a histogram's table was already made")
+        if self._done:
+            raise RuntimeError("a histogram's rows were already taken")
         if n == 0:
             return
         if self._buf is None:
@@ -94,10 +96,21 @@ class MonthlyHistogram:
     def table(self) -> Any:
         """The rows as a pyarrow Table (point, month, variable, bin, count, qmin, qmax, qsum),
         ordered by point, month, variable and bin."""
+        if self._table is None:
+            (self._table,) = self.pieces(None)
+        return self._table
+
+    def pieces(self, max_rows: int | None) -> Iterator[Any]:
+        """The rows of :meth:`table`, in order, as consecutive tables of one design point each
+        and at most ``max_rows`` rows (unless one (point, month) has more): small tables, so a
+        writer need not hold a second copy of the chunk's rows (None: one table of them all).
+        Once only (the buffers then go to the process's next histogram); an empty histogram
+        gives one empty table."""
         import pyarrow as pa
 
-        if self._table is not None:
-            return self._table
+        if self._table is not None or self._done:
+            raise RuntimeError("a histogram's rows were already taken")
+        self._done = True
         if self._segments:
             point = np.concatenate([s[0] for s in self._segments])
             month = np.concatenate([np.full(s[0].shape[0], s[1], np.int64) for s in self._segments])
@@ -106,15 +119,32 @@ class MonthlyHistogram:
         else:
             point = month = start = length = np.zeros(0, dtype=np.int64)
         order = np.lexsort((month, point))  # a (point, month)'s rows: by variable, then bin
+        point, month, start, length = point[order], month[order], start[order], length[order]
         buf = self._buf or _RowBuffers(0)
-        cols = _gather(point[order], month[order], start[order], length[order], self.var_index,
-                       *buf.arrays())  # fmt: skip
-        if self._buf is not None:
-            _give_back(self._buf)
-            self._buf = None
         names = ("point", "month", "variable", "bin", "count", "qmin", "qmax", "qsum")
-        self._table = pa.table(dict(zip(names, cols, strict=True)))
-        return self._table
+        cuts = [0, point.shape[0]] if max_rows is None else _cuts(point, length, max_rows)
+        try:
+            for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+                cols = _gather(point[a:b], month[a:b], start[a:b], length[a:b], self.var_index,
+                               *buf.arrays())  # fmt: skip
+                yield pa.table(dict(zip(names, cols, strict=True)))
+        finally:
+            if self._buf is not None:
+                _give_back(self._buf)
+                self._buf = None
+
+
+def _cuts(point: Arr, length: Arr, max_rows: int) -> list[int]:
+    """Where to cut the ordered segments into pieces: at each new point, and before a segment
+    that would take a piece past ``max_rows`` rows; at least one (maybe empty) piece."""
+    cuts, rows = [0], 0
+    for s in range(point.shape[0]):
+        if s > 0 and (point[s] != point[s - 1] or rows + length[s] > max_rows):
+            cuts.append(s)
+            rows = 0
+        rows += int(length[s])
+    cuts.append(point.shape[0])
+    return cuts
 
 
 class _RowBuffers:
