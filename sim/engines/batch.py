@@ -21,7 +21,7 @@ from sim.core import month as M
 from sim.core import outputs as O
 from sim.core import rng
 from sim.core.outputs import FIRST_MOVER, MONTHLY_VARS
-from sim.core.params import Scenario
+from sim.core.params import PARAM_FIELDS, Scenario
 from sim.engines.jit import compiled as _compile
 
 Arr = npt.NDArray[Any]
@@ -76,7 +76,7 @@ def param_records(params: Any, runs: int = 1, varying: dict[str, Arr] | None = N
     out = np.empty(runs, dtype=M.PARAM_DTYPE)
     out[:] = one.view(np.ndarray)[0]
     for name, values in varying.items():
-        if name not in out.dtype.names:
+        if name not in PARAM_FIELDS:
             raise KeyError(name)
         a = np.asarray(values, dtype=float).reshape(-1)
         if a.shape[0] != runs:
