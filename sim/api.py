@@ -125,10 +125,11 @@ def run_many(
                     out_summary[name] = np.empty(n, dtype=v.dtype)
                 out_summary[name][part] = v
     out = table.reset_index(drop=True).copy()
-    out["seed"] = seeds
-    out["replication"] = reps
-    for name, v in out_summary.items():
-        out[name] = v
+    new = {"seed": seeds, "replication": reps, **out_summary}
+    for name in [c for c in new if c in out.columns]:  # an input column: replaced where it is
+        out[name] = new.pop(name)
+    if new:  # the other columns at once (not one frame copy per column)
+        out = pd.concat([out, pd.DataFrame(new, index=out.index)], axis=1)
     return out
 
 

@@ -301,9 +301,12 @@ def param_records(
         world: the scenario's world (:func:`world_of`); None: no schedules.
     """
     rows = runs if varying else 1
-    base = np.empty(rows, dtype=PARAM_DTYPE)
+    one = np.empty(1, dtype=PARAM_DTYPE)
     for name in PARAM_FIELDS:
-        base[name] = float(getattr(params, name))
+        one[name] = float(getattr(params, name))
+    # the one record copied into every row at once; then only the varying columns are written
+    base = np.empty(rows, dtype=PARAM_DTYPE)
+    base[:] = one[0]
     for name, values in (varying or {}).items():
         if name not in PARAM_FIELDS:
             raise KeyError(name)

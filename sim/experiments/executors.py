@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,55 +86,70 @@ def _max_rss_mb() -> float:
         return float("nan")
 
 
-#: Histogram rows a sub-batch of a chunk may build at most (an upper bound: every run's value in
-#: its own bin, at most 512 bins a variable), so a chunk's memory stays bounded.
-HIST_ROWS = 2_000_000
-
-
-def point_batches(task: ChunkTask) -> list[slice]:
-    """The chunk's runs cut into contiguous slices of whole design points whose histogram rows
-    stay under HIST_ROWS (a slice holds at least one point)."""
-    from sim.experiments.histogram import MAX_BINS
-
-    change = np.flatnonzero(np.diff(task.point)) + 1
-    starts = np.concatenate([[0], change])
-    ends = np.concatenate([change, [task.point.shape[0]]])
-    per_cell = (task.months + 1) * max(1, len(task.monthly_index))
-    out: list[slice] = []
-    lo, rows = 0, 0
-    for a, b in zip(starts, ends, strict=True):
-        cost = per_cell * min(int(b - a), MAX_BINS)
-        if rows and rows + cost > HIST_ROWS:
-            out.append(slice(lo, int(a)))
-            lo, rows = int(a), 0
-        rows += cost
-    out.append(slice(lo, task.point.shape[0]))
-    return out
-
-
 def simulate_chunk(task: ChunkTask) -> tuple[dict[str, Arr], Arr, Arr, Any, Arr | None]:
     """Run a chunk's runs; returns (summary, first_taken_month, first_taken_by, histogram rows
     or None, monthly trajectories when the task keeps them).
 
-    Histograms are built month by month (``sim.experiments.histogram``) for a few design points
-    at a time, so the chunk's whole monthly array exists only when its trajectories are written.
+    Histograms are built month by month (``sim.experiments.histogram``): memory holds the
+    chunk's histogram rows, not its whole monthly array, which exists only when its trajectories
+    are written.
     """
-    import pyarrow as pa
+    summary, first_month, first_by, hist, monthly, _ = _simulate_chunk(task)
+    return summary, first_month, first_by, hist.table() if hist is not None else None, monthly
 
-    from sim.engines.batch import MONTHLY_VARS
 
-    n = task.point.shape[0]
-    out = _Outcomes(n)
+def _simulate_chunk(
+    task: ChunkTask,
+) -> tuple[dict[str, Arr], Arr, Arr, Any, Arr | None, dict[str, Arr]]:
+    """:func:`simulate_chunk` with the histogram itself (``MonthlyHistogram`` or None), and the
+    parameters the runs drew (name -> (n,) values)."""
+    from sim.engines.batch import MONTHLY_VARS, simulate
+    from sim.experiments.histogram import MonthlyHistogram
+
+    point, replication = task.point, task.replication
+    n = point.shape[0]
     monthly = np.empty((n, task.months + 1, len(MONTHLY_VARS))) if task.trajectories else None
-    tables = []
-    batches = point_batches(task) if task.monthly_index else [slice(0, n)]
-    for rows in batches:
-        part, hist = _simulate_runs(task, rows, monthly)
-        out.put(rows, part.summary, part.first_month, part.first_by)
-        if hist is not None:
-            tables.append(hist.table())
-    hist = pa.concat_tables(tables).combine_chunks() if tables else None  # one layout, one file
-    return out.summary, out.first_month, out.first_by, hist, monthly
+    hist = MonthlyHistogram(point, task.monthly_index) if task.monthly_index else None
+    drawn_all = task.uncertainty.values(replication)  # never a factor: a factor wins over a draw
+    out = _Outcomes(n)
+    for g in task.groups:
+        gp = np.asarray(g.points, dtype=np.int64)
+        if len(task.groups) == 1:
+            sel = np.arange(n)
+        else:
+            sel = np.flatnonzero(np.isin(point, gp))
+            if sel.size == 0:
+                continue
+        local = np.searchsorted(gp, point[sel])
+        reps = replication[sel]
+        drawn = {k: v[sel] for k, v in drawn_all.items()}
+        if task.engine == "mesa":
+            summ, fm, fb, mon = _mesa_runs(task, g, local, reps, drawn,
+                                           hist is not None or monthly is not None)  # fmt: skip
+            if mon is not None:
+                for m in range(mon.shape[1]):
+                    if hist is not None:
+                        hist.add(m, mon[:, m], rows=sel)
+                if monthly is not None:
+                    monthly[sel] = mon
+        else:
+            varying = {k: np.asarray(v, dtype=float)[local] for k, v in g.varying.items()}
+            varying.update(drawn)
+
+            rows = None if len(task.groups) == 1 else sel  # the runs of the record
+
+            def on_month(m: int, record: Arr, sel: Arr = sel, rows: Arr | None = rows) -> None:
+                if hist is not None:
+                    hist.add(m, record, rows=rows)
+                if monthly is not None:
+                    monthly[sel, m] = record
+
+            keep = hist is not None or monthly is not None
+            res = simulate(g.scenario, task.seed, reps, months=task.months,
+                           varying=varying or None, on_month=on_month if keep else None)  # fmt: skip
+            summ, fm, fb = res.summary, res.first_taken_month, res.first_taken_by
+        out.put(sel, summ, fm, fb)
+    return out.summary, out.first_month, out.first_by, hist, monthly, drawn_all
 
 
 @dataclass
@@ -155,52 +170,6 @@ class _Outcomes:
             self.summary[k][rows] = v
         self.first_month[rows] = first_month
         self.first_by[rows] = first_by
-
-
-def _simulate_runs(task: ChunkTask, rows: slice, monthly: Arr | None) -> tuple[_Outcomes, Any]:
-    """Runs ``rows`` of the chunk (whole design points): their summary, first-taken tables and
-    histogram; their trajectories go into ``monthly`` when given."""
-    from sim.engines.batch import simulate
-    from sim.experiments.histogram import MonthlyHistogram
-
-    point, replication = task.point[rows], task.replication[rows]
-    n = point.shape[0]
-    hist = MonthlyHistogram(point, task.monthly_index) if task.monthly_index else None
-    base = rows.start or 0
-    out = _Outcomes(n)
-    for g in task.groups:
-        gp = np.asarray(g.points, dtype=np.int64)
-        sel = np.flatnonzero(np.isin(point, gp))
-        if sel.size == 0:
-            continue
-        local = np.searchsorted(gp, point[sel])
-        reps = replication[sel]
-        drawn = task.uncertainty.values(reps)  # never a factor: a factor wins over a draw
-        if task.engine == "mesa":
-            summ, fm, fb, mon = _mesa_runs(task, g, local, reps, drawn,
-                                           hist is not None or monthly is not None)  # fmt: skip
-            if mon is not None:
-                for m in range(mon.shape[1]):
-                    if hist is not None:
-                        hist.add(m, mon[:, m], rows=sel)
-                if monthly is not None:
-                    monthly[base + sel] = mon
-        else:
-            varying = {k: np.asarray(v, dtype=float)[local] for k, v in g.varying.items()}
-            varying.update(drawn)
-
-            def on_month(m: int, record: Arr, sel: Arr = sel) -> None:
-                if hist is not None:
-                    hist.add(m, record, rows=sel)
-                if monthly is not None:
-                    monthly[base + sel, m] = record
-
-            keep = hist is not None or monthly is not None
-            res = simulate(g.scenario, task.seed, reps, months=task.months,
-                           varying=varying or None, on_month=on_month if keep else None)  # fmt: skip
-            summ, fm, fb = res.summary, res.first_taken_month, res.first_taken_by
-        out.put(sel, summ, fm, fb)
-    return out, hist
 
 
 def _mesa_runs(
@@ -250,14 +219,13 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
     delay = os.environ.get("ALIGNSIM_TEST_CHUNK_DELAY")  # test hook: slow chunks down
     if delay:
         time.sleep(float(delay))
-    summary, ftm, ftb, hist_rows, monthly = simulate_chunk(task)
+    summary, ftm, ftb, histogram, monthly, drawn = _simulate_chunk(task)
     n = task.point.shape[0]
     cols: dict[str, Any] = {
         "point": task.point.astype(np.int64),
         "replication": task.replication.astype(np.int64),
         "seed": np.full(n, task.seed, dtype=np.int64),
     }
-    drawn = task.uncertainty.values(task.replication)
     if drawn:
         cols["draw"] = task.uncertainty.draw_index(task.replication).astype(np.int64)
     for fname, per_point in task.factor_values.items():
@@ -273,7 +241,9 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         cols[f"first_by_{step}"] = ftb[:, j]
     meta = {"alignsim.design_hash": task.design_hash, "alignsim.chunk": str(task.chunk_id)}
     runs = table_bytes(pa.table(cols), meta)
-    hist = table_bytes(hist_rows, meta) if hist_rows is not None else None
+    hist = None
+    if histogram is not None:
+        hist = hist_bytes(histogram.pieces(HIST_ROW_GROUP), meta)
     traj = None
     if task.trajectories and monthly is not None:
         m1 = task.months + 1
@@ -295,6 +265,42 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         worker=f"{socket.gethostname()}:{os.getpid()}",
         max_rss_mb=_max_rss_mb(),
     )
+
+
+#: The histogram file's columns with few distinct values (dictionary-encoded); the others
+#: (minimum, maximum, sum of the quantised values) are nearly all distinct: delta-encoded.
+HIST_DICTIONARY = ("point", "month", "variable", "bin", "count")
+HIST_DELTA = {name: "DELTA_BINARY_PACKED" for name in ("qmin", "qmax", "qsum")}
+#: Rows of a histogram file's row group at most (the store's other files use the same).
+HIST_ROW_GROUP = 262_144
+
+
+def hist_bytes(pieces: Iterable[Any], metadata: dict[str, str]) -> bytes:
+    """A chunk's histogram rows, given as consecutive tables of one design point each
+    (``MonthlyHistogram.pieces``), as Parquet bytes laid out for the driver's merge, which
+    reads the rows of a few design points at a time (``MonthlyWriter``): one row group per
+    piece, so such a read decodes only those points' rows; only the low-cardinality columns are
+    dictionary-encoded (trying it on the others costs most of the encoding time for nothing),
+    the others delta-encoded, and pages are compressed with lz4 (these files are internal:
+    encoding and decoding speed first)."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    writer = None
+    for piece in pieces:
+        if writer is None:
+            meta = dict(piece.schema.metadata or {})
+            meta.update({k.encode(): v.encode() for k, v in metadata.items()})
+            writer = pq.ParquetWriter(buf, piece.schema.with_metadata(meta), compression="lz4",
+                                      use_dictionary=list(HIST_DICTIONARY),
+                                      column_encoding=HIST_DELTA)  # fmt: skip
+        writer.write_table(piece, row_group_size=max(1, piece.num_rows))
+    if writer is None:
+        raise ValueError("no histogram rows (not even an empty table)")
+    writer.close()
+    return buf.getvalue()
 
 
 # ------------------------------------------------------------------------------------ executors
@@ -364,12 +370,19 @@ class PoolExecutor:
             initializer=_exit_with_driver,
             initargs=(os.getpid(),),
         )
+        self._futures: list[Future[Any]] = []
 
     def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
-        return self._pool.submit(fn, task)
+        fut = self._pool.submit(fn, task)
+        self._futures = [f for f in self._futures if not f.done()] + [fut]
+        return fut
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Shut the pool down. When every chunk is done the workers are only told to exit (the
+        caller need not wait for their teardown); otherwise the pending chunks are cancelled
+        and the workers waited for."""
+        finished = all(f.done() for f in self._futures)
+        self._pool.shutdown(wait=not finished, cancel_futures=True)
 
 
 class DaskExecutor:

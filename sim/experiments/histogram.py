@@ -11,6 +11,8 @@ reference).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numba
@@ -30,13 +32,18 @@ QMAX = (1 << QBITS) - 1
 MAX_BINS = 1 << BIN_BITS
 #: Below this many runs of a point, a variable's values are sorted instead of counted into bins.
 SORT_BELOW = 64
-#: Up to this many (point, month block) pieces, rows are put in order by interleaving the
-#: months' blocks; beyond it by one sort.
-INTERLEAVE_MAX = 20_000
+#: Rows a chunk's histogram buffers hold at first (they double when a month does not fit; only
+#: the rows written take memory).
+FIRST_ROWS = 1 << 20
 
 
 class MonthlyHistogram:
     """Histogram rows of one chunk, fed a month at a time.
+
+    Each :meth:`add` bins the month's values (one compiled pass: quantise and count) and appends
+    its rows to one set of growing buffers, noting where each design point's rows of that month
+    start (a segment); :meth:`table` then copies the segments out in (point, month) order, in one
+    compiled pass.
 
     Args:
         points: (n,) design point of each run of the chunk, non-decreasing.
@@ -46,102 +53,174 @@ class MonthlyHistogram:
     def __init__(self, points: Arr, var_index: list[int] | tuple[int, ...]) -> None:
         self.points = np.asarray(points, dtype=np.int64)
         self.var_index = np.asarray(var_index, dtype=np.int64)
-        self.lo = np.array([MONTHLY[i].lo for i in self.var_index])
-        self.hi = np.array([MONTHLY[i].hi for i in self.var_index])
-        self._blocks: list[tuple[Arr, ...]] = []
-        self._out: list[Arr] | None = None  # the kernel's output buffers, reused every month
-        self._q: Arr | None = None  # the month's quantised values, reused every month
+        self.lo = np.array([MONTHLY[i].lo for i in self.var_index], dtype=float)
+        self.width = np.array([MONTHLY[i].hi for i in self.var_index], dtype=float) - self.lo
+        self._rows = 0  # rows in the buffers
+        self._buf: _RowBuffers | None = None  # taken from the spare ones at the first month
+        self._table: Any = None  # the rows once put in order (the buffers are then given back)
+        self._done = False  # the rows were taken (table or pieces)
+        self._segments: list[tuple[Arr, int, Arr, Arr]] = []  # (points, month, start, length)
+        self._q: Arr | None = None  # the month's quantised values (variables, runs), reused
 
     def add(self, month: int, record: Arr, rows: Arr | None = None) -> None:
         """Add one month: ``record`` (m, V_all) holds runs ``rows`` of the chunk (default all)."""
         points = self.points if rows is None else self.points[rows]
-        if points.shape[0] == 0:
+        n = points.shape[0]
+        if self._done:
+            raise RuntimeError("a histogram's rows were already taken")
+        if n == 0:
             return
-        n = record.shape[0]
-        if self._q is None or self._q.shape[0] < n:
-            self._q = np.empty((n, self.var_index.shape[0]), dtype=np.int64)
-        q = self._q[:n]
-        _quantise(record, self.var_index, self.lo, self.hi - self.lo, q)
-        change = np.flatnonzero(np.diff(points)) + 1
+        if self._buf is None:
+            self._buf = _take_buffers()
+        change = np.flatnonzero(points[1:] != points[:-1]) + 1
         starts = np.concatenate([[0], change]).astype(np.int64)
-        ends = np.concatenate([change, [points.shape[0]]]).astype(np.int64)
-        if self._out is None or self._out[0].shape[0] < q.size:
-            self._out = [np.empty(q.size, dtype=np.int64) for _ in range(7)]
-        k = _month_rows(q, starts, ends, points[starts], *self._out)
-        point, var, bin_, count, qmin, qmax, qsum = (a[:k].copy() for a in self._out)
-        self._blocks.append(
-            (point, np.full(k, month, np.int64), var, bin_, count, qmin, qmax, qsum)
-        )
+        ends = np.concatenate([change, [n]]).astype(np.int64)
+        if self._q is None or self._q.shape[1] < n:
+            self._q = np.empty((self.var_index.shape[0], n), dtype=np.int64)
+        seg_start = np.empty(starts.shape[0], dtype=np.int64)
+        seg_len = np.empty(starts.shape[0], dtype=np.int64)
+        while True:
+            b = self._buf
+            assert b is not None
+            k = _month_rows(
+                record, self.var_index, self.lo, self.width, self._q, starts, ends, self._rows,
+                b.var, b.bin, b.count, b.qmin, b.qmax, b.qsum, seg_start, seg_len,
+            )  # fmt: skip
+            if k >= 0:
+                break
+            # the month did not fit: larger buffers, and the month again
+            self._buf = b.grown(max(2 * b.size, self._rows + min(n, MAX_BINS)), self._rows)
+        self._rows = k
+        self._segments.append((points[starts], month, seg_start, seg_len))
 
     def table(self) -> Any:
         """The rows as a pyarrow Table (point, month, variable, bin, count, qmin, qmax, qsum),
         ordered by point, month, variable and bin."""
+        if self._table is None:
+            (self._table,) = self.pieces(None)
+        return self._table
+
+    def pieces(self, max_rows: int | None) -> Iterator[Any]:
+        """The rows of :meth:`table`, in order, as consecutive tables of one design point each
+        and at most ``max_rows`` rows (unless one (point, month) has more): small tables, so a
+        writer need not hold a second copy of the chunk's rows (None: one table of them all).
+        Once only (the buffers then go to the process's next histogram); an empty histogram
+        gives one empty table."""
         import pyarrow as pa
 
-        names = ("point", "month", "var", "bin", "count", "qmin", "qmax", "qsum")
-        keys = np.unique(np.concatenate([b[0] for b in self._blocks])) if self._blocks else None
-        if keys is None:
-            cols = {n: np.zeros(0, dtype=np.int64) for n in names}
-        elif keys.shape[0] * len(self._blocks) > INTERLEAVE_MAX:  # many points: one sort
-            cols = {n: np.concatenate([b[i] for b in self._blocks]) for i, n in enumerate(names)}
-            order = np.lexsort((cols["bin"], cols["var"], cols["month"], cols["point"]))
-            cols = {n: c[order] for n, c in cols.items()}
+        if self._table is not None or self._done:
+            raise RuntimeError("a histogram's rows were already taken")
+        self._done = True
+        if self._segments:
+            point = np.concatenate([s[0] for s in self._segments])
+            month = np.concatenate([np.full(s[0].shape[0], s[1], np.int64) for s in self._segments])
+            start = np.concatenate([s[2] for s in self._segments])
+            length = np.concatenate([s[3] for s in self._segments])
         else:
-            # each month's block is ordered by point, variable and bin: interleave the blocks
-            # point by point (months in order) instead of sorting every row
-            self._blocks.sort(key=lambda b: int(b[1][0]) if b[1].shape[0] else -1)
-            pieces: list[list[Arr]] = [[] for _ in names]
-            bounds = [np.searchsorted(b[0], keys, side="left") for b in self._blocks]
-            ends = [np.searchsorted(b[0], keys, side="right") for b in self._blocks]
-            for j in range(keys.shape[0]):
-                for b, lo, hi in zip(self._blocks, bounds, ends, strict=True):
-                    if hi[j] > lo[j]:
-                        for i in range(len(names)):
-                            pieces[i].append(b[i][lo[j] : hi[j]])
-            cols = {n: np.concatenate(pieces[i]) for i, n in enumerate(names)}
-        return pa.table(
-            {
-                "point": cols["point"],
-                "month": cols["month"].astype(np.int32),
-                "variable": self.var_index[cols["var"]].astype(np.int32),
-                "bin": cols["bin"].astype(np.int32),
-                "count": cols["count"],
-                "qmin": cols["qmin"],
-                "qmax": cols["qmax"],
-                "qsum": cols["qsum"],
-            }
-        )
+            point = month = start = length = np.zeros(0, dtype=np.int64)
+        order = np.lexsort((month, point))  # a (point, month)'s rows: by variable, then bin
+        point, month, start, length = point[order], month[order], start[order], length[order]
+        buf = self._buf or _RowBuffers(0)
+        names = ("point", "month", "variable", "bin", "count", "qmin", "qmax", "qsum")
+        cuts = [0, point.shape[0]] if max_rows is None else _cuts(point, length, max_rows)
+        try:
+            for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+                cols = _gather(point[a:b], month[a:b], start[a:b], length[a:b], self.var_index,
+                               *buf.arrays())  # fmt: skip
+                yield pa.table(dict(zip(names, cols, strict=True)))
+        finally:
+            if self._buf is not None:
+                _give_back(self._buf)
+                self._buf = None
 
 
-@numba.njit(cache=True, nogil=True)
-def _quantise(record: Arr, var_index: Arr, lo: Arr, width: Arr, out: Arr) -> None:
-    """Each value of the month's record on the variable's fixed range, as a whole number in
-    [0, 2**QBITS - 1] (rounded half to even): the same arithmetic as
-    ``clip(rint((x - lo) / width * 2**QBITS), 0, QMAX)`` on whole arrays, one pass, in place."""
-    scale = float(1 << QBITS)
-    for r in range(out.shape[0]):
-        for j in range(var_index.shape[0]):
-            x = np.rint((record[r, var_index[j]] - lo[j]) / width[j] * scale)
-            out[r, j] = QMAX if x > QMAX else (0 if x < 0 else np.int64(x))
+def _cuts(point: Arr, length: Arr, max_rows: int) -> list[int]:
+    """Where to cut the ordered segments into pieces: at each new point, and before a segment
+    that would take a piece past ``max_rows`` rows; at least one (maybe empty) piece."""
+    cuts, rows = [0], 0
+    for s in range(point.shape[0]):
+        if s > 0 and (point[s] != point[s - 1] or rows + length[s] > max_rows):
+            cuts.append(s)
+            rows = 0
+        rows += int(length[s])
+    cuts.append(point.shape[0])
+    return cuts
 
 
-@numba.njit(cache=True, nogil=True)
+class _RowBuffers:
+    """Histogram rows as they are made (variable position, bin, count, qmin, qmax, qsum)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.var = np.empty(size, dtype=np.int64)
+        self.bin = np.empty(size, dtype=np.int64)
+        self.count = np.empty(size, dtype=np.int64)
+        self.qmin = np.empty(size, dtype=np.int64)
+        self.qmax = np.empty(size, dtype=np.int64)
+        self.qsum = np.empty(size, dtype=np.int64)
+
+    def arrays(self) -> tuple[Arr, ...]:
+        return self.var, self.bin, self.count, self.qmin, self.qmax, self.qsum
+
+    def grown(self, size: int, used: int) -> _RowBuffers:
+        out = _RowBuffers(size)
+        for new, old in zip(out.arrays(), self.arrays(), strict=True):
+            new[:used] = old[:used]
+        return out
+
+
+#: Buffers a finished histogram gave back, for the process's next chunk (so a worker does not
+#: allocate, fault in and grow them again for every chunk); a lock, as chunks may run on threads.
+_SPARE: list[_RowBuffers] = []
+_SPARE_LOCK = threading.Lock()
+
+
+def _take_buffers() -> _RowBuffers:
+    with _SPARE_LOCK:
+        return _SPARE.pop() if _SPARE else _RowBuffers(FIRST_ROWS)
+
+
+def _give_back(buf: _RowBuffers) -> None:
+    with _SPARE_LOCK:
+        if not _SPARE:
+            _SPARE.append(buf)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _month_rows(
-    q: Arr, starts: Arr, ends: Arr, point_of: Arr,
-    point: Arr, var: Arr, bin_: Arr, count: Arr, qmin: Arr, qmax: Arr, qsum: Arr,
+    record: Arr, var_index: Arr, lo: Arr, width: Arr, q: Arr, starts: Arr, ends: Arr, k: int,
+    var: Arr, bin_: Arr, count: Arr, qmin: Arr, qmax: Arr, qsum: Arr,
+    seg_start: Arr, seg_len: Arr,
 ) -> int:  # fmt: skip
-    """One month's rows: for each point's runs and each variable, the non-empty bins in order."""
+    """One month's rows, written from row ``k`` on; returns the next free row, or -1 when the
+    buffers are too small for them (nothing before row ``k`` is changed).
+
+    First each value of the month's record is put on its variable's fixed range as a whole
+    number in [0, 2**QBITS - 1] (rounded half to even): the arithmetic of
+    ``clip(rint((x - lo) / width * 2**QBITS), 0, QMAX)`` on whole arrays, into ``q``
+    (variables, runs). Then, for each point's runs (``starts``/``ends``) and each variable, the
+    non-empty bins in order: a point's rows start at ``seg_start`` and number ``seg_len``."""
+    scale = float(1 << QBITS)
+    n = ends[ends.shape[0] - 1]
+    nv = var_index.shape[0]
+    for r in range(n):
+        for j in range(nv):
+            x = np.rint((record[r, var_index[j]] - lo[j]) / width[j] * scale)
+            q[j, r] = QMAX if x > QMAX else (0 if x < 0 else np.int64(x))
     nbins = 1 << BIN_BITS
     c = np.zeros(nbins, dtype=np.int64)
-    lo = np.zeros(nbins, dtype=np.int64)
-    hi = np.zeros(nbins, dtype=np.int64)
+    low = np.full(nbins, QMAX, dtype=np.int64)
+    high = np.zeros(nbins, dtype=np.int64)
     total = np.zeros(nbins, dtype=np.int64)
-    k = 0
+    room = var.shape[0]
     for s in range(starts.shape[0]):
         a, b = starts[s], ends[s]
-        for v in range(q.shape[1]):
+        seg_start[s] = k
+        for v in range(nv):
+            if k + min(b - a, nbins) > room:
+                return -1  # the buffers are full
             if b - a < SORT_BELOW:
-                vals = np.sort(q[a:b, v])
+                vals = np.sort(q[v, a:b])
                 i = 0
                 while i < vals.shape[0]:
                     bn = vals[i] >> SHIFT
@@ -150,30 +229,57 @@ def _month_rows(
                     while j < vals.shape[0] and (vals[j] >> SHIFT) == bn:
                         acc += vals[j]
                         j += 1
-                    point[k], var[k], bin_[k], count[k] = point_of[s], v, bn, j - i
+                    var[k], bin_[k], count[k] = v, bn, j - i
                     qmin[k], qmax[k], qsum[k] = vals[i], vals[j - 1], acc
                     k += 1
                     i = j
             else:
                 first, last = nbins, -1  # the bins in use lie in [first, last]
+                row = q[v]
                 for r in range(a, b):
-                    x = q[r, v]
+                    x = row[r]
                     bn = x >> SHIFT
-                    if bn < first or bn > last or c[bn] == 0:
-                        if bn < first:
-                            first = bn
-                        if bn > last:
-                            last = bn
-                        if c[bn] == 0:
-                            lo[bn], hi[bn], total[bn] = x, x, 0
+                    first = min(first, bn)
+                    last = max(last, bn)
                     c[bn] += 1
-                    lo[bn] = min(lo[bn], x)
-                    hi[bn] = max(hi[bn], x)
+                    low[bn] = min(low[bn], x)
+                    high[bn] = max(high[bn], x)
                     total[bn] += x
                 for bn in range(first, last + 1):
                     if c[bn] > 0:
-                        point[k], var[k], bin_[k], count[k] = point_of[s], v, bn, c[bn]
-                        qmin[k], qmax[k], qsum[k] = lo[bn], hi[bn], total[bn]
+                        var[k], bin_[k], count[k] = v, bn, c[bn]
+                        qmin[k], qmax[k], qsum[k] = low[bn], high[bn], total[bn]
                         k += 1
-                        c[bn] = 0  # clean for the next (point, variable)
+                        # clean for the next (point, variable)
+                        c[bn], low[bn], high[bn], total[bn] = 0, QMAX, 0, 0
+        seg_len[s] = k - seg_start[s]
     return k
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _gather(
+    point: Arr, month: Arr, start: Arr, length: Arr, var_index: Arr,
+    var: Arr, bin_: Arr, count: Arr, qmin: Arr, qmax: Arr, qsum: Arr,
+) -> tuple[Arr, Arr, Arr, Arr, Arr, Arr, Arr, Arr]:  # fmt: skip
+    """The table's columns: the segments' rows, segment after segment."""
+    n = 0
+    for s in range(length.shape[0]):
+        n += length[s]
+    o_point = np.empty(n, dtype=np.int64)
+    o_month = np.empty(n, dtype=np.int32)
+    o_var = np.empty(n, dtype=np.int32)
+    o_bin = np.empty(n, dtype=np.int32)
+    o_count = np.empty(n, dtype=np.int64)
+    o_qmin = np.empty(n, dtype=np.int64)
+    o_qmax = np.empty(n, dtype=np.int64)
+    o_qsum = np.empty(n, dtype=np.int64)
+    k = 0
+    for s in range(length.shape[0]):
+        for i in range(start[s], start[s] + length[s]):
+            o_point[k] = point[s]
+            o_month[k] = month[s]
+            o_var[k] = var_index[var[i]]
+            o_bin[k] = bin_[i]
+            o_count[k], o_qmin[k], o_qmax[k], o_qsum[k] = count[i], qmin[i], qmax[i], qsum[i]
+            k += 1
+    return o_point, o_month, o_var, o_bin, o_count, o_qmin, o_qmax, o_qsum

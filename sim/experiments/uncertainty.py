@@ -21,6 +21,7 @@ Modes (``parameters``):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -90,13 +91,20 @@ class Uncertainty:
         if not self.drawn:
             return {}
         d = self.draw_index(replications)
-        out = PR.draws_at(self.priors, self.seed, d)
+        # replications sharing a draw share its values: compute each draw once
+        if d.shape[0] > 1 and bool(np.all(d[1:] >= d[:-1])):  # sorted (a chunk's usual order)
+            first = np.concatenate([[True], d[1:] != d[:-1]])
+            unique, inverse = d[first], np.cumsum(first) - 1
+        else:
+            unique, inverse = np.unique(d, return_inverse=True)
+        out = PR.draws_at(self.priors, self.seed, unique)
         if self.parameters == "posterior" and self.posterior:
-            rows = PR.posterior_rows(self.seed, d, len(self.posterior[0][1]))
-            for name, column in self.posterior:
-                if name in out:
-                    out[name] = np.asarray(column, dtype=float)[rows]
-        return out
+            rows = PR.posterior_rows(self.seed, unique, len(self.posterior[0][1]))
+            columns = _posterior_arrays(self.posterior)
+            for name in out:
+                if name in columns:
+                    out[name] = columns[name][rows]
+        return {name: values[inverse] for name, values in out.items()}
 
     def record(self) -> dict[str, Any]:
         """The settings as JSON (the manifest's ``uncertainty``)."""
@@ -127,6 +135,12 @@ class Uncertainty:
         if self.parameters == "posterior":
             d["posterior_sha256"] = self.posterior_file[1]
         return d
+
+
+@functools.lru_cache(maxsize=4)
+def _posterior_arrays(posterior: tuple[tuple[str, tuple[float, ...]], ...]) -> dict[str, Arr]:
+    """The accepted sample's columns as arrays (made once per sample, not once per chunk)."""
+    return {name: np.asarray(column, dtype=float) for name, column in posterior}
 
 
 def pinned(u: Uncertainty) -> Uncertainty:

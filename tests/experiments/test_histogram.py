@@ -104,7 +104,7 @@ def test_runs_given_in_groups_give_the_same_rows() -> None:
     assert_same_table(grouped.table(), whole)
 
 
-def test_many_points_take_the_sorting_path_with_the_same_rows() -> None:
+def test_many_points_give_the_same_rows() -> None:
     rng = np.random.default_rng(5)
     monthly = rng.uniform(0, 1, size=(3000, 9, len(MONTHLY_VARS)))
     points = np.arange(3000)  # every run its own point, as in a Saltelli design
@@ -113,5 +113,4 @@ def test_many_points_take_the_sorting_path_with_the_same_rows() -> None:
     by_month = H.MonthlyHistogram(points, var_index)
     for m in range(9):
         by_month.add(m, monthly[:, m])
-    assert 3000 * 9 > H.INTERLEAVE_MAX
     assert_same_table(by_month.table(), whole)
