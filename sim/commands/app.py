@@ -34,6 +34,7 @@ OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
     "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/offline-no-cdn/",
     "MPLBACKEND": "Agg",
+    "SOLARA_THEME_SHOW_BANNER": "False",
 }
 
 
