@@ -135,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     chromium = shutil.which("chromium")
     if chromium is None:
-        raise SystemExit("make_screenshots: Debian's `chromium` is needed (apt-get install chromium)")
+        raise SystemExit(
+            "make_screenshots: Debian's `chromium` is needed (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -144,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for w in args.widths:
                 for path in shoot(browser, url, w, args.out):
-                    print(f"make_screenshots: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+                    print(
+                        f"make_screenshots: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}"
+                    )
         finally:
             browser.close()
     return 0

@@ -367,7 +367,6 @@ def Page() -> None:
     pending, set_pending = solara.use_state(Settings())
     applied, set_applied = solara.use_state(Settings())
     error, set_error = solara.use_state("")
-    note, set_note = solara.use_state("")
     group, set_group = solara.use_state("initial")
     # one model per browser session, held in a box the Explore tab's actions replace or step
     box = solara.use_memo(lambda: {"model": _make(Settings(), set_error)}, dependencies=[])
@@ -375,40 +374,40 @@ def Page() -> None:
     base = solara.use_memo(lambda: _safe_spec(pending.scenario), dependencies=[pending.scenario])
     overrides = dict(pending.overrides)
     changes = differences(pending, applied)
+    n_params = len(pending.overrides)
+    note = (
+        f"Scenario changed to {pending.scenario}: your {n_params} parameter change"
+        f"{'s are' if n_params != 1 else ' is'} kept (Discard changes goes back to the applied "
+        "settings; the button under the parameters goes back to the scenario's values)."
+        if pending.scenario != applied.scenario and n_params
+        else ""
+    )
 
     def set_param(name: str, v: float) -> None:
-        o = dict(pending.overrides)
-        o[name] = v
-        set_pending(dataclasses.replace(pending, overrides=tuple(sorted(o.items()))))
+        def change(p: Settings) -> Settings:
+            o = dict(p.overrides)
+            o[name] = v
+            return dataclasses.replace(p, overrides=tuple(sorted(o.items())))
+
+        set_pending(change)
 
     def apply() -> None:
         m = _make(pending, set_error)
         if m is None:
             return
         set_error("")
-        set_note("")
         box["model"] = m
         set_applied(pending)
         set_tick(lambda t: t + 1)
 
     def discard() -> None:
-        set_note("")
         set_pending(applied)
 
     def set_scenario(name: str) -> None:
-        if name == pending.scenario:
-            return
-        set_pending(dataclasses.replace(pending, scenario=name))
-        n = len(pending.overrides)
-        set_note(
-            f"Scenario changed to {name}: your {n} parameter change{'s' if n != 1 else ''} "
-            "are kept (Discard changes goes back to the applied settings)."
-            if n
-            else ""
-        )
+        set_pending(lambda p: dataclasses.replace(p, scenario=name))
 
     def clear_params() -> None:
-        set_pending(dataclasses.replace(pending, overrides=()))
+        set_pending(lambda p: dataclasses.replace(p, overrides=()))
 
     solara.Title("alignsim")
     solara.Style(CSS)
@@ -425,13 +424,13 @@ def Page() -> None:
             solara.InputInt("Seed (whole number; the same seed gives the same run)",
                             value=pending.seed, classes=["seed-input"],
                             on_value=lambda v: set_pending(
-                                dataclasses.replace(pending, seed=int(v or 0))))  # fmt: skip
+                                lambda p: dataclasses.replace(p, seed=int(v or 0))))  # fmt: skip
             NumberControl(
                 f"Months to run (months, {MONTHS_RANGE[0]}-{MONTHS_RANGE[1]})",
                 pending.months,
                 MONTHS_RANGE[0],
                 MONTHS_RANGE[1],
-                lambda v: set_pending(dataclasses.replace(pending, months=int(v))),
+                lambda v: set_pending(lambda p: dataclasses.replace(p, months=int(v))),
                 integer=True,
                 help="How long the run lasts, from the scenario's start month.",
                 cls="months-control",
@@ -442,7 +441,7 @@ def Page() -> None:
                     f"{role} leader's strategy",
                     values=strategies,
                     value=getattr(pending, attr) or "(scenario)",
-                    on_value=lambda v, a=attr: set_pending(_with_strategy(pending, a, v)),
+                    on_value=lambda v, a=attr: set_pending(lambda p: _with_strategy(p, a, v)),
                     classes=[f"strategy-{attr}"],
                 )
             solara.Markdown("#### Parameters (take effect on Apply)")
@@ -656,7 +655,9 @@ def SweepPanel(settings: Settings) -> None:
         def set_value(v: Any) -> None:
             if v is None:
                 return
-            set_spec(dataclasses.replace(spec, **{field: int(v) if integer else float(v)}))
+            values = dataclasses.asdict(spec)
+            values[field] = int(v) if integer else float(v)
+            set_spec(SweepSpec(**values))
 
         return set_value
 

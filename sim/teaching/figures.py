@@ -7,7 +7,7 @@ line). The builders take plain data, so they are tested without a browser.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -60,15 +60,23 @@ def _layout(fig: go.Figure, height: int, title: str) -> None:
         title={"text": title, "font": {"size": 15}, "x": 0.01},
         font=FONT,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0,
-                "entrywidth": 0.33, "entrywidthmode": "fraction", "font": {"size": 12}},
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.08,
+            "xanchor": "left",
+            "x": 0,
+            "entrywidth": 0.33,
+            "entrywidthmode": "fraction",
+            "font": {"size": 12},
+        },
         hovermode="x unified",
         template="plotly_white",
     )
 
 
 def run_figure(
-    series: dict[str, Sequence[float]],
+    series: Mapping[str, Any],
     start: str,
     steps: Sequence[dict[str, Any]] = (),
     events: Sequence[dict[str, Any]] = (),
