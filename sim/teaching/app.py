@@ -702,8 +702,8 @@ def SweepPanel(settings: Settings) -> None:
 def _sweep_fig(table: list[dict[str, Any]], s: SweepSpec, applied: Settings,
                rows: list[dict[str, Any]]) -> Any:  # fmt: skip
     i = next(i for i in table if i["name"] == s.param)
-    title = (f"Sweep of {i['meaning']}: {s.runs} runs per level, scenario {applied.scenario}, "
-             f"seed {applied.seed}")  # fmt: skip
+    title = (f"P(institutionalised) by level: {s.runs} runs per level, scenario "
+             f"{applied.scenario}, seed {applied.seed}")  # fmt: skip
     return sweep_figure(rows, param_label(i), title=title)
 
 

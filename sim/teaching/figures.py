@@ -7,6 +7,7 @@ line). The builders take plain data, so they are tested without a browser.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,9 @@ from sim.core.params import month_label
 from sim.teaching.labels import VAR_LABELS
 
 FONT = {"size": 13}
+#: x axes: a tick each January, labelled with the year; hover gives month and year
+XAXIS = {"tickformat": "%Y", "dtick": "M12", "tick0": "2000-01-01", "hoverformat": "%b %Y",
+         "tickangle": 0}  # fmt: skip
 COLOURS = {
     "trilateral": "#1f4e79",
     "coop_ROK_JPN": "#2ca02c",
@@ -48,6 +52,11 @@ EVENT_NAMES = {
 }
 
 
+def wrap(text: str, width: int = 60) -> str:
+    """Plotly does not wrap titles: break a long one into lines of at most ``width`` characters."""
+    return "<br>".join(textwrap.wrap(text, width)) if text else text
+
+
 def date_of(start: str, month: int) -> str:
     """The first day of a model month, as plotly reads a date (``2022-08-01``)."""
     return month_label(start, int(month)) + "-01"
@@ -57,7 +66,7 @@ def _layout(fig: go.Figure, height: int, title: str) -> None:
     fig.update_layout(
         height=height,
         autosize=True,
-        title={"text": title, "font": {"size": 15}, "x": 0.01},
+        title={"text": wrap(title, 90), "font": {"size": 15}, "x": 0.01},
         font=FONT,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},
         legend={
@@ -149,8 +158,7 @@ def run_figure(
             if e["kind"] == "leader_change":
                 fig.add_vline(x=date_of(start, e["month"]), line={"dash": "dash", "color": "#444"})
     last = max(n - 1, horizon or 0)
-    fig.update_xaxes(range=[date_of(start, 0), date_of(start, last)], tickformat="%b<br>%Y", nticks=6,
-                     tickangle=0)  # fmt: skip
+    fig.update_xaxes(range=[date_of(start, 0), date_of(start, last)], **XAXIS)  # fmt: skip
     _layout(fig, height, title)
     return fig
 
@@ -206,7 +214,7 @@ def band_figure(
             fig.add_hline(y=threshold, line={"dash": "dot", "color": "grey"}, row=1, col=1,
                           annotation_text="institution threshold",
                           annotation_position="bottom right")  # fmt: skip
-    fig.update_xaxes(tickformat="%b<br>%Y", nticks=6, tickangle=0)
+    fig.update_xaxes(**XAXIS)
     _layout(fig, height, title)
     return fig
 
@@ -229,7 +237,7 @@ def sweep_figure(rows: Sequence[dict[str, Any]], xlabel: str, title: str = "",
         )
     )  # fmt: skip
     fig.update_yaxes(title_text="P(institutionalised trilateral cooperation)", range=[0, 1.02])
-    fig.update_xaxes(title_text=xlabel)
+    fig.update_xaxes(title_text=wrap(xlabel, 55))
     _layout(fig, height, title)
     fig.update_layout(hovermode="closest", legend={"y": -0.2})
     return fig
