@@ -109,7 +109,7 @@ def run_figure(
     n = len(next(iter(series.values())))
     x = [date_of(start, m) for m in range(n)]
     fig = make_subplots(rows=2, cols=2, shared_xaxes=True, vertical_spacing=0.12,
-                        horizontal_spacing=0.09,
+                        horizontal_spacing=0.13,
                         subplot_titles=[p[0] for p in RUN_PANELS])  # fmt: skip
     cells = ((1, 1), (1, 2), (2, 1), (2, 2))
     for (row, col), (_title, ytitle, yrange, cols) in zip(cells, RUN_PANELS, strict=True):
@@ -192,7 +192,7 @@ def band_figure(
     """Ensemble bands: per panel (title, y-axis title, runs x months array) the median, the
     25-75% and the 5-95% bands of all runs."""
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[0] for p in panels],
-                        horizontal_spacing=0.09)  # fmt: skip
+                        horizontal_spacing=0.12)  # fmt: skip
     for i, (_t, ytitle, a) in enumerate(panels, start=1):
         x = [date_of(start, m) for m in range(a.shape[1])]
         q = np.percentile(a, [5, 25, 50, 75, 95], axis=0)

@@ -298,3 +298,49 @@ def test_the_printed_address_is_the_one_to_open(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "every interface" in out and "http://0.0.0.0" not in out
     assert "http://127.0.0.1:8124/" in out
+
+
+def test_a_parameter_control_has_a_label_a_slider_and_a_number_box_that_checks_the_range():
+    """One control rendered with solara.render: the human label, a slider and a number box; a
+    typed value reaches the settings, one outside the declared range is refused with the range."""
+    import ipyvuetify as v
+
+    from sim.teaching.app import ParamSlider
+
+    info = next(i for i in param_table() if i["name"] == "rok_approval0")
+    got: list[tuple[str, float]] = []
+    _, rc = solara.render(ParamSlider(info, 0.24, lambda n, x: got.append((n, x))),
+                          handle_error=False)  # fmt: skip
+    label = rc.find(v.Html, class_="control-label").widget
+    assert label.children == ["ROK leader's approval at month 0 (share, 0-1)"]
+    rc.find(v.Slider).assert_single()
+    box = rc.find(v.TextField, class_="num-box").widget
+    box.v_model = "0.9"
+    box.fire_event("keyup.enter", None)
+    assert got == [("rok_approval0", 0.9)]
+    box.v_model = "1.5"
+    box.fire_event("keyup.enter", None)
+    assert got == [("rok_approval0", 0.9)]
+    error = rc.find(v.Html, class_="control-error").widget
+    assert "1.5 is not allowed" in error.children[0] and "[0.0, 1.0]" in error.children[0]
+
+
+def test_step_after_the_last_month_says_so():
+    from sim.teaching.app import Settings, build_model, last_month_message
+
+    m = build_model(Settings(months=6))
+    while m.running:
+        m.step()
+    msg = last_month_message(m)
+    assert "last month (6, 2023-02)" in msg and "Reset" in msg
+
+
+def test_event_log_keeps_whole_kind_names():
+    from sim.teaching.app import Settings, build_model, event_log_rows, event_log_table
+
+    m = build_model(Settings(scenario="leader_crisis", seed=2))
+    while m.running:
+        m.step()
+    kinds = {r[2] for r in event_log_table(m)}
+    assert "leader change" in kinds and "step" in kinds
+    assert any("leader change" in r for r in event_log_rows(m))

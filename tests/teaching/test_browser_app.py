@@ -385,7 +385,22 @@ def test_two_browser_sessions_stay_independent(session: Session, browser: Any, a
         b.step()
         b.month_is(1)
         a.month_is(3)
-        assert b.outside == []
+        # settings too: b's seed, strategy and parameter never reach a
+        b.type_into(b.page.locator(".seed-input input"), "7")
+        b.page.locator(".strategy-rok_strategy").click()
+        b.page.get_by_role("option", name="grand_bargain").click()
+        b.type_into(b.control("rok_approval0").locator(".num-box input"), "0.6")
+        b.expect(b.page.locator(".pending-bar")).to_contain_text("3 changes not applied")
+        b.apply()
+        b.expect(b.panel).to_contain_text("seed 7")
+        b.expect(b.panel).to_contain_text("Strategies: ROK grand_bargain")
+        b.expect(b.row("Approval of the ROK leader")).to_contain_text("0.600")
+        a.month_is(3)
+        a.expect(a.panel).to_contain_text("seed 1")
+        a.expect(a.panel).to_contain_text("Strategies: ROK small_steps")
+        a.expect(a.page.locator(".pending-bar")).to_contain_text("All settings applied")
+        a.expect(a.control("rok_approval0").locator(".num-box input")).to_have_value("0.24")
+        assert b.outside == [] and a.outside == []
     finally:
         b.close()
 
