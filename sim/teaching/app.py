@@ -648,16 +648,21 @@ def SweepPanel(settings: Settings) -> None:
 
     def pick(label: str) -> None:
         i = by_label[label]
-        set_spec(dataclasses.replace(spec, param=i["name"], start=float(i["lo"]),
-                                     stop=float(i["hi"])))  # fmt: skip
+        set_spec(lambda sp: dataclasses.replace(sp, param=i["name"], start=float(i["lo"]),
+                                                stop=float(i["hi"])))  # fmt: skip
 
     def num(field: str, integer: bool = False) -> Any:
         def set_value(v: Any) -> None:
             if v is None:
                 return
-            values = dataclasses.asdict(spec)
-            values[field] = int(v) if integer else float(v)
-            set_spec(SweepSpec(**values))
+            new = int(v) if integer else float(v)
+
+            def change(sp: SweepSpec) -> SweepSpec:
+                values = dataclasses.asdict(sp)
+                values[field] = new
+                return SweepSpec(**values)
+
+            set_spec(change)
 
         return set_value
 

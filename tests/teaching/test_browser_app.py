@@ -156,6 +156,11 @@ class Session:
     def control(self, name: str) -> Any:
         return self.page.locator(f".param-{name}")
 
+    def idle(self) -> None:
+        """Wait until no button shows work in progress (the page has settled)."""
+        self.expect(self.page.locator(".busy-text")).to_have_count(0, timeout=TIMEOUT_MS)
+        self.expect(self.page.locator(".btn-reset")).to_be_enabled(timeout=TIMEOUT_MS)
+
     def type_into(self, box: Any, value: str) -> None:
         box.fill(value)
         box.press("Enter")
@@ -165,6 +170,7 @@ class Session:
         self.expect(self.page.locator(".pending-text")).to_contain_text(
             "All settings applied", timeout=TIMEOUT_MS
         )
+        self.idle()
 
     def close(self) -> None:
         self.context.close()
@@ -188,6 +194,7 @@ def _reset(s: Session) -> None:
     s.page.get_by_role("tab", name="Explore").click()
     s.page.locator(".btn-reset").click()
     s.month_is(0)
+    s.idle()
 
 
 def test_page_renders_offline_and_step_advances_the_month(session: Session, tmp_path: Path):
@@ -449,6 +456,7 @@ def test_sweep_shows_the_probability_per_level(session: Session):
     page.get_by_role("tab", name="Ensemble").click()
     session.type_into(page.locator(".sweep-levels input"), "3")
     session.type_into(page.locator(".sweep-runs input"), "40")
+    session.expect(page.locator(".btn-sweep")).to_be_enabled()
     # beyond the bounds: a clear message and no run
     session.type_into(page.locator(".sweep-runs input"), "5000")
     session.expect(page.locator(".sweep-problem")).to_contain_text("1 to 500")
