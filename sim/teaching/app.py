@@ -47,7 +47,15 @@ from sim.teaching.labels import GROUP_LABELS, VAR_LABELS, fmt_number, param_help
 from sim.teaching.play import available_scenarios, resolve_scenario
 from sim.teaching.play_tab import PlayTab
 from sim.teaching.settings import Settings, build_model, differences
-from sim.teaching.sweep import MAX_LEVELS, MAX_RUNS, SweepSpec, check_sweep, run_sweep, sweep_table
+from sim.teaching.sweep import (
+    MAX_LEVELS,
+    MAX_RUNS,
+    SweepSpec,
+    check_sweep,
+    run_sweep,
+    sweep_levels,
+    sweep_table,
+)
 
 ENSEMBLE_RUNS = 200
 MONTHS_RANGE = (6, 120)
@@ -684,7 +692,9 @@ def SweepPanel(settings: Settings) -> None:
                         classes=["sweep-num", "sweep-levels"])  # fmt: skip
         solara.InputInt("Runs per level", value=spec.runs, on_value=num("runs", True),
                         classes=["sweep-num", "sweep-runs"])  # fmt: skip
-        solara.Button("Run the sweep", on_click=lambda: task(), color="primary",
+        n_levels = spec.levels if problems else len(sweep_levels(spec))
+        solara.Button(f"Run the sweep ({n_levels} levels x {spec.runs} runs)",
+                      on_click=lambda: task(), color="primary",
                       classes=["btn-sweep"], loading=task.pending,
                       disabled=task.pending or bool(problems))  # fmt: skip
     if problems:
