@@ -305,7 +305,10 @@ def NumberControl(
     check: Any = None,
 ) -> None:
     """A labelled slider with a number box beside it (typing 0.9 works) and a help line under
-    it. Every track has the same width (the label sits above, the box has a fixed width)."""
+    it. Every track has the same width (the label sits above, the box has a fixed width).
+
+    The box takes its value as it is typed (``continuous_update``): waiting for Enter or leaving
+    the box can lose the value when the Enter event reaches the server before the box's text."""
     error, set_error = solara.use_state("")
     step = 1.0 if integer else (step or (hi - lo) / 100)
 
@@ -337,10 +340,10 @@ def NumberControl(
                     solara.SliderFloat("", value=float(value), min=float(lo), max=float(hi),
                                        step=step, on_value=slid, thumb_label=True)  # fmt: skip
             if integer:
-                solara.InputInt("", value=int(value), on_value=typed, classes=["num-box"],
+                solara.InputInt("", value=int(value), on_value=typed, continuous_update=True, classes=["num-box"],
                                 dense=True, hide_details=True)  # fmt: skip
             else:
-                solara.InputFloat("", value=float(value), on_value=typed, classes=["num-box"],
+                solara.InputFloat("", value=float(value), on_value=typed, continuous_update=True, classes=["num-box"],
                                   dense=True, hide_details=True)  # fmt: skip
         if error:
             solara.Div(children=[error], classes=["control-error"])
@@ -429,7 +432,7 @@ def Page() -> None:
             desc = dict(scenarios).get(pending.scenario, "")
             if desc:
                 solara.Div(children=[desc], classes=["control-help"])
-            solara.InputInt("Seed (whole number; the same seed gives the same run)",
+            solara.InputInt("Seed (whole number; the same seed gives the same run)", continuous_update=True,
                             value=pending.seed, classes=["seed-input"],
                             on_value=lambda v: set_pending(
                                 lambda p: dataclasses.replace(p, seed=int(v or 0))))  # fmt: skip
@@ -684,13 +687,13 @@ def SweepPanel(settings: Settings) -> None:
     with solara.Div(classes=["sweep-controls"]):
         solara.Select("Parameter", values=list(by_label), value=param_label(info), on_value=pick,
                       classes=["sweep-param"])  # fmt: skip
-        solara.InputFloat("From", value=spec.start, on_value=num("start"),
+        solara.InputFloat("From", value=spec.start, on_value=num("start"), continuous_update=True,
                           classes=["sweep-num", "sweep-from"])  # fmt: skip
-        solara.InputFloat("To", value=spec.stop, on_value=num("stop"),
+        solara.InputFloat("To", value=spec.stop, on_value=num("stop"), continuous_update=True,
                           classes=["sweep-num", "sweep-to"])  # fmt: skip
-        solara.InputInt("Levels", value=spec.levels, on_value=num("levels", True),
+        solara.InputInt("Levels", value=spec.levels, on_value=num("levels", True), continuous_update=True,
                         classes=["sweep-num", "sweep-levels"])  # fmt: skip
-        solara.InputInt("Runs per level", value=spec.runs, on_value=num("runs", True),
+        solara.InputInt("Runs per level", value=spec.runs, on_value=num("runs", True), continuous_update=True,
                         classes=["sweep-num", "sweep-runs"])  # fmt: skip
         n_levels = spec.levels if problems else len(sweep_levels(spec))
         solara.Button(f"Run the sweep ({n_levels} levels x {spec.runs} runs)",

@@ -162,7 +162,10 @@ class Session:
         self.expect(self.page.locator(".btn-reset")).to_be_enabled(timeout=TIMEOUT_MS)
 
     def type_into(self, box: Any, value: str) -> None:
+        """Type a value and press Enter as a person does: the box's text reaches the server
+        before the Enter key (a widget's text can lag behind an event sent at once)."""
         box.fill(value)
+        self.page.wait_for_timeout(400)
         box.press("Enter")
 
     def apply(self) -> None:
@@ -298,9 +301,11 @@ def test_months_control_and_step_after_the_last_month(session: Session):
     session.month_is(6)
     msg = page.locator(".step-message")
     session.expect(msg).to_contain_text("reached its last month", timeout=TIMEOUT_MS)
+    session.idle()
     page.locator(".btn-step").click()
     session.expect(msg).to_contain_text("reached its last month")
     session.month_is(6)
+    session.idle()
     # back to 60 months
     session.type_into(months.locator(".num-box input"), "60")
     session.apply()
