@@ -125,6 +125,9 @@ def shoot(browser: Any, url: str, width: int, out: Path) -> list[Path]:
     page.screenshot(path=str(saved[-1]))
     page.get_by_role("tab", name="Info").click()
     expect(page.locator(".info-page")).to_contain_text("How to cite", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)  # the tab's slide-in transition
+    page.get_by_role("tab", name="Info").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
     saved.append(out / f"app_info_{width}.png")
     page.screenshot(path=str(saved[-1]))
     ctx.close()
