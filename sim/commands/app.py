@@ -10,10 +10,12 @@ from pathlib import Path
 NAME = "app"
 HELP = "serve the interactive teaching app in a browser (offline; 127.0.0.1 by default)"
 DESCRIPTION = (
-    "Serve the interactive app: explore a run, run an ensemble of 200 seeds, play a country. "
-    "Every front-end asset is served from a local cache filled at install time "
-    "(tools/fetch_assets.py); nothing is fetched at run time and telemetry is off. Each browser "
-    "session gets its own model. Open the printed address in a browser."
+    "Serve the interactive app: explore a run, run an ensemble of 200 seeds or sweep a "
+    "parameter, play a country, read the info page. Every front-end asset is served from this "
+    "machine: Solara's from a local cache filled at install time (tools/fetch_assets.py), "
+    "Plotly's from the installed plotly package (its widget carries it); nothing is fetched at "
+    "run time and telemetry is off. Each browser session gets its own model. Open the printed "
+    "address in a browser."
 )
 ORDER = 60
 
@@ -34,6 +36,7 @@ OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
     "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/offline-no-cdn/",
     "MPLBACKEND": "Agg",
+    "SOLARA_THEME_SHOW_BANNER": "False",
 }
 
 

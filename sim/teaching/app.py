@@ -1,21 +1,27 @@
-"""The interactive web app (Solara), for teaching: explore, ensemble, play a country.
+"""The interactive web app (Solara), for teaching: explore, ensemble and sweep, play a country.
 
 Start it with ``alignsim app`` (binds 127.0.0.1; see ``sim/commands/app.py``), which serves every
-front-end asset from the local cache filled at install time by ``tools/fetch_assets.py`` and turns
-Solara's telemetry off. Nothing is fetched at run time.
+front-end asset from this machine (the Solara front-end from the cache filled at install time by
+``tools/fetch_assets.py``; Plotly's from the installed ``plotly`` package, through the widget) and
+turns Solara's telemetry off. Nothing is fetched at run time.
 
-Every browser session gets its own model: the model is built inside the :func:`Page` component
-(``solara.use_memo``), never at import time, so two students never share a run.
+Every browser session gets its own model: the model is built inside the :func:`Page` component,
+never at import time, so two students never share a run. A session keeps one model and its
+settings; plots are Plotly figures drawn by the browser (no image rendering on the server).
+
+One source of settings for every tab: the sidebar edits *pending* settings; **Apply** makes them
+the *applied* settings every tab uses (Explore, Ensemble, Play). The bar above the tabs counts
+the changes not yet applied; changing the scenario keeps parameter changes and says so.
 
 Tabs:
-    Explore: scenario picker, seed, leaders' strategies, parameter sliders generated from the
-        declarations in ``sim.core.params`` (value, unit, tooltip with meaning and source; they take
-        effect on Reset), Step / Run 12 months / Reset, plots, a text panel with the current
-        month's numbers and the event log.
-    Ensemble: 200 seeds of the current settings with the array engine (``sim.engines.batch``): bands and
-        the probability of institutionalised trilateral cooperation.
-    Play a country: the student takes the ROK, Japan or the US (``sim.teaching.play``), then a debrief
-        against the four agent strategies on the same seed and a CSV of the decision log.
+    Explore: Step / Run 12 months / Reset, the run's plots (dates on the axis, units, US and
+        Chinese pressure, steps, shocks and leader changes marked), the numbers panel and the
+        event log.
+    Ensemble: 200 seeds of the applied settings with the array engine, and a BehaviorSpace-style
+        sweep of one parameter (``sim.teaching.sweep``).
+    Play a country: ``sim.teaching.play_tab``.
+    Info: the model's info page (``INFO.md``, shipped with the package), with how to cite and
+        the licence.
     About: what the model is and is not.
 
 A stylised teaching and research model, not a forecast.
@@ -24,43 +30,67 @@ A stylised teaching and research model, not a forecast.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, cast
+from importlib import resources
+from typing import Any
 
 import numpy as np
 import solara
-from matplotlib.figure import Figure
+import solara.lab
 
-from sim.core.params import Scenario, param_table
+from sim.core.params import Scenario, out_of_range, param_table
 from sim.core.strategies import STRATEGY_NAMES
 from sim.engines.batch import MONTHLY_VARS, simulate
 from sim.engines.model import AlignmentModel
 from sim.errors import UserError
-from sim.teaching.play import (
-    available_scenarios,
-    resolve_scenario,
-)
+from sim.teaching.figures import band_figure, model_figure, sweep_figure
+from sim.teaching.labels import GROUP_LABELS, VAR_LABELS, fmt_number, param_help, param_label
+from sim.teaching.play import available_scenarios, resolve_scenario
 from sim.teaching.play_tab import PlayTab
-from sim.teaching.settings import Settings, build_model
+from sim.teaching.settings import Settings, build_model, differences
+from sim.teaching.sweep import (
+    MAX_LEVELS,
+    MAX_RUNS,
+    SweepSpec,
+    check_sweep,
+    run_sweep,
+    sweep_levels,
+    sweep_table,
+)
 
 ENSEMBLE_RUNS = 200
+MONTHS_RANGE = (6, 120)
 DISCLAIMER = (
     "A stylised teaching and research model of alignment pressure on the ROK-Japan-US triangle, "
     "not a forecast."
 )
-GROUPS = ("initial", "economy", "leaders", "patrons", "exogenous", "fears", "cooperation")
-PANEL_VARS = (
-    ("trilateral", "Trilateral cooperation index"),
-    ("coop_ROK_JPN", "Cooperation ROK-Japan"),
-    ("coop_ROK_US", "Cooperation ROK-US"),
-    ("coop_JPN_US", "Cooperation Japan-US"),
-    ("approval_ROK", "Approval ROK leader"),
-    ("approval_JPN", "Approval Japanese leader"),
-    ("alignment_ROK", "Alignment ROK (-1 CHN..+1 US)"),
-    ("alignment_JPN", "Alignment JPN (-1 CHN..+1 US)"),
-    ("us_coercion", "US pressure"),
-    ("china_coercion", "Chinese coercion"),
-    ("launches", "North Korean launches (month)"),
-)
+GROUPS = tuple(GROUP_LABELS)
+PANEL_VARS = tuple(VAR_LABELS)
+
+CSS = """
+.control { margin: 6px 0 14px 0; width: 100%; }
+.control-label { font-size: 0.9rem; font-weight: 500; line-height: 1.25; }
+.control-row { display: flex; align-items: center; gap: 8px; width: 100%; }
+.control-row .control-slider { flex: 1 1 auto; min-width: 80px; }
+.control-row .control-slider .v-input { margin-top: 0; }
+.control-row .num-box { flex: 0 0 92px; width: 92px; }
+.control-help { font-size: 0.78rem; color: #555; line-height: 1.2; }
+.control-error { font-size: 0.8rem; color: #b00020; }
+.explore-grid { display: flex; flex-wrap: wrap; gap: 16px; width: 100%; align-items: flex-start; }
+.explore-plot { flex: 1 1 560px; min-width: 0; max-width: 100%; }
+.month-panel { flex: 0 1 340px; min-width: 280px; max-width: 100%; font-size: 0.9rem; }
+.month-panel table, .event-log table { border-collapse: collapse; width: 100%; }
+.month-panel td { padding: 2px 6px; border-bottom: 1px solid #eee; vertical-align: top; }
+.month-panel td.value { text-align: right; font-family: monospace; white-space: nowrap; }
+.event-log { max-height: 320px; overflow: auto; width: 100%; }
+.event-log td, .event-log th { padding: 2px 8px; border-bottom: 1px solid #eee;
+  white-space: nowrap; vertical-align: top; text-align: left; }
+.event-log td.what { white-space: normal; min-width: 240px; }
+.pending-bar { width: 100%; }
+.sweep-controls { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-end; }
+.sweep-controls > * { flex: 0 1 auto; }
+.sweep-param { min-width: 320px; flex: 1 1 420px !important; }
+.sweep-num { width: 120px; }
+"""
 
 
 def _step_size(info: dict[str, Any], value: float) -> float:
@@ -78,70 +108,80 @@ def _step_size(info: dict[str, Any], value: float) -> float:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.4g}"
+    return fmt_number(x)
 
 
 # ---------------------------------------------------------------------------------- text panels
-def month_panel_text(model: AlignmentModel, settings: Settings) -> str:
-    """The current month's numbers as text (checkable, not only an image)."""
+def month_panel_rows(model: AlignmentModel) -> list[tuple[str, str]]:
+    """(label with unit, value) for the current month's numbers."""
     rec = model.record()
+    rows = [(f"{label} ({unit})", f"{rec[MONTHLY_VARS.index(name)]:.3f}")
+            for name, (label, unit) in VAR_LABELS.items()]  # fmt: skip
+    rows[-1] = (rows[-1][0], f"{rec[MONTHLY_VARS.index('launches')]:.0f}")
+    inst = model.inst_month
+    rows.append(("Institutionalised", f"yes, in month {inst}" if inst >= 0 else "not yet"))
+    if model.collapse_month >= 0:
+        rows.append(("Collapsed", f"in month {model.collapse_month}"))
+    return rows
+
+
+def month_panel_text(model: AlignmentModel, settings: Settings) -> str:
+    """The current month's numbers as text (checkable, not only a plot)."""
     lines = [
         f"Month {model.month} of {model.spec.months} ({model.date})",
         f"Scenario {settings.scenario}; seed {settings.seed}",
-        f"Strategies: ROK {model.rok.strategy}, JPN {model.jpn.strategy}",
+        f"Strategies: ROK {model.rok.strategy}, Japan {model.jpn.strategy}",
     ]
-    for name, label in PANEL_VARS:
-        lines.append(f"{label:<30} {rec[MONTHLY_VARS.index(name)]:.3f}")
-    inst = model.inst_month
-    lines.append("Institutionalised: " + (f"yes, in month {inst}" if inst >= 0 else "not yet"))
-    if model.collapse_month >= 0:
-        lines.append(f"Collapsed in month {model.collapse_month}")
+    lines += [f"{label}: {value}" for label, value in month_panel_rows(model)]
     return "\n".join(lines)
 
 
-def event_log_rows(model: AlignmentModel) -> list[str]:
-    """Steps taken and events (shocks, flashpoints, leader changes), newest first."""
-    rows = [(s["month"], f"{s['date']}  step     {s['actor']:<4} {s['action']} {s['label']}")
+EVENT_KINDS = {
+    "step": "step",
+    "leader_change": "leader change",
+    "approval_shock": "approval shock",
+    "baseline_shock": "baseline shock",
+    "coercion_episode": "coercion episode",
+    "flashpoint": "flashpoint",
+    "provocation": "provocation",
+}
+
+
+def event_log_table(model: AlignmentModel) -> list[tuple[int, str, str, str, str]]:
+    """(month, date, kind, who, what) of steps taken and events, newest first."""
+    rows = [(int(s["month"]), s["date"], "step", s["actor"], f"{s['action']} {s['label']}")
             for s in model.steps_log]  # fmt: skip
-    rows += [(e["month"], f"{e['date']}  {e['kind'][:8]:<8} {e['actor']:<4} {e['text']}")
-             for e in model.event_log]  # fmt: skip
+    rows += [(int(e["month"]), e["date"], EVENT_KINDS.get(e["kind"], e["kind"]), e["actor"],
+              e["text"]) for e in model.event_log]  # fmt: skip
     rows.sort(key=lambda r: r[0], reverse=True)
-    return [r[1] for r in rows]
+    return rows
 
 
-# ---------------------------------------------------------------------------------- figures
-def trajectory_figure(model: AlignmentModel) -> Figure:
-    """Trilateral index, approvals, alignments and pairwise cooperation, month by month."""
-    df = model.datacollector.get_model_vars_dataframe()
-    fig = Figure(figsize=(10, 6), dpi=80)
-    axes = fig.subplots(2, 2, sharex=True)
-    x = df["month"].to_numpy()
-    panels = (
-        ("Trilateral cooperation index", (("trilateral", "trilateral"),), (0, 1)),
-        ("Leader approval", (("approval_ROK", "ROK"), ("approval_JPN", "Japan")), (0, 1)),
-        ("Alignment (-1 China .. +1 US)", (("alignment_ROK", "ROK"), ("alignment_JPN", "Japan")),
-         (-1, 1)),
-        ("Pairwise cooperation", (("coop_ROK_JPN", "ROK-Japan"), ("coop_ROK_US", "ROK-US"),
-                                  ("coop_JPN_US", "Japan-US")), (0, 1)),
-    )  # fmt: skip
-    for ax, (title, series, ylim) in zip(axes.flat, panels, strict=True):
-        for col, label in series:
-            ax.plot(x, df[col].to_numpy(), label=label)
-        if title.startswith("Trilateral"):
-            ax.axhline(model.run_params.institution_threshold, ls="--", c="grey", lw=0.8,
-                       label="institution threshold")  # fmt: skip
-        ax.set_title(title, fontsize=10)
-        ax.set_ylim(*ylim)
-        ax.set_xlim(0, model.spec.months)
-        ax.legend(fontsize=7, loc="upper right")
-    for ax in axes[1]:
-        ax.set_xlabel("month")
-    fig.suptitle(f"{model.spec.name} - seed {model.root_seed} - a teaching model, not a forecast",
-                 fontsize=9)  # fmt: skip
-    fig.subplots_adjust(left=0.06, right=0.98, top=0.9, bottom=0.09, hspace=0.25, wspace=0.15)
-    return fig
+def event_log_rows(model: AlignmentModel) -> list[str]:
+    """The event log as lines of text (full kind names, nothing cut), newest first."""
+    return [f"{d}  {k:<16} {who:<4} {what}" for _, d, k, who, what in event_log_table(model)]
 
 
+def _html_escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _table_html(rows: list[tuple[str, ...]], head: tuple[str, ...] = (), classes: tuple[str, ...]
+                = ()) -> str:  # fmt: skip
+    out = ["<table>"]
+    if head:
+        out.append("<tr>" + "".join(f"<th>{_html_escape(h)}</th>" for h in head) + "</tr>")
+    for r in rows:
+        cells = "".join(
+            f'<td class="{classes[i] if i < len(classes) else ""}">{_html_escape(str(c))}</td>'
+            for i, c in enumerate(r)
+        )
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------- ensemble
 def ensemble_summary(settings: Settings, runs: int = ENSEMBLE_RUNS) -> dict[str, Any]:
     """``runs`` seeds of the current settings with the array engine: bands and probabilities."""
     spec = settings.spec()
@@ -152,6 +192,7 @@ def ensemble_summary(settings: Settings, runs: int = ENSEMBLE_RUNS) -> dict[str,
     ok = inst >= 0
     return {
         "runs": runs,
+        "start": spec.start,
         "tri": tri,
         "approval_ROK": res.monthly[:, :, MONTHLY_VARS.index("approval_ROK")],
         "p_inst": float(ok.mean()),
@@ -178,135 +219,297 @@ def ensemble_text(e: dict[str, Any], settings: Settings) -> str:
     )
 
 
-def ensemble_figure(e: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(10, 3.5), dpi=80)
-    axes = fig.subplots(1, 2)
-    for ax, key, title in ((axes[0], "tri", "Trilateral index"),
-                           (axes[1], "approval_ROK", "ROK leader approval")):  # fmt: skip
-        a = e[key]
-        x = np.arange(a.shape[1])
-        q = np.percentile(a, [5, 25, 50, 75, 95], axis=0)
-        ax.fill_between(x, q[0], q[4], alpha=0.2, label="5-95%")
-        ax.fill_between(x, q[1], q[3], alpha=0.35, label="25-75%")
-        ax.plot(x, q[2], lw=1.5, label="median")
-        if key == "tri":
-            ax.axhline(e["threshold"], ls="--", c="grey", lw=0.8, label="threshold")
-        ax.set_ylim(0, 1)
-        ax.set_title(f"{title} ({e['runs']} runs)", fontsize=10)
-        ax.set_xlabel("month")
-        ax.legend(fontsize=7, loc="upper left")
-    fig.subplots_adjust(left=0.06, right=0.98, top=0.9, bottom=0.14, wspace=0.15)
-    return fig
+def ensemble_figure(e: dict[str, Any]) -> Any:
+    return band_figure(
+        [("Trilateral cooperation index", "index 0..1", e["tri"]),
+         ("Approval of the ROK leader", "share of the public", e["approval_ROK"])],
+        e["start"], threshold=e["threshold"],
+        title=f"{e['runs']} runs of the applied settings",
+    )  # fmt: skip
 
 
-# ---------------------------------------------------------------------------------- components
+# ---------------------------------------------------------------------------------- plots
+#: A tiny widget beside each plot: when the plot's box changes size (the page lays out, a tab is
+#: shown, the window is resized) it asks Plotly (``responsive`` config) to fit the plot to it.
+RESIZE_ESM = """
+export default { render({ model, el }) {
+  let timer = null, ro = null, tries = 0;
+  const fire = () => { clearTimeout(timer);
+    timer = setTimeout(() => window.dispatchEvent(new Event("resize")), 60); };
+  const attach = () => {
+    const box = el.closest(".plot-box");
+    if (!box) { if (tries++ < 50) setTimeout(attach, 100); return; }
+    ro = new ResizeObserver(fire); ro.observe(box);
+  };
+  setTimeout(attach, 0); setTimeout(fire, 400); setTimeout(fire, 1500);
+  return () => { if (ro) ro.disconnect(); clearTimeout(timer); };
+} };
+"""
+
+
+def _widget_classes() -> tuple[Any, Any]:
+    import anywidget
+    from plotly.graph_objs import FigureWidget
+
+    class PlotFitter(anywidget.AnyWidget):  # type: ignore[misc]
+        _esm = RESIZE_ESM
+
+    class ResponsiveFigure(FigureWidget):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._config = {"responsive": True, "displaylogo": False}
+
+    return PlotFitter, ResponsiveFigure
+
+
+_FITTER: list[Any] = []
+
+
+@solara.component
+def _Figure(fig: Any) -> Any:
+    element = _FITTER[1].element()
+
+    def update() -> None:
+        widget = solara.get_widget(element)
+        widget.layout = fig.layout
+        n = len(widget.data)
+        widget.add_traces(fig.data)
+        widget.data = list(widget.data)[n:]
+
+    solara.use_effect(update, [fig])
+    return element
+
+
+@solara.component
+def Plot(fig: Any, cls: str = "") -> None:
+    """A Plotly figure drawn in the browser, as wide as its box (Plotly's ``responsive``)."""
+    if not _FITTER:
+        _FITTER.extend(_widget_classes())
+    with solara.Div(classes=["plot-box", cls], style={"width": "100%"}):
+        _Figure(fig)
+        _FITTER[0].element()
+
+
+# ---------------------------------------------------------------------------------- controls
+@solara.component
+def NumberControl(
+    label: str,
+    value: float,
+    lo: float,
+    hi: float,
+    on_value: Any,
+    integer: bool = False,
+    step: float | None = None,
+    help: str = "",
+    cls: str = "",
+    check: Any = None,
+) -> None:
+    """A labelled slider with a number box beside it (typing 0.9 works) and a help line under
+    it. Every track has the same width (the label sits above, the box has a fixed width).
+
+    The box takes its value as it is typed (``continuous_update``): waiting for Enter or leaving
+    the box can lose the value when the Enter event reaches the server before the box's text."""
+    error, set_error = solara.use_state("")
+    step = 1.0 if integer else (step or (hi - lo) / 100)
+
+    def typed(v: Any) -> None:
+        if v is None:
+            return
+        v = float(v)
+        why = check(v) if check else (None if lo <= v <= hi else f"a number in [{lo}, {hi}]")
+        if why:
+            set_error(f"{fmt_number(v)} is not allowed: expected {why}")
+            return
+        set_error("")
+        on_value(float(int(v)) if integer else v)
+
+    def slid(v: Any) -> None:
+        set_error("")
+        # ignore the slider snapping an off-grid value to its grid
+        if abs(float(v) - float(value)) > step / 2 + 1e-12:
+            on_value(float(v))
+
+    with solara.Div(classes=["control", cls]):
+        solara.Div(children=[label], classes=["control-label"])
+        with solara.Div(classes=["control-row"]):
+            with solara.Div(classes=["control-slider"]):
+                if integer:
+                    solara.SliderInt("", value=int(value), min=int(lo), max=int(hi),
+                                     on_value=slid, thumb_label=True)  # fmt: skip
+                else:
+                    solara.SliderFloat("", value=float(value), min=float(lo), max=float(hi),
+                                       step=step, on_value=slid, thumb_label=True)  # fmt: skip
+            if integer:
+                solara.InputInt("", value=int(value), on_value=typed, continuous_update=True, classes=["num-box"],
+                                dense=True, hide_details=True)  # fmt: skip
+            else:
+                solara.InputFloat("", value=float(value), on_value=typed, continuous_update=True, classes=["num-box"],
+                                  dense=True, hide_details=True)  # fmt: skip
+        if error:
+            solara.Div(children=[error], classes=["control-error"])
+        if help:
+            solara.Div(children=[help], classes=["control-help"])
+
+
 @solara.component
 def ParamSlider(info: dict[str, Any], value: float, on_value: Any) -> None:
-    """One parameter's slider: label with current value and unit, tooltip with its meaning."""
+    """One parameter's control: human label with unit and range, slider, number box, source."""
     name = info["name"]
-    label = f"{name} = {_fmt(value)} ({info['unit']})"
-    tip = f"{info['meaning']}. Range {info['lo']}..{info['hi']}. Source: {info['source']}"
-    with solara.Tooltip(tip):
-        with solara.Div(classes=[f"param-{name}", "param-slider"]):
-            if info["integer"]:
-                solara.SliderInt(label, value=int(value), min=int(info["lo"]), max=int(info["hi"]),
-                                 on_value=lambda v: on_value(name, float(v)))  # fmt: skip
-            else:
-                step = _step_size(info, float(value))
-
-                def changed(v: float) -> None:
-                    # ignore the slider snapping an off-grid value to its grid
-                    if abs(float(v) - float(value)) > step / 2 + 1e-12:
-                        on_value(name, float(v))
-
-                solara.SliderFloat(label, value=float(value), min=float(info["lo"]),
-                                   max=float(info["hi"]), step=step, on_value=changed)  # fmt: skip
+    NumberControl(
+        param_label(info),
+        value,
+        float(info["lo"]),
+        float(info["hi"]),
+        lambda v: on_value(name, v),
+        integer=bool(info["integer"]),
+        step=_step_size(info, float(value)),
+        help=param_help(info),
+        cls=f"param-{name}",
+        check=lambda v: out_of_range(name, v),
+    )
 
 
+# ---------------------------------------------------------------------------------- page
 @solara.component
 def Page() -> None:
     scenarios = solara.use_memo(available_scenarios, dependencies=[])
     table = solara.use_memo(param_table, dependencies=[])
-    # pending settings (the controls); the model is rebuilt from them on Reset
+    # pending settings (the controls) and applied settings (what every tab uses)
     pending, set_pending = solara.use_state(Settings())
     applied, set_applied = solara.use_state(Settings())
     error, set_error = solara.use_state("")
     group, set_group = solara.use_state("initial")
-    # bumped by Reset, so Reset rebuilds the model even when no setting changed
-    generation, set_generation = solara.use_state(0)
-
-    def make() -> AlignmentModel | None:
-        try:
-            return build_model(applied)
-        except (UserError, ValueError, TypeError) as e:
-            set_error(str(e))
-            return None
-
-    # one model per browser session, rebuilt only when the applied settings change
-    model = solara.use_memo(make, dependencies=[applied, generation])
+    # one model per browser session, held in a box the Explore tab's actions replace or step
+    box = solara.use_memo(lambda: {"model": _make(Settings(), set_error)}, dependencies=[])
+    tick, set_tick = solara.use_state(0)
     base = solara.use_memo(lambda: _safe_spec(pending.scenario), dependencies=[pending.scenario])
     overrides = dict(pending.overrides)
+    changes = differences(pending, applied)
+    n_params = len(pending.overrides)
+    note = (
+        f"Scenario changed to {pending.scenario}: your {n_params} parameter change"
+        f"{'s are' if n_params != 1 else ' is'} kept (Discard changes goes back to the applied "
+        "settings; the button under the parameters goes back to the scenario's values)."
+        if pending.scenario != applied.scenario and n_params
+        else ""
+    )
 
     def set_param(name: str, v: float) -> None:
-        o = dict(pending.overrides)
-        o[name] = v
-        set_pending(dataclasses.replace(pending, overrides=tuple(sorted(o.items()))))
+        def change(p: Settings) -> Settings:
+            o = dict(p.overrides)
+            o[name] = v
+            return dataclasses.replace(p, overrides=tuple(sorted(o.items())))
 
-    def reset() -> None:
+        set_pending(change)
+
+    def apply() -> None:
+        m = _make(pending, set_error)
+        if m is None:
+            return
         set_error("")
+        box["model"] = m
         set_applied(pending)
-        set_generation(generation + 1)
+        set_tick(lambda t: t + 1)
+
+    def discard() -> None:
+        set_pending(applied)
 
     def set_scenario(name: str) -> None:
-        new = dataclasses.replace(pending, scenario=name, overrides=())
-        set_pending(new)
-        set_applied(new)
-        set_generation(generation + 1)
+        set_pending(lambda p: dataclasses.replace(p, scenario=name))
+
+    def clear_params() -> None:
+        set_pending(lambda p: dataclasses.replace(p, overrides=()))
 
     solara.Title("alignsim")
+    solara.Style(CSS)
     with solara.AppBar():
         solara.Text("alignsim - a teaching model, not a forecast")
     with solara.Sidebar():
-        solara.Markdown("### Settings")
-        solara.Select("Scenario", values=[n for n, _ in scenarios], value=pending.scenario,
-                      on_value=set_scenario)  # fmt: skip
-        desc = dict(scenarios).get(pending.scenario, "")
-        if desc:
-            solara.Text(desc, style={"font-size": "0.8em"})
-        solara.InputInt("Seed", value=pending.seed, classes=["seed-input"],
-                        on_value=lambda v: set_pending(dataclasses.replace(pending, seed=int(v or 0))))  # fmt: skip
-        solara.SliderInt(f"Months = {pending.months}", value=pending.months, min=6, max=120,
-                         on_value=lambda v: set_pending(dataclasses.replace(pending, months=int(v))))  # fmt: skip
-        strategies = ["(scenario)", *STRATEGY_NAMES]
-        for role, attr in (("ROK", "rok_strategy"), ("JPN", "jpn_strategy")):
-            solara.Select(
-                f"{role} leader's strategy",
-                values=strategies,
-                value=getattr(pending, attr) or "(scenario)",
-                on_value=lambda v, a=attr: set_pending(_with_strategy(pending, a, v)),
+        with solara.Div(classes=["settings-panel"]):
+            solara.Markdown("### Settings")
+            solara.Select("Scenario", values=[n for n, _ in scenarios], value=pending.scenario,
+                          on_value=set_scenario, classes=["scenario-select"])  # fmt: skip
+            desc = dict(scenarios).get(pending.scenario, "")
+            if desc:
+                solara.Div(children=[desc], classes=["control-help"])
+            solara.InputInt("Seed (whole number; the same seed gives the same run)", continuous_update=True,
+                            value=pending.seed, classes=["seed-input"],
+                            on_value=lambda v: set_pending(
+                                lambda p: dataclasses.replace(p, seed=int(v or 0))))  # fmt: skip
+            NumberControl(
+                f"Months to run (months, {MONTHS_RANGE[0]}-{MONTHS_RANGE[1]})",
+                pending.months,
+                MONTHS_RANGE[0],
+                MONTHS_RANGE[1],
+                lambda v: set_pending(lambda p: dataclasses.replace(p, months=int(v))),
+                integer=True,
+                help="How long the run lasts, from the scenario's start month.",
+                cls="months-control",
             )
-        solara.Markdown("#### Parameters (take effect on Reset)")
-        solara.Select("Parameter group", values=list(GROUPS), value=group, on_value=set_group)
-        for info in table:
-            if info["group"] != group:
-                continue
-            value = overrides.get(info["name"], getattr(base.params, info["name"]))
-            ParamSlider(info, value, set_param)
-        if overrides:
-            solara.Text(f"Changed: {', '.join(sorted(overrides))}", style={"font-size": "0.8em"})
+            strategies = ["(scenario)", *STRATEGY_NAMES]
+            for role, attr in (("ROK", "rok_strategy"), ("Japanese", "jpn_strategy")):
+                solara.Select(
+                    f"{role} leader's strategy",
+                    values=strategies,
+                    value=getattr(pending, attr) or "(scenario)",
+                    on_value=lambda v, a=attr: set_pending(lambda p: _with_strategy(p, a, v)),
+                    classes=[f"strategy-{attr}"],
+                )
+            solara.Markdown("#### Parameters (take effect on Apply)")
+            labels = {GROUP_LABELS[g]: g for g in GROUPS}
+            solara.Select("Parameter group", values=list(labels), value=GROUP_LABELS[group],
+                          on_value=lambda v: set_group(labels[v]),
+                          classes=["group-select"])  # fmt: skip
+            for info in table:
+                if info["group"] != group:
+                    continue
+                value = overrides.get(info["name"], getattr(base.params, info["name"]))
+                ParamSlider(info, value, set_param)
+            if overrides:
+                solara.Button(f"Back to the scenario's values ({len(overrides)} changed)",
+                              on_click=clear_params, text=True,
+                              classes=["btn-clear-params"])  # fmt: skip
 
     solara.Text(DISCLAIMER, style={"font-style": "italic"})
+    with solara.Div(classes=["pending-bar"]):
+        if changes:
+            n = len(changes)
+            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+                solara.Text(f"{n} change{'s' if n != 1 else ''} not applied: " + "; ".join(changes),
+                            classes=["pending-text"],
+                            style={"color": "#8a4b00", "font-weight": "500"})  # fmt: skip
+                solara.Button("Apply (restarts the run)", on_click=apply, color="warning",
+                              classes=["btn-apply"])  # fmt: skip
+                solara.Button("Discard changes", on_click=discard, outlined=True,
+                              classes=["btn-discard"])  # fmt: skip
+        else:
+            solara.Text("All settings applied.", classes=["pending-text"],
+                        style={"color": "#2e7d32"})  # fmt: skip
+        if note:
+            solara.Info(note, classes=["scenario-note"])
     if error:
         solara.Error(error)
     with solara.lab.Tabs():
         with solara.lab.Tab("Explore"):
-            ExploreTab(model, applied, reset)
+            ExploreTab(box, applied, tick, set_tick, set_error)
         with solara.lab.Tab("Ensemble"):
             EnsembleTab(applied)
         with solara.lab.Tab("Play a country"):
-            PlayTab(pending)
+            PlayTab(applied)
+        with solara.lab.Tab("Info"):
+            with solara.Div(classes=["info-page"]):
+                solara.Markdown(info_text())
         with solara.lab.Tab("About"):
-            solara.Markdown(ABOUT)
+            with solara.Div(classes=["about-page"]):
+                solara.Markdown(ABOUT)
+
+
+def _make(settings: Settings, set_error: Any) -> AlignmentModel | None:
+    try:
+        return build_model(settings)
+    except (UserError, ValueError, TypeError) as e:
+        set_error(str(e))
+        return None
 
 
 def _with_strategy(settings: Settings, attr: str, value: str) -> Settings:
@@ -323,69 +526,229 @@ def _safe_spec(name: str) -> Scenario:
         return Scenario()
 
 
-@solara.component
-def ExploreTab(model: AlignmentModel | None, settings: Settings, reset: Any) -> None:
-    # the month counter lives here, so stepping re-renders this tab only, not the sidebar
-    tick, set_tick = solara.use_state(0)
+def _run_title(model: AlignmentModel) -> str:
+    return (
+        f"{model.spec.name}, seed {model.root_seed}: month {model.month} of "
+        f"{model.spec.months} ({model.date})"
+    )
 
-    def step(n: int) -> None:
+
+def last_month_message(model: AlignmentModel) -> str:
+    return (
+        f"The run has reached its last month ({model.spec.months}, {model.date}): Step does "
+        "nothing more. Press Reset to start again, or raise Months to run and Apply."
+    )
+
+
+@solara.component
+def ExploreTab(box: dict[str, Any], settings: Settings, tick: int, set_tick: Any,
+               set_error: Any) -> None:  # fmt: skip
+    msg, set_msg = solara.use_state("")
+
+    def advance(n: int) -> None:
+        model = box["model"]
         if model is None:
+            return
+        if not model.running:
+            set_msg(last_month_message(model))
             return
         for _ in range(n):
             if not model.running:
                 break
             model.step()
-        set_tick(tick + n)
+        set_msg("" if model.running else last_month_message(model))
+        set_tick(lambda t: t + 1)
 
-    with solara.Row():
-        solara.Button("Step", on_click=lambda: step(1), color="primary", classes=["btn-step"])
-        solara.Button("Run 12 months", on_click=lambda: step(12), classes=["btn-run12"])
-        solara.Button("Reset", on_click=reset, classes=["btn-reset"])
-    if model is None:
+    def restart() -> None:
+        m = _make(settings, set_error)
+        if m is not None:
+            box["model"] = m
+        set_msg("")
+        set_tick(lambda t: t + 1)
+
+    step_task = solara.lab.use_task(lambda: advance(1), dependencies=None)
+    run_task = solara.lab.use_task(lambda: advance(12), dependencies=None)
+    reset_task = solara.lab.use_task(restart, dependencies=None)
+    busy = step_task.pending or run_task.pending or reset_task.pending
+    model = box["model"]
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Button("Step", on_click=lambda: step_task(), color="primary", classes=["btn-step"],
+                      loading=step_task.pending, disabled=busy)  # fmt: skip
+        solara.Button("Run 12 months", on_click=lambda: run_task(), classes=["btn-run12"],
+                      loading=run_task.pending, disabled=busy)  # fmt: skip
+        solara.Button("Reset (month 0, applied settings)", on_click=lambda: reset_task(),
+                      classes=["btn-reset"], loading=reset_task.pending,
+                      disabled=busy)  # fmt: skip
+        if busy:
+            solara.Text("Working...", classes=["busy-text"])
+    if msg:
+        solara.Warning(msg, classes=["step-message"])
+    fig = solara.use_memo(
+        lambda: None if model is None else model_figure(model, title=_run_title(model)),
+        dependencies=[model, tick],
+    )
+    if model is None or fig is None:
         return
-    with solara.Columns([3, 2]):
-        solara.FigureMatplotlib(trajectory_figure(model), format="png", dependencies=[model, tick])
+    with solara.Div(classes=["explore-grid"]):
+        with solara.Div(classes=["explore-plot"]):
+            Plot(fig)
         with solara.Div(classes=["month-panel"]):
-            solara.Preformatted(month_panel_text(model, settings))
-    solara.Markdown("#### Event log (steps, shocks, flashpoints, leader changes)")
-    rows = event_log_rows(model)
-    with solara.Div(classes=["event-log"], style={"max-height": "240px", "overflow-y": "auto"}):
-        solara.Preformatted("\n".join(rows) if rows else "(nothing yet)")
+            solara.Markdown(
+                f"**Month {model.month} of {model.spec.months} ({model.date})**  \n"
+                f"Scenario {settings.scenario}, seed {settings.seed}  \n"
+                f"Strategies: ROK {model.rok.strategy}, Japan {model.jpn.strategy}"
+            )
+            solara.HTML(tag="div", unsafe_innerHTML=_table_html(
+                [(a, b) for a, b in month_panel_rows(model)], classes=("label", "value")))  # fmt: skip
+    solara.Markdown("#### Event log (steps, shocks, flashpoints, leader changes), newest first")
+    rows = event_log_table(model)
+    with solara.Div(classes=["event-log"]):
+        if rows:
+            solara.HTML(tag="div", unsafe_innerHTML=_table_html(
+                [r[1:] for r in rows], head=("Date", "Kind", "Who", "What"),
+                classes=("", "", "", "what")))  # fmt: skip
+        else:
+            solara.Text("(nothing yet)")
 
 
 @solara.component
 def EnsembleTab(settings: Settings) -> None:
-    result, set_result = solara.use_state(cast(tuple[Settings, dict[str, Any]] | None, None))
+    def run() -> tuple[Settings, dict[str, Any]]:
+        return settings, ensemble_summary(settings)
 
-    def run() -> None:
-        set_result((settings, ensemble_summary(settings)))
-
+    task = solara.lab.use_task(run, dependencies=None)
     solara.Markdown(
-        f"Run {ENSEMBLE_RUNS} seeds (replications) of the current settings (as last Reset) "
-        "with the array engine."
+        f"Run {ENSEMBLE_RUNS} seeds (replications) of the applied settings with the array engine."
     )
-    solara.Button(f"Run {ENSEMBLE_RUNS} seeds", on_click=run, color="primary",
-                  classes=["btn-ensemble"])  # fmt: skip
-    if result is not None:
+    with solara.Row(style={"align-items": "center"}):
+        solara.Button(f"Run {ENSEMBLE_RUNS} seeds", on_click=lambda: task(), color="primary",
+                      classes=["btn-ensemble"], loading=task.pending,
+                      disabled=task.pending)  # fmt: skip
+        if task.pending:
+            solara.Text("Running the ensemble...", classes=["busy-text"])
+    if task.error:
+        solara.Error(f"The ensemble failed: {task.exception}")
+    result = task.value if task.finished and not task.error else None
+    fig = solara.use_memo(
+        lambda: None if result is None else ensemble_figure(result[1]), dependencies=[result]
+    )
+    if result is not None and fig is not None:
         s, e = result
         with solara.Div(classes=["ensemble-panel"]):
             solara.Preformatted(ensemble_text(e, s))
-        fig = ensemble_figure(e)
-        solara.FigureMatplotlib(fig, format="png")
+        Plot(fig)
+    SweepPanel(settings)
+
+
+DEFAULT_SWEEP = SweepSpec("us_coercion", 0.0, 1.0, 6, 200)
+
+
+@solara.component
+def SweepPanel(settings: Settings) -> None:
+    """BehaviorSpace-style: one parameter over a range, runs per level, P(institutionalised)."""
+    table = solara.use_memo(param_table, dependencies=[])
+    by_label = solara.use_memo(lambda: {param_label(i): i for i in table}, dependencies=[])
+    spec, set_spec = solara.use_state(DEFAULT_SWEEP)
+    info = next(i for i in table if i["name"] == spec.param)
+
+    def run() -> tuple[SweepSpec, Settings, list[dict[str, Any]]]:
+        return spec, settings, run_sweep(settings.spec(), settings.seed, spec)
+
+    task = solara.lab.use_task(run, dependencies=None)
+    problems = check_sweep(spec)
+
+    def pick(label: str) -> None:
+        i = by_label[label]
+        set_spec(lambda sp: dataclasses.replace(sp, param=i["name"], start=float(i["lo"]),
+                                                stop=float(i["hi"])))  # fmt: skip
+
+    def num(field: str, integer: bool = False) -> Any:
+        def set_value(v: Any) -> None:
+            if v is None:
+                return
+            new = int(v) if integer else float(v)
+
+            def change(sp: SweepSpec) -> SweepSpec:
+                values = dataclasses.asdict(sp)
+                values[field] = new
+                return SweepSpec(**values)
+
+            set_spec(change)
+
+        return set_value
+
+    solara.Markdown(
+        "#### Sweep a parameter (in the manner of NetLogo's BehaviorSpace)\n"
+        "Pick a parameter and a range; every level runs the same seeds of the applied settings, "
+        "so the levels differ only by the parameter. The plot and the table give "
+        "P(institutionalised trilateral cooperation) per level with a 95% interval (Wilson). "
+        f"At most {MAX_LEVELS} levels and {MAX_RUNS} runs per level."
+    )
+    with solara.Div(classes=["sweep-controls"]):
+        solara.Select("Parameter", values=list(by_label), value=param_label(info), on_value=pick,
+                      classes=["sweep-param"])  # fmt: skip
+        solara.InputFloat("From", value=spec.start, on_value=num("start"), continuous_update=True,
+                          classes=["sweep-num", "sweep-from"])  # fmt: skip
+        solara.InputFloat("To", value=spec.stop, on_value=num("stop"), continuous_update=True,
+                          classes=["sweep-num", "sweep-to"])  # fmt: skip
+        solara.InputInt("Levels", value=spec.levels, on_value=num("levels", True), continuous_update=True,
+                        classes=["sweep-num", "sweep-levels"])  # fmt: skip
+        solara.InputInt("Runs per level", value=spec.runs, on_value=num("runs", True), continuous_update=True,
+                        classes=["sweep-num", "sweep-runs"])  # fmt: skip
+        n_levels = spec.levels if problems else len(sweep_levels(spec))
+        solara.Button(f"Run the sweep ({n_levels} levels x {spec.runs} runs)",
+                      on_click=lambda: task(), color="primary",
+                      classes=["btn-sweep"], loading=task.pending,
+                      disabled=task.pending or bool(problems))  # fmt: skip
+    if problems:
+        solara.Warning("Cannot run this sweep: " + "; ".join(problems), classes=["sweep-problem"])
+    if task.pending:
+        solara.Text(f"Running {spec.levels} levels x {spec.runs} runs...", classes=["busy-text"])
+    if task.error:
+        solara.Error(f"The sweep failed: {task.exception}")
+    result = task.value if task.finished and not task.error else None
+    fig = solara.use_memo(lambda: None if result is None else _sweep_fig(table, *result),
+                          dependencies=[result])  # fmt: skip
+    if result is not None and fig is not None:
+        s, _applied, rows = result
+        i = next(i for i in table if i["name"] == s.param)
+        with solara.Div(classes=["sweep-result"]):
+            Plot(fig)
+            solara.Markdown(sweep_table(rows, param_label(i)))
+
+
+def _sweep_fig(table: list[dict[str, Any]], s: SweepSpec, applied: Settings,
+               rows: list[dict[str, Any]]) -> Any:  # fmt: skip
+    i = next(i for i in table if i["name"] == s.param)
+    title = (f"P(institutionalised) by level: {s.runs} runs per level, scenario "
+             f"{applied.scenario}, seed {applied.seed}")  # fmt: skip
+    return sweep_figure(rows, param_label(i), title=title)
+
+
+def info_text() -> str:
+    """The model's info page, from the package (``sim/teaching/INFO.md``)."""
+    return resources.files("sim.teaching").joinpath("INFO.md").read_text(encoding="utf-8")
 
 
 ABOUT = """
 ### About alignsim
 
-An agent-based model (Mesa) of alignment pressure in the US-China rivalry: the United States,
-China, South Korea (ROK) and Japan, month by month from August 2022. Leaders of the ROK and Japan
-take diplomatic steps (visa-free entry, a compensation plan, summits, whitelists, GSOMIA, a
-trilateral summit, exercises, a secretariat, or one grand bargain) under their domestic political
-capital (Putnam's two-level games) and their fears of abandonment and entrapment (Snyder, Cha).
-The US and China press their partners (Drezner on economic coercion).
+**What it is.** An agent-based model of alignment pressure in the US-China rivalry: the United
+States, China, South Korea (ROK) and Japan, month by month from August 2022. The leaders of the
+ROK and Japan take diplomatic steps (visa-free entry, a compensation plan, summits, whitelists,
+GSOMIA, a trilateral summit, exercises, a secretariat, or one grand bargain) within their
+domestic political capital (Putnam's two-level games) and their fears of abandonment and
+entrapment (Snyder, Cha). The US and China press their partners (Drezner on economic coercion).
+Chance events (North Korean launches, history flashpoints, coercion episodes, leader changes)
+come from the seed: the same settings and seed give the same run.
 
-**This is a stylised teaching and research model, not a forecast.** Every parameter is declared
-with its meaning, unit, range and source: hover over a slider to read it.
+**What it is not.** A stylised teaching and research model, **not a forecast**: it does not
+predict what Seoul, Tokyo, Washington or Beijing will do. Its numbers are indices and shares on
+stylised scales, its parameters are informed guesses with sources, and a single run is one
+possible history. Compare many runs (the Ensemble tab) before drawing a conclusion, and read
+every result as "in this model, under these assumptions".
 
-See `docs/teaching/` for the info page and class exercises.
+**Where the numbers come from.** Every parameter is declared once with its meaning, unit, range
+and source; each control's label gives the meaning, unit and range and the line under it the
+source. The Info tab describes how the model works, what to try, how to cite it and its licence.
 """

@@ -11,6 +11,7 @@ fail (CI installs Chromium with apt, see .ci/run). Never ``playwright install``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -108,8 +109,9 @@ def browser(app_url: str) -> Iterator[Any]:
 class Session:
     """One browser context (its own cookies, so its own app session), recording requests."""
 
-    def __init__(self, browser: Any, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    def __init__(self, browser: Any, url: str, width: int = 1400, height: int = 1000) -> None:
+        self.width, self.height = width, height
+        self.context = browser.new_context(viewport={"width": width, "height": height})
         self.requests: list[str] = []
         self.outside: list[str] = []
         self.failed: list[str] = []
@@ -147,6 +149,32 @@ class Session:
     def month_is(self, month: int) -> None:
         self.expect(self.panel).to_contain_text(f"Month {month} of", timeout=TIMEOUT_MS)
 
+    def row(self, label: str) -> Any:
+        """The numbers panel's row whose label starts with ``label``."""
+        return self.panel.locator("tr", has_text=label).first
+
+    def control(self, name: str) -> Any:
+        return self.page.locator(f".param-{name}")
+
+    def idle(self) -> None:
+        """Wait until no button shows work in progress (the page has settled)."""
+        self.expect(self.page.locator(".busy-text")).to_have_count(0, timeout=TIMEOUT_MS)
+        self.expect(self.page.locator(".btn-reset")).to_be_enabled(timeout=TIMEOUT_MS)
+
+    def type_into(self, box: Any, value: str) -> None:
+        """Type a value and press Enter as a person does: the box's text reaches the server
+        before the Enter key (a widget's text can lag behind an event sent at once)."""
+        box.fill(value)
+        self.page.wait_for_timeout(400)
+        box.press("Enter")
+
+    def apply(self) -> None:
+        self.page.locator(".btn-apply").click()
+        self.expect(self.page.locator(".pending-text")).to_contain_text(
+            "All settings applied", timeout=TIMEOUT_MS
+        )
+        self.idle()
+
     def close(self) -> None:
         self.context.close()
 
@@ -169,6 +197,7 @@ def _reset(s: Session) -> None:
     s.page.get_by_role("tab", name="Explore").click()
     s.page.locator(".btn-reset").click()
     s.month_is(0)
+    s.idle()
 
 
 def test_page_renders_offline_and_step_advances_the_month(session: Session, tmp_path: Path):
@@ -195,31 +224,166 @@ def test_page_renders_offline_and_step_advances_the_month(session: Session, tmp_
     assert session.outside == []
 
 
-def test_changed_slider_takes_effect_on_reset(session: Session):
+def test_a_typed_value_waits_for_apply_and_then_changes_the_model(session: Session):
     page = session.page
     _reset(session)
-    label = page.locator(".param-rok_approval0")
-    session.expect(label).to_contain_text("rok_approval0 = 0.24 (share)")
-    session.expect(session.panel).to_contain_text("Approval ROK leader            0.240")
-    slider = page.locator(".param-rok_approval0 [role=slider]")
-    slider.focus()
-    for _ in range(6):
-        slider.press("ArrowRight")
-    session.expect(label).to_contain_text("rok_approval0 = 0.3 (share)")
-    # not yet: the running model keeps its settings until Reset (Step continues the old run)
-    session.expect(session.panel).to_contain_text("Approval ROK leader            0.240")
+    ctl = session.control("rok_approval0")
+    session.expect(ctl).to_contain_text("ROK leader's approval at month 0 (share, 0-1)")
+    session.expect(ctl).not_to_contain_text("rok_approval0")
+    approval = session.row("Approval of the ROK leader")
+    session.expect(approval).to_contain_text("0.240")
+    box = ctl.locator(".num-box input")
+    session.type_into(box, "0.9")
+    # pending, said so, and not yet used: Step continues the applied run
+    bar = page.locator(".pending-bar")
+    session.expect(bar).to_contain_text("1 change not applied")
+    session.expect(bar).to_contain_text("ROK leader's approval at month 0 (share, 0-1)")
     session.step()
     session.month_is(1)
-    page.locator(".btn-reset").click()
+    session.expect(approval).to_contain_text(re.compile(r"0\.2[0-9]{2}"))
+    session.apply()
     session.month_is(0)
-    session.expect(session.panel).to_contain_text("Approval ROK leader            0.300")
-    # put it back for the other tests
+    session.expect(approval).to_contain_text("0.900")
+    # the slider's thumb follows the typed value, and the box follows the slider
+    slider = ctl.locator("[role=slider]")
+    assert slider.get_attribute("aria-valuenow") == "0.9"
     slider.focus()
-    for _ in range(6):
-        slider.press("ArrowLeft")
-    session.expect(label).to_contain_text("rok_approval0 = 0.24 (share)")
+    slider.press("ArrowLeft")
+    expect_value(session, box, "0.89")
+    # discard goes back to the applied value
+    page.locator(".btn-discard").click()
+    expect_value(session, box, "0.9")
+    session.expect(bar).to_contain_text("All settings applied")
+    # a value outside the declared range is refused with the range
+    session.type_into(box, "1.5")
+    session.expect(ctl.locator(".control-error")).to_contain_text("[0.0, 1.0]")
+    session.expect(bar).to_contain_text("All settings applied")
+    # back to the scenario's values for the other tests
+    page.locator(".btn-clear-params").click()
+    session.apply()
+    session.expect(approval).to_contain_text("0.240")
+
+
+def expect_value(session: Session, box: Any, value: str) -> None:
+    session.expect(box).to_have_value(value, timeout=TIMEOUT_MS)
+
+
+def test_changing_the_scenario_keeps_changes_and_says_so(session: Session):
+    page = session.page
     _reset(session)
-    session.expect(session.panel).to_contain_text("Approval ROK leader            0.240")
+    box = session.control("rok_approval0").locator(".num-box input")
+    session.type_into(box, "0.5")
+    session.expect(page.locator(".pending-bar")).to_contain_text("1 change not applied")
+    page.locator(".scenario-select").click()
+    page.get_by_role("option", name="status_quo").click()
+    note = page.locator(".scenario-note")
+    session.expect(note).to_contain_text("your 1 parameter change is kept")
+    session.expect(note).to_contain_text("kept")
+    bar = page.locator(".pending-bar")
+    session.expect(bar).to_contain_text("2 changes not applied")
+    session.expect(bar).to_contain_text("scenario default -> status_quo")
+    expect_value(session, box, "0.5")
+    page.locator(".btn-discard").click()
+    session.expect(bar).to_contain_text("All settings applied")
+    expect_value(session, box, "0.24")
+
+
+def test_months_control_and_step_after_the_last_month(session: Session):
+    page = session.page
+    _reset(session)
+    months = page.locator(".months-control")
+    track = months.locator(".v-slider")
+    assert track.bounding_box()["width"] > 50
+    session.type_into(months.locator(".num-box input"), "6")
+    session.apply()
+    session.expect(session.panel).to_contain_text("Month 0 of 6")
+    page.locator(".btn-run12").click()
+    session.month_is(6)
+    msg = page.locator(".step-message")
+    session.expect(msg).to_contain_text("reached its last month", timeout=TIMEOUT_MS)
+    session.idle()
+    page.locator(".btn-step").click()
+    session.expect(msg).to_contain_text("reached its last month")
+    session.month_is(6)
+    session.idle()
+    # back to 60 months
+    session.type_into(months.locator(".num-box input"), "60")
+    session.apply()
+    session.expect(session.panel).to_contain_text("Month 0 of 60")
+
+
+def _inside(box: dict[str, float], outer: dict[str, float], what: str, slack: float = 1.0) -> None:
+    assert box["x"] >= outer["x"] - slack, (what, box, outer)
+    assert box["x"] + box["width"] <= outer["x"] + outer["width"] + slack, (what, box, outer)
+
+
+@pytest.mark.parametrize("width", [1024, 1366, 1920])
+def test_layout_fits_at_classroom_widths(browser: Any, app_url: str, width: int, tmp_path: Path):
+    s = Session(browser, app_url, width=width, height=900)
+    try:
+        page = s.page
+        view = {"x": 0, "y": 0, "width": width, "height": 900}
+        page.locator(".btn-run12").click()
+        s.month_is(12)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_timeout(1000)  # let the plot fit its box
+        sidebar = page.locator(".settings-panel").bounding_box()
+        _inside(sidebar, view, "sidebar")
+        # every control: inside the sidebar, a track wider than 50 px, all tracks equal,
+        # an editable number box beside it
+        groups = {"Starting conditions": "rok_approval0", "Leaders and publics": "approval_drift",
+                  "US and China": "us_coercion"}  # fmt: skip
+        for group, first in groups.items():
+            page.locator(".group-select").click()
+            page.get_by_role("option", name=group).click()
+            s.control(first).wait_for(timeout=TIMEOUT_MS)
+            page.wait_for_timeout(300)
+            controls = page.locator(".settings-panel .control")
+            n = controls.count()
+            assert n >= 3, group
+            widths = []
+            for k in range(n):
+                c = controls.nth(k)
+                c.scroll_into_view_if_needed()
+                _inside(c.bounding_box(), sidebar, f"control {k} of {group}")
+                track = c.locator(".v-slider").bounding_box()
+                widths.append(track["width"])
+                box = c.locator(".num-box input")
+                assert box.is_editable(), (group, k)
+                _inside(box.bounding_box(), sidebar, f"number box {k}")
+            assert min(widths) > 50, (group, widths)
+            assert max(widths) - min(widths) < 2, (group, widths)
+        page.locator(".group-select").click()
+        page.get_by_role("option", name="Starting conditions").click()
+        main = page.locator(".explore-grid").bounding_box()
+        _inside(main, view, "explore area")
+        # the plot fits its box; the numbers panel fits the window, every value visible
+        plot = page.locator(".js-plotly-plot").first.bounding_box()
+        _inside(plot, main, "plot", slack=2)
+        panel = s.panel.bounding_box()
+        _inside(panel, view, "numbers panel")
+        values = s.panel.locator("td.value")
+        assert values.count() >= 11
+        for k in range(values.count()):
+            v = values.nth(k)
+            b = v.bounding_box()
+            assert b["width"] > 20 and v.inner_text().strip(), k
+            _inside(b, panel, f"value {k}")
+        # the event log's columns are not cut
+        kinds = page.locator(".event-log td:nth-child(2)")
+        if kinds.count():
+            for k in range(min(kinds.count(), 10)):
+                cell = kinds.nth(k)
+                assert cell.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), k
+        for btn in (".btn-step", ".btn-run12", ".btn-reset"):
+            _inside(page.locator(btn).bounding_box(), view, btn)
+        shot = _screenshot_dir(tmp_path) / f"layout_{width}.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot))
+        assert s.outside == [], s.outside
+        assert s.failed == [], s.failed
+    finally:
+        s.close()
 
 
 def test_two_browser_sessions_stay_independent(session: Session, browser: Any, app_url: str):
@@ -233,7 +397,22 @@ def test_two_browser_sessions_stay_independent(session: Session, browser: Any, a
         b.step()
         b.month_is(1)
         a.month_is(3)
-        assert b.outside == []
+        # settings too: b's seed, strategy and parameter never reach a
+        b.type_into(b.page.locator(".seed-input input"), "7")
+        b.page.locator(".strategy-rok_strategy").click()
+        b.page.get_by_role("option", name="grand_bargain").click()
+        b.type_into(b.control("rok_approval0").locator(".num-box input"), "0.6")
+        b.expect(b.page.locator(".pending-bar")).to_contain_text("3 changes not applied")
+        b.apply()
+        b.expect(b.panel).to_contain_text("seed 7")
+        b.expect(b.panel).to_contain_text("Strategies: ROK grand_bargain")
+        b.expect(b.row("Approval of the ROK leader")).to_contain_text("0.600")
+        a.month_is(3)
+        a.expect(a.panel).to_contain_text("seed 1")
+        a.expect(a.panel).to_contain_text("Strategies: ROK small_steps")
+        a.expect(a.page.locator(".pending-bar")).to_contain_text("All settings applied")
+        a.expect(a.control("rok_approval0").locator(".num-box input")).to_have_value("0.24")
+        assert b.outside == [] and a.outside == []
     finally:
         b.close()
 
@@ -275,3 +454,47 @@ def test_ensemble_view_reports_the_probability_of_institutions(session: Session)
     session.expect(panel).to_contain_text("200 runs", timeout=TIMEOUT_MS)
     session.expect(panel).to_contain_text("P(institutionalised trilateral cooperation) = ")
     assert session.outside == []
+
+
+def test_sweep_shows_the_probability_per_level(session: Session):
+    page = session.page
+    page.get_by_role("tab", name="Ensemble").click()
+    button = page.locator(".btn-sweep")
+    session.type_into(page.locator(".sweep-levels input"), "3")
+    session.expect(button).to_contain_text("3 levels")
+    session.type_into(page.locator(".sweep-runs input"), "40")
+    session.expect(button).to_contain_text("3 levels x 40 runs")
+    # beyond the bounds: a clear message and no run
+    session.type_into(page.locator(".sweep-runs input"), "5000")
+    session.expect(page.locator(".sweep-problem")).to_contain_text("1 to 500")
+    session.expect(button).to_be_disabled()
+    session.type_into(page.locator(".sweep-runs input"), "40")
+    session.expect(button).to_contain_text("3 levels x 40 runs")
+    session.expect(button).to_be_enabled()
+    button.click()
+    result = page.locator(".sweep-result")
+    session.expect(result).to_contain_text("P(institutionalised)", timeout=TIMEOUT_MS)
+    rows = result.locator("tbody tr")
+    session.expect(rows).to_have_count(3)
+    for k in range(3):
+        cells = rows.nth(k).locator("td")
+        assert cells.nth(1).inner_text() == "40"
+        p = float(cells.nth(3).inner_text())
+        lo, hi = (float(x) for x in cells.nth(4).inner_text().split(" to "))
+        assert 0 <= lo <= p <= hi <= 1
+    session.expect(result.locator(".js-plotly-plot")).to_have_count(1)
+    assert session.outside == []
+
+
+def test_info_and_about_tabs(session: Session):
+    page = session.page
+    page.get_by_role("tab", name="Info").click()
+    info = page.locator(".info-page")
+    session.expect(info).to_contain_text("HOW IT WORKS")
+    session.expect(info).to_contain_text("How to cite")
+    session.expect(info).to_contain_text("MIT")
+    page.get_by_role("tab", name="About").click()
+    about = page.locator(".about-page")
+    session.expect(about).to_contain_text("not a forecast")
+    assert "docs/" not in about.inner_text()
+    page.get_by_role("tab", name="Explore").click()
