@@ -7,7 +7,6 @@ import importlib
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -256,31 +255,6 @@ def test_default_scenario_choice_is_the_builtin_defaults():
     names = [n for n, _ in available_scenarios()]
     assert names[0] == "default"
     assert resolve_scenario("default") == Scenario()
-
-
-def test_play_tab_offers_decline_beside_no_step_and_logs_it():
-    """The play-a-country tab rendered without a browser (solara.render): the decline move is a
-    button of its own, next to the 'no step of my own' one, and playing it logs it."""
-    import ipyvuetify as v
-
-    from sim.teaching.app import PlayTab, Settings
-
-    _, rc = solara.render(PlayTab(Settings()), handle_error=False)
-    rc.find(v.Btn, children=["Start game"]).widget.click()
-
-    def move(name: str) -> Any:
-        found = [b for b in rc.find(v.Btn).widgets if f"move-{name}" in b.class_.split()]
-        assert len(found) == 1, name
-        return found[0]
-
-    none, decline = move("none"), move("decline")
-    assert none.children[0].startswith("No step of my own (join a joint step if proposed)")
-    assert decline.children[0].startswith("Decline any joint step this month")
-    assert not decline.disabled
-    decline.click()
-    shown = [str(h.children[0]) for h in rc.find(v.Html, tag="pre").widgets]
-    assert any("Month 1 of 12" in t for t in shown)
-    assert any("Decline any joint step this month" in t and "->" in t for t in shown)
 
 
 def test_the_printed_address_is_the_one_to_open(monkeypatch, capsys):

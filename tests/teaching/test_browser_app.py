@@ -417,35 +417,6 @@ def test_two_browser_sessions_stay_independent(session: Session, browser: Any, a
         b.close()
 
 
-def test_short_play_a_country_game_runs_to_its_debrief(session: Session):
-    page = session.page
-    page.get_by_role("tab", name="Play a country").click()
-    months = page.locator(".play-months [role=slider]")
-    months.focus()
-    months.press("Home")
-    session.expect(page.locator(".play-months")).to_contain_text("Months = 3")
-    page.locator(".btn-start-game").click()
-    status = page.locator(".play-status")
-    session.expect(status).to_contain_text("Month 0 of 3")
-    # move costs are shown; the last affordable move but decline (a step when one is
-    # affordable, else no step of one's own), then no step, then decline
-    session.expect(page.locator(".play-moves")).to_contain_text("cost")
-    step = page.locator(".play-moves button.move:not([disabled]):not(.move-decline)").last
-    label = step.inner_text().split("[")[0].strip()
-    step.click()
-    session.expect(status).to_contain_text("Month 1 of 3")
-    page.locator(".move-none").click()
-    session.expect(status).to_contain_text("Month 2 of 3")
-    page.locator(".move-decline").click()
-    debrief = page.locator(".debrief")
-    session.expect(debrief).to_contain_text("You (ROK)", timeout=TIMEOUT_MS)
-    for name in ("small_steps", "grand_bargain", "tit_for_tat", "status_quo"):
-        session.expect(debrief).to_contain_text(f"Agent ROK playing {name}")
-    session.expect(page.get_by_text("Download the decision log (CSV)")).to_be_visible()
-    session.expect(page.locator(".play-log")).to_contain_text(label, ignore_case=True)
-    session.expect(page.locator(".play-log")).to_contain_text("Decline any joint step")
-
-
 def test_ensemble_view_reports_the_probability_of_institutions(session: Session):
     page = session.page
     page.get_by_role("tab", name="Ensemble").click()
