@@ -45,3 +45,15 @@ def add_format_flag(p: argparse.ArgumentParser, flag: str, choices: Sequence[str
     p.add_argument("--format", dest=dest, choices=tuple(choices), metavar="FMT",
                    action=_DeprecatedAlias, new=flag, append=append, default=argparse.SUPPRESS,
                    help=f"deprecated alias of {flag}")  # fmt: skip
+
+
+def check_seed(value: int | None, flag: str = "--seed") -> None:
+    """A root seed given on the command line: a whole number in [0, 2**64 - 1] (larger seeds
+    would silently equal smaller ones in the random draws)."""
+    from sim.errors import UserError
+    from sim.tomlcheck import MAX_SEED
+
+    if value is not None and not 0 <= value <= MAX_SEED:
+        raise UserError("value out of range", key=flag,
+                        expected=f"a whole number in [0, {MAX_SEED}] (2**64 - 1)",
+                        found=value)  # fmt: skip

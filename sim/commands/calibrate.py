@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sim import package_version
+    from sim.commands._flags import check_seed
     from sim.errors import UserError
     from sim.experiments.progress import Progress
     from sim.experiments.uncertainty import POSTERIOR_SAMPLE
@@ -68,9 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.validation.history import load_history
     from sim.validation.run import repo_root
 
-    if args.seed < 0:
-        raise UserError("value out of range", key="--seed", expected="a non-negative integer",
-                        found=args.seed)  # fmt: skip
+    check_seed(args.seed)
     if args.update_docs and args.no_write:
         raise UserError("contradictory flags", key="--update-docs",
                         expected="--update-docs or --no-write, not both", found="both")  # fmt: skip

@@ -127,6 +127,9 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.commands._flags import check_seed
+
+    check_seed(args.seed)
     import json
     import time
     from pathlib import Path

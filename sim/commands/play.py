@@ -59,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     if args.months < 1 or args.months > 600:
         raise UserError("--months must be in 1..600", found=args.months)
     spec = resolve_scenario(args.scenario)
+    from sim.commands._flags import check_seed
+
+    check_seed(args.seed)
     game = Game(args.role, spec, seed=args.seed, months=args.months)
     out = sys.stdout
     # piped moves are echoed after the prompt, so a transcript reads like a session

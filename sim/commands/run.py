@@ -151,12 +151,9 @@ def run(args: argparse.Namespace) -> int:
     if args.months is not None and not 1 <= args.months <= 600:
         raise UserError("value out of range", key="--months", expected="a whole number in [1, 600]",
                         found=args.months)  # fmt: skip
-    from sim.tomlcheck import MAX_SEED
+    from sim.commands._flags import check_seed
 
-    if not 0 <= args.seed <= MAX_SEED:
-        raise UserError("value out of range", key="--seed",
-                        expected=f"a whole number in [0, {MAX_SEED}] (2**64 - 1)",
-                        found=args.seed)  # fmt: skip
+    check_seed(args.seed)
     if not 0 <= args.replication <= 2**63 - 1:
         raise UserError("value out of range", key="--replication",
                         expected="a whole number in [0, 2**63 - 1]", found=args.replication)  # fmt: skip

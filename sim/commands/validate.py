@@ -83,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.runs <= 1_000_000:
         raise UserError("value out of range", key="--runs", expected="a whole number in [1, 1000000]",
                         found=args.runs)  # fmt: skip
-    if args.seed < 0:
-        raise UserError("value out of range", key="--seed", expected="a non-negative integer",
-                        found=args.seed)  # fmt: skip
+    from sim.commands._flags import check_seed
+
+    check_seed(args.seed)
     if args.seeds_per_draw < 1:
         raise UserError("value out of range", key="--seeds-per-draw", expected="1 or more",
                         found=args.seeds_per_draw)  # fmt: skip
