@@ -19,7 +19,6 @@ Run: .venv/bin/python benchmarks/bench_class.py   (writes benchmarks/results/cla
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -32,14 +31,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, load_avg, others_running, save  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tools"))
+from browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
+
 STUDENTS = 30
 GROUPS = [3] * 6 + [2] * 6  # 12 groups, 30 students
 MONTHS = 5
 DROP_AFTER = 10.0
 TOKEN = "bench-class-token"
 PRESET = "exercise_4"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 TIMEOUT_MS = 60_000
 
 
@@ -84,7 +84,7 @@ def main() -> None:
     from playwright.sync_api import expect, sync_playwright
 
     load, others = load_avg(), others_running()
-    chromium = shutil.which("chromium")
+    chromium = chromium_path()
     if chromium is None:
         sys.exit("bench_class: needs Debian's chromium on PATH (never `playwright install`)")
     cmd = [sys.executable, "-m", "sim.cli", "class", "--port", "0", "--token", TOKEN,

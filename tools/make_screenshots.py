@@ -12,85 +12,24 @@ machine: the script fails otherwise.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from browser import CHROMIUM_ARGS, app_server, chromium_path, is_local  # noqa: E402
+
 WIDTHS = (1024, 1366, 1920)
 HEIGHT = 900
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 TIMEOUT_MS = 60_000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def app_server() -> Iterator[str]:
-    """``alignsim app`` on a free local port, stopped on exit."""
-    port = free_port()
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "app", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                raise SystemExit(f"alignsim app exited with {proc.returncode}:\n{out}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - local server
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("alignsim app did not answer within 120 s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def local_only(route: Any, outside: list[str]) -> None:
-    url = route.request.url
-    host = url.split("/")[2].split(":")[0] if "://" in url else ""
-    if url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+    if is_local(route.request.url):
         route.continue_()
     else:
-        outside.append(url)
+        outside.append(route.request.url)
         route.abort()
 
 
@@ -141,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     ap.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS))
     args = ap.parse_args(argv)
-    chromium = shutil.which("chromium")
+    chromium = chromium_path()
     if chromium is None:
         raise SystemExit(
             "make_screenshots: Debian's `chromium` is needed (apt-get install chromium)"

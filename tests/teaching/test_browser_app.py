@@ -12,98 +12,27 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import is_local, launch, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
 TIMEOUT_MS = 30_000
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        msg = (
-            "Chromium is not installed: the browser tests need Debian's `chromium` "
-            "(apt-get install -y chromium); never `playwright install`"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true: " + msg)
-        pytest.skip(msg)
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
-    """Start ``alignsim app`` on a free local port; stop it at the end of the module."""
-    _chromium()
-    port = _free_port()
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "app", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"alignsim app exited with {proc.returncode}:\n{out}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - local server
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("alignsim app did not answer within 90 s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """``alignsim app`` on a free local port; stopped at the end of the module."""
+    yield from serve_app()
 
 
 @pytest.fixture(scope="module")
 def browser(app_url: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    yield from launch()
 
 
 class Session:
@@ -125,8 +54,7 @@ class Session:
     def _route(self, route: Any) -> None:
         url = route.request.url
         self.requests.append(url)
-        host = url.split("/")[2].split(":")[0] if "://" in url else ""
-        if url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+        if is_local(url):
             route.continue_()
         else:
             self.outside.append(url)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -23,39 +22,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import chromium, launch, stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 TIMEOUT_MS = 20_000
 TOKEN = "browser-test-token"
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        msg = (
-            "Chromium is not installed: the browser tests need Debian's `chromium` "
-            "(apt-get install -y chromium); never `playwright install`"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true: " + msg)
-        pytest.skip(msg)
-    return path
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """``alignsim class`` on a free port of 127.0.0.1; its base address."""
-    _chromium()
+    chromium()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli", "class", "--port", "0", "--token", TOKEN],
         stdout=subprocess.PIPE,
@@ -79,12 +57,7 @@ def server() -> Iterator[str]:
             pytest.fail("alignsim class did not start:\n" + "".join(lines))
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 class Page:
@@ -127,12 +100,7 @@ def _expect(locator: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def browser(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    yield from launch()
 
 
 def _join(browser: Any, base: str, name: str) -> Page:

@@ -1,0 +1,103 @@
+"""Browser plumbing shared by the browser tests, tools/make_screenshots.py and the benchmarks.
+
+Debian's Chromium driven by Python Playwright (never ``playwright install``): where the browser
+is, the flags it runs with, a free local port, a server started as a subprocess and stopped on
+exit, and the test of whether a request stays on this machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+MISSING = (
+    "Chromium is not installed: the browser tests need Debian's `chromium` "
+    "(apt-get install -y chromium); never `playwright install`"
+)
+
+
+def chromium_path() -> str | None:
+    """The ``chromium`` command, or None."""
+    return shutil.which("chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def is_local(url: str) -> bool:
+    """Whether a request stays on this machine (data: and blob: URLs never leave the page)."""
+    if url.startswith(("data:", "blob:")):
+        return True
+    host = url.split("/")[2].split(":")[0] if "://" in url else ""
+    return host in LOCAL_HOSTS
+
+
+class ServerError(RuntimeError):
+    """The server exited or did not answer in time (the message has its output)."""
+
+
+@contextmanager
+def app_server(args: Sequence[str] = (), timeout: float = 120.0) -> Iterator[str]:
+    """``alignsim app`` on a free port of 127.0.0.1 (with ``args``); its address, and the
+    server stopped on exit. Raises :class:`ServerError` if it does not answer in time."""
+    port = free_port()
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "app", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                raise ServerError(f"alignsim app exited with {proc.returncode}:\n{out}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - local server
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise ServerError(f"alignsim app did not answer within {timeout:.0f} s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
+    """Terminate a server subprocess (kill it if it does not stop within 10 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
