@@ -307,6 +307,7 @@ _SERVED: list[bool] = []
 
 def _widget_classes() -> tuple[Any, Any]:
     import anywidget
+    import traitlets
     from plotly.graph_objs import FigureWidget
 
     serve_plotly_bundle()
@@ -318,6 +319,25 @@ def _widget_classes() -> tuple[Any, Any]:
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self._config = {"responsive": True, "displaylogo": False}
+
+        # After every change the browser sends back the defaults Plotly filled in (the whole
+        # layout and every trace, some 30 kB); plotly converts and validates them into the
+        # Python figure, which the app never reads, and ipywidgets echoes them back to the
+        # browser. Here they are taken as they come, not echoed, and only end the edit.
+        _js2py_traceDeltas = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False)
+        _js2py_layoutDelta = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False)
+
+        @traitlets.observe("_js2py_traceDeltas")
+        def _handler_js2py_traceDeltas(self, change: Any) -> None:
+            if change["new"]:
+                self._trace_edit_in_process = False
+                self._js2py_traceDeltas = None
+
+        @traitlets.observe("_js2py_layoutDelta")
+        def _handler_js2py_layoutDelta(self, change: Any) -> None:
+            if change["new"]:
+                self._layout_edit_in_process = False
+                self._js2py_layoutDelta = None
 
     return PlotFitter, ResponsiveFigure
 
@@ -708,11 +728,12 @@ def ExploreTab(box: dict[str, Any], settings: Settings, tick: int, set_tick: Any
         with solara.Div(classes=["explore-plot"]):
             Plot(fig, update=update)
         with solara.Div(classes=["month-panel"]):
-            solara.Markdown(
-                f"**Month {model.month} of {model.spec.months} ({model.date})**  \n"
-                f"Scenario {settings.scenario}, seed {settings.seed}  \n"
-                f"Strategies: ROK {model.rok.strategy}, Japan {model.jpn.strategy}"
-            )
+            # HTML, not Markdown: a Markdown widget is made anew whenever its text changes
+            solara.HTML(tag="div", classes=["month-head"], unsafe_innerHTML=(
+                f"<strong>Month {model.month} of {model.spec.months} ({model.date})</strong><br>"
+                + _html_escape(f"Scenario {settings.scenario}, seed {settings.seed}") + "<br>"
+                + _html_escape(f"Strategies: ROK {model.rok.strategy}, Japan {model.jpn.strategy}")
+            ))  # fmt: skip
             solara.HTML(tag="div", unsafe_innerHTML=_table_html(
                 [(a, b) for a, b in month_panel_rows(model)], classes=("label", "value")))  # fmt: skip
     solara.Markdown("#### Event log (steps, shocks, flashpoints, leader changes), newest first")
