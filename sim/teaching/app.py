@@ -30,6 +30,7 @@ A stylised teaching and research model, not a forecast.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from importlib import resources
@@ -861,6 +862,7 @@ def _sweep_fig(table: list[dict[str, Any]], s: SweepSpec, applied: Settings,
     return sweep_figure(rows, param_label(i), title=title)
 
 
+@functools.cache
 def info_text() -> str:
     """The model's info page, from the package (``sim/teaching/INFO.md``)."""
     return resources.files("sim.teaching").joinpath("INFO.md").read_text(encoding="utf-8")

@@ -206,8 +206,10 @@ def run_figure(
 
 def model_series(model: Any) -> dict[str, np.ndarray]:
     """A model's recorded months as column -> values (the run figure's ``series``)."""
-    df = model.datacollector.get_model_vars_dataframe()
-    return {c: df[c].to_numpy() for c in VAR_LABELS if c in df.columns}
+    # the collector's own lists (what its DataFrame is made of): a DataFrame a Step costs more
+    # than the rest of the figure's data
+    cols = model.datacollector.model_vars
+    return {c: np.asarray(cols[c]) for c in VAR_LABELS if c in cols}
 
 
 def model_figure(model: Any, title: str = "") -> go.Figure:
