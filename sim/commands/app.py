@@ -45,6 +45,9 @@ OFFLINE_ENV = {
     # with its model and widgets, instead of Solara's default of a day: 30 pages in a class
     # would otherwise keep their memory until the server stops
     "SOLARA_KERNEL_CULL_TIMEOUT": KERNEL_CULL_TIMEOUT,
+    # one session's thread after another would otherwise get its own C heap (glibc makes up to
+    # 8 per core), which keeps its pages when the session ends
+    "MALLOC_ARENA_MAX": "2",
 }
 
 

@@ -33,6 +33,8 @@ import dataclasses
 import functools
 import hashlib
 import json
+import threading
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -496,10 +498,54 @@ def ParamSlider(info: dict[str, Any], value: float, on_value: Any) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------- memory
+_TRIM_LOCK = threading.Lock()
+_TRIM_PENDING: list[bool] = []
+#: seconds after a session closes: Solara drops it and collects its cycles after about 1 s
+TRIM_DELAY = 3.0
+
+
+def release_memory() -> None:
+    """Collect garbage and hand the C heap's free pages back to the system (glibc's
+    ``malloc_trim``; elsewhere only the collection): Python frees a closed session's objects,
+    but the heap keeps their pages unless told."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name:
+        try:
+            ctypes.CDLL(name).malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+
+def _schedule_release() -> None:
+    """:func:`release_memory` once, shortly after a burst of sessions closes."""
+    with _TRIM_LOCK:
+        if _TRIM_PENDING:
+            return
+        _TRIM_PENDING.append(True)
+
+    def run() -> None:
+        time.sleep(TRIM_DELAY)
+        with _TRIM_LOCK:
+            _TRIM_PENDING.clear()
+        release_memory()
+
+    thread = threading.Thread(target=run, daemon=True, name="alignsim-release-memory")
+    thread.current_context = None  # type: ignore[attr-defined]  # Solara: outside any session
+    thread.start()
+
+
 # ---------------------------------------------------------------------------------- page
 @solara.component
 def Page() -> None:
     serve_plotly_bundle()
+    # when the session closes (page closed, or dropped by Solara), give its memory back
+    solara.use_effect(lambda: _schedule_release, [])
     scenarios = solara.use_memo(available_scenarios, dependencies=[])
     table = solara.use_memo(param_table, dependencies=[])
     # pending settings (the controls) and applied settings (what every tab uses)
