@@ -740,21 +740,16 @@ def ExploreTab(box: dict[str, Any], settings: Settings, tick: int, set_tick: Any
         set_msg("")
         set_tick(lambda t: t + 1)
 
-    step_task = solara.lab.use_task(lambda: advance(1), dependencies=None)
-    run_task = solara.lab.use_task(lambda: advance(12), dependencies=None)
-    reset_task = solara.lab.use_task(restart, dependencies=None)
-    busy = step_task.pending or run_task.pending or reset_task.pending
+    # Step, Run 12 months and Reset take milliseconds: done in the click's own handler, one
+    # render and a few messages (a background task re-rendered the tab three times a click,
+    # with busy states on and off, which a class clicking at once paid 30 times over)
     model = box["model"]
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Button("Step", on_click=lambda: step_task(), color="primary", classes=["btn-step"],
-                      loading=step_task.pending, disabled=busy)  # fmt: skip
-        solara.Button("Run 12 months", on_click=lambda: run_task(), classes=["btn-run12"],
-                      loading=run_task.pending, disabled=busy)  # fmt: skip
-        solara.Button("Reset (month 0, applied settings)", on_click=lambda: reset_task(),
-                      classes=["btn-reset"], loading=reset_task.pending,
-                      disabled=busy)  # fmt: skip
-        if busy:
-            solara.Text("Working...", classes=["busy-text"])
+        solara.Button("Step", on_click=lambda: advance(1), color="primary",
+                      classes=["btn-step"])  # fmt: skip
+        solara.Button("Run 12 months", on_click=lambda: advance(12), classes=["btn-run12"])
+        solara.Button("Reset (month 0, applied settings)", on_click=restart,
+                      classes=["btn-reset"])  # fmt: skip
     if msg:
         solara.Warning(msg, classes=["step-message"])
     # the whole figure when the run is new (Apply, Reset) or a leader change adds its lines;
