@@ -215,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
             pages: list[tuple[Any, Any]] = []
             counters: list[ByteCounter] = []
             starts: list[float] = []
+            cpu_load0 = sum(sp.cpu_times()[:2])
             for i in range(args.sessions):
                 ctx = browser.new_context(viewport={"width": 1280, "height": 800})
 
@@ -239,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
                                        polling=200)  # fmt: skip
                 loads.append((page.evaluate("() => window.alignsimLoaded") - t0) / 1000)
             out["page_load_seconds"] = summary(loads)
+            out["server_cpu_seconds_all_page_loads"] = round(sum(sp.cpu_times()[:2]) - cpu_load0, 2)
             out["bytes_per_session_at_load"] = [c.result() for c in counters]
             time.sleep(1)
             rss_loaded = mb(sp)

@@ -225,7 +225,8 @@ def app_(r: dict[str, Any]) -> list[Row]:
          f"min {lat['min']} s / median **{lat['median']} s** / p95 {lat['p95']} s / max "
          f"**{lat['max']} s** (n={len(lat['all'])}); server CPU a class-wide Step "
          f"{max(r['server_cpu_seconds_per_class_step'])} s (max); page load (all opened at once, "
-         f"to the plot and numbers shown) median {load['median']} s, max {load['max']} s{kb}; "
+         f"to the plot and numbers shown) median {load['median']} s, max {load['max']} s "
+         f"(server CPU {r['server_cpu_seconds_all_page_loads']} s for all){kb}; "
          f"requests off the server: {len(r['requests_outside_the_server'])}",
          "each student within 2 s", goals["each_student_within_2_s"]),
         ("(k) same: the server's memory (RSS)",
