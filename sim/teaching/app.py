@@ -327,8 +327,8 @@ def _widget_classes() -> tuple[Any, Any]:
         # layout and every trace, some 30 kB); plotly converts and validates them into the
         # Python figure, which the app never reads, and ipywidgets echoes them back to the
         # browser. Here they are taken as they come, not echoed, and only end the edit.
-        _js2py_traceDeltas = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False)
-        _js2py_layoutDelta = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False)
+        _js2py_traceDeltas: Any = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False)
+        _js2py_layoutDelta: Any = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False)
 
         @traitlets.observe("_js2py_traceDeltas")
         def _handler_js2py_traceDeltas(self, change: Any) -> None:
