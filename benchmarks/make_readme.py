@@ -233,7 +233,8 @@ def app_(r: dict[str, Any]) -> list[Row]:
          f"at start {rss['at_start']} MB, after one warm-up session {rss['before']} MB, with the "
          f"sessions {rss['with_sessions_after_steps']} MB (peak {rss['peak']} MB), after they "
          f"closed and were dropped ({'not all dropped' if dropped is None else f'{dropped} s'}) "
-         f"**{rss['after_close']} MB**",
+         f"**{rss['after_close']} MB**; after a second class of {r['sessions']} opened and "
+         f"closed {rss.get('after_a_second_class_closed')} MB",
          f"back to the warm start within 10% or 20 MB ({goals['memory_tolerance_mb']} MB)",
          goals["memory_back_within_10pct_or_20_mb"]),
     ]  # fmt: skip
