@@ -2,7 +2,7 @@
 
 Start it with ``alignsim app`` (binds 127.0.0.1; see ``sim/commands/app.py``), which serves every
 front-end asset from this machine (the Solara front-end from the cache filled at install time by
-``tools/fetch_assets.py``; Plotly's from the installed ``plotly`` package, through the widget) and
+``tools/fetch_assets.py``; Plotly's from the installed ``plotly`` package, as a cacheable file) and
 turns Solara's telemetry off. Nothing is fetched at run time.
 
 Every browser session gets its own model: the model is built inside the :func:`Page` component,
