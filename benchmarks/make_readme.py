@@ -210,6 +210,36 @@ def class_(r: dict[str, Any]) -> list[Row]:
     ]  # fmt: skip
 
 
+def app_(r: dict[str, Any]) -> list[Row]:
+    lat, load, rss, goals = (r["class_step_seconds"], r["page_load_seconds"], r["server_rss_mb"],
+                             r["goals"])  # fmt: skip
+    sent = r.get("bytes_per_session_after_steps") or []
+    kb = (f"; sent to a session (of {len(sent)} measured) about "
+          f"{max(b['total_bytes'] for b in sent) / 2**20:.1f} MB, of which websocket "
+          f"{max(b['websocket_bytes'] for b in sent) / 2**20:.2f} MB" if sent else "")  # fmt: skip
+    what = f"teaching app (`{r['command']}`), {r['sessions']} sessions in one Chromium"
+    dropped = r["seconds_to_drop_closed_sessions"]
+    return [
+        (f"(k) {what}, {r['rounds']} class-wide Steps (all click at once): click to each page "
+         "showing the next month",
+         f"min {lat['min']} s / median **{lat['median']} s** / p95 {lat['p95']} s / max "
+         f"**{lat['max']} s** (n={len(lat['all'])}); server CPU a class-wide Step "
+         f"{max(r['server_cpu_seconds_per_class_step'])} s (max); page load (all opened at once, "
+         f"to the plot and numbers shown) median {load['median']} s, max {load['max']} s "
+         f"(server CPU {r['server_cpu_seconds_all_page_loads']} s for all){kb}; "
+         f"requests off the server: {len(r['requests_outside_the_server'])}",
+         "each student within 2 s", goals["each_student_within_2_s"]),
+        ("(k) same: the server's memory (RSS)",
+         f"at start {rss['at_start']} MB, after one warm-up session {rss['before']} MB, with the "
+         f"sessions {rss['with_sessions_after_steps']} MB (peak {rss['peak']} MB), after they "
+         f"closed and were dropped ({'not all dropped' if dropped is None else f'{dropped} s'}) "
+         f"**{rss['after_close']} MB**; after a second class of {r['sessions']} opened and "
+         f"closed {rss.get('after_a_second_class_closed')} MB",
+         f"back to the warm start within 10% or 20 MB ({goals['memory_tolerance_mb']} MB)",
+         goals["memory_back_within_10pct_or_20_mb"]),
+    ]  # fmt: skip
+
+
 SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("engine", engine),
     ("workers", workers),
@@ -221,6 +251,7 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("mesa_vs_array", mesa_vs_array),
     ("help", help_),
     ("class", class_),
+    ("app", app_),
 ]
 
 

@@ -10,5 +10,6 @@ for b in engine workers million coercion_sweep memory compile api help mesa_vs_a
     "$PY" "benchmarks/bench_$b.py" > /dev/null
 done
 "$PY" benchmarks/bench_class.py > /dev/null   # (j) class mode: 30 students in Chromium
+"$PY" benchmarks/bench_app.py > /dev/null     # (k) the teaching app: 30 sessions in Chromium
 "$PY" benchmarks/make_readme.py > /dev/null
 echo "figures: benchmarks/README.md (JSON in benchmarks/results/)" >&2

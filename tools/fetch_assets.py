@@ -7,8 +7,9 @@ proxy cache folder (``solara.server.settings.assets.proxy_cache_dir``) before tr
 this script puts each package the page needs, unpacked, into ``<cache>/<name>@<version>/``,
 fetching the tarballs with ``npm pack`` (the npm registry, an ordinary package client).
 
-The plots need nothing from here: Plotly's JavaScript ships inside the ``plotly`` Python package
-and reaches the page through its widget (anywidget), over the app's own connection.
+The plots need nothing from here: Plotly's JavaScript ships inside the ``plotly`` Python package,
+and the app serves that file itself (``/static/assets/``, once per browser, cacheable; see
+``sim.teaching.app.serve_plotly_bundle``).
 
 Idempotent: a package already in the cache (its ``package.json`` present) is skipped. Quiet unless
 it fetches something or fails. ``--check`` only reports what is missing (exit 1 if anything is).

@@ -9,12 +9,16 @@ from pathlib import Path
 
 NAME = "app"
 HELP = "serve the interactive teaching app in a browser (offline; 127.0.0.1 by default)"
+#: How long a session whose page has gone is kept for its page to reconnect (Solara's setting).
+KERNEL_CULL_TIMEOUT = "60s"
+
 DESCRIPTION = (
     "Serve the interactive app: explore a run, run an ensemble of 200 seeds or sweep a "
     "parameter, play a country, read the info page. Every front-end asset is served from this "
     "machine: Solara's from a local cache filled at install time (tools/fetch_assets.py), "
-    "Plotly's from the installed plotly package (its widget carries it); nothing is fetched at "
-    "run time and telemetry is off. Each browser session gets its own model. Open the printed "
+    "Plotly's from the installed plotly package (served once as a cacheable file); nothing is "
+    "fetched at run time and telemetry is off. Each browser session gets its own model; a "
+    f"session whose page has been closed for {KERNEL_CULL_TIMEOUT} is dropped. Open the printed "
     "address in a browser."
 )
 ORDER = 60
@@ -37,6 +41,13 @@ OFFLINE_ENV = {
     "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/offline-no-cdn/",
     "MPLBACKEND": "Agg",
     "SOLARA_THEME_SHOW_BANNER": "False",
+    # a session whose page has gone (closed tab, lost connection) is dropped after this long,
+    # with its model and widgets, instead of Solara's default of a day: 30 pages in a class
+    # would otherwise keep their memory until the server stops
+    "SOLARA_KERNEL_CULL_TIMEOUT": KERNEL_CULL_TIMEOUT,
+    # one session's thread after another would otherwise get its own C heap (glibc makes up to
+    # 8 per core), which keeps its pages when the session ends
+    "MALLOC_ARENA_MAX": "2",
 }
 
 

@@ -2,7 +2,7 @@
 
 Start it with ``alignsim app`` (binds 127.0.0.1; see ``sim/commands/app.py``), which serves every
 front-end asset from this machine (the Solara front-end from the cache filled at install time by
-``tools/fetch_assets.py``; Plotly's from the installed ``plotly`` package, through the widget) and
+``tools/fetch_assets.py``; Plotly's from the installed ``plotly`` package, as a cacheable file) and
 turns Solara's telemetry off. Nothing is fetched at run time.
 
 Every browser session gets its own model: the model is built inside the :func:`Page` component,
@@ -30,7 +30,13 @@ A stylised teaching and research model, not a forecast.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import json
+import threading
+import time
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,7 +48,14 @@ from sim.core.strategies import STRATEGY_NAMES
 from sim.engines.batch import MONTHLY_VARS, simulate
 from sim.engines.model import AlignmentModel
 from sim.errors import UserError
-from sim.teaching.figures import band_figure, model_figure, sweep_figure
+from sim.teaching.figures import (
+    band_figure,
+    model_figure,
+    model_leader_changes,
+    model_trace_values,
+    sweep_figure,
+    title_text,
+)
 from sim.teaching.labels import GROUP_LABELS, VAR_LABELS, fmt_number, param_help, param_label
 from sim.teaching.play import available_scenarios, resolve_scenario
 from sim.teaching.play_tab import PlayTab
@@ -247,9 +260,60 @@ export default { render({ model, el }) {
 """
 
 
+#: Plotly's widget bundle (about 5 MB of JavaScript, inside the ``plotly`` package): the page
+#: loads it once as a file (``/static/assets/...``, gzip-compressed once, cached by the browser)
+#: instead of every figure widget carrying it over the session's websocket.
+PLOTLY_BUNDLE = "widgetbundle.js"
+
+
+def plotly_bundle_dir() -> Path:
+    """The folder of the installed plotly's widget bundle."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data"
+
+
+def register_plotly_assets() -> None:
+    """Let Solara serve the plotly bundle's folder under ``/static/assets/`` (idempotent)."""
+    from solara.server import settings
+
+    where = str(plotly_bundle_dir())
+    if where not in settings.assets.extra_locations:
+        settings.assets.extra_locations.append(where)
+
+
+def plotly_esm() -> str:
+    """The figure widget's ES module: a few lines that import plotly's bundle from this server
+    (the url carries the bundle's md5, so the browser may keep it for good)."""
+    digest = hashlib.md5((plotly_bundle_dir() / PLOTLY_BUNDLE).read_bytes()).hexdigest()  # noqa: S324
+    path = f"/static/assets/{PLOTLY_BUNDLE}?v={digest}"
+    return (
+        "const root = (window.solara && window.solara.rootPath) || '';\n"
+        f"const mod = await import(new URL(root + {json.dumps(path)}, window.location.href).href);\n"
+        "export default mod.default;\n"
+    )
+
+
+def serve_plotly_bundle() -> None:
+    """Every Plotly figure widget of the app (the Play tab's too) loads plotly's bundle from
+    this server as a file instead of carrying it; idempotent."""
+    from plotly.basewidget import BaseFigureWidget
+
+    register_plotly_assets()
+    if not _SERVED:
+        BaseFigureWidget._esm = plotly_esm()
+        _SERVED.append(True)
+
+
+_SERVED: list[bool] = []
+
+
 def _widget_classes() -> tuple[Any, Any]:
     import anywidget
+    import traitlets
     from plotly.graph_objs import FigureWidget
+
+    serve_plotly_bundle()
 
     class PlotFitter(anywidget.AnyWidget):  # type: ignore[misc]
         _esm = RESIZE_ESM
@@ -259,34 +323,99 @@ def _widget_classes() -> tuple[Any, Any]:
             super().__init__(**kwargs)
             self._config = {"responsive": True, "displaylogo": False}
 
+        # After every change the browser sends back the defaults Plotly filled in (the whole
+        # layout and every trace, some 30 kB); plotly converts and validates them into the
+        # Python figure, which the app never reads, and ipywidgets echoes them back to the
+        # browser. Here they are taken as they come, not echoed, and only end the edit.
+        _js2py_traceDeltas: Any = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False)
+        _js2py_layoutDelta: Any = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False)
+
+        @traitlets.observe("_js2py_traceDeltas")
+        def _handler_js2py_traceDeltas(self, change: Any) -> None:
+            if change["new"]:
+                self._trace_edit_in_process = False
+                self._js2py_traceDeltas = None
+
+        @traitlets.observe("_js2py_layoutDelta")
+        def _handler_js2py_layoutDelta(self, change: Any) -> None:
+            if change["new"]:
+                self._layout_edit_in_process = False
+                self._js2py_layoutDelta = None
+
     return PlotFitter, ResponsiveFigure
 
 
 _FITTER: list[Any] = []
 
 
+class Ref:
+    """A value handed to a component, compared by identity: plotly's own ``==`` turns both
+    figures into dicts (a deep copy each), on every render of every session."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+def _apply_update(widget: Any, update: dict[str, Any]) -> bool:
+    """Send a run's new data (:func:`~sim.teaching.figures.run_trace_values` and the title) to
+    the figure already on the page, as one message holding only what changed. False (nothing
+    sent) if the page's figure does not have those traces."""
+    traces = update["traces"]
+    index = {t.name: i for i, t in enumerate(widget.data)}
+    if set(traces) - set(index):
+        return False
+    with widget.batch_update():
+        for name, values in traces.items():
+            trace = widget.data[index[name]]
+            for key, v in values.items():
+                if list(trace[key] if trace[key] is not None else ()) != v:
+                    trace[key] = v
+        if widget.layout.title.text != update["title"]:
+            widget.layout.title.text = update["title"]
+    return True
+
+
 @solara.component
-def _Figure(fig: Any) -> Any:
+def _Figure(fig: Any, update: Any) -> Any:
     element = _FITTER[1].element()
+    shown = solara.use_ref(None)
 
-    def update() -> None:
+    def replace() -> None:
         widget = solara.get_widget(element)
-        widget.layout = fig.layout
+        f = fig.value if isinstance(fig, Ref) else fig
+        widget.layout = f.layout
         n = len(widget.data)
-        widget.add_traces(fig.data)
+        widget.add_traces(f.data)
         widget.data = list(widget.data)[n:]
+        shown.current = fig
 
-    solara.use_effect(update, [fig])
+    def refresh() -> None:
+        if update is None or shown.current is not fig:
+            return
+        _apply_update(solara.get_widget(element), update.value)
+
+    solara.use_effect(replace, [fig])
+    solara.use_effect(refresh, [update])
     return element
 
 
 @solara.component
-def Plot(fig: Any, cls: str = "") -> None:
-    """A Plotly figure drawn in the browser, as wide as its box (Plotly's ``responsive``)."""
+def Plot(fig: Any, cls: str = "", update: Any = None) -> None:
+    """A Plotly figure drawn in the browser, as wide as its box (Plotly's ``responsive``).
+
+    ``fig`` (a figure, or a :class:`Ref` to one) is sent whole when it changes; ``update`` (a
+    :class:`Ref` to ``{"traces": ..., "title": ...}``) sends new data for the same traces."""
     if not _FITTER:
         _FITTER.extend(_widget_classes())
     with solara.Div(classes=["plot-box", cls], style={"width": "100%"}):
-        _Figure(fig)
+        _Figure(fig, update)
         _FITTER[0].element()
 
 
@@ -369,9 +498,54 @@ def ParamSlider(info: dict[str, Any], value: float, on_value: Any) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------- memory
+_TRIM_LOCK = threading.Lock()
+_TRIM_PENDING: list[bool] = []
+#: seconds after a session closes: Solara drops it and collects its cycles after about 1 s
+TRIM_DELAY = 3.0
+
+
+def release_memory() -> None:
+    """Collect garbage and hand the C heap's free pages back to the system (glibc's
+    ``malloc_trim``; elsewhere only the collection): Python frees a closed session's objects,
+    but the heap keeps their pages unless told."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name:
+        try:
+            ctypes.CDLL(name).malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+
+def _schedule_release() -> None:
+    """:func:`release_memory` once, shortly after a burst of sessions closes."""
+    with _TRIM_LOCK:
+        if _TRIM_PENDING:
+            return
+        _TRIM_PENDING.append(True)
+
+    def run() -> None:
+        time.sleep(TRIM_DELAY)
+        with _TRIM_LOCK:
+            _TRIM_PENDING.clear()
+        release_memory()
+
+    thread = threading.Thread(target=run, daemon=True, name="alignsim-release-memory")
+    thread.current_context = None  # type: ignore[attr-defined]  # Solara: outside any session
+    thread.start()
+
+
 # ---------------------------------------------------------------------------------- page
 @solara.component
 def Page() -> None:
+    serve_plotly_bundle()
+    # when the session closes (page closed, or dropped by Solara), give its memory back
+    solara.use_effect(lambda: _schedule_release, [])
     scenarios = solara.use_memo(available_scenarios, dependencies=[])
     table = solara.use_memo(param_table, dependencies=[])
     # pending settings (the controls) and applied settings (what every tab uses)
@@ -566,38 +740,42 @@ def ExploreTab(box: dict[str, Any], settings: Settings, tick: int, set_tick: Any
         set_msg("")
         set_tick(lambda t: t + 1)
 
-    step_task = solara.lab.use_task(lambda: advance(1), dependencies=None)
-    run_task = solara.lab.use_task(lambda: advance(12), dependencies=None)
-    reset_task = solara.lab.use_task(restart, dependencies=None)
-    busy = step_task.pending or run_task.pending or reset_task.pending
+    # Step, Run 12 months and Reset take milliseconds: done in the click's own handler, one
+    # render and a few messages (a background task re-rendered the tab three times a click,
+    # with busy states on and off, which a class clicking at once paid 30 times over)
     model = box["model"]
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Button("Step", on_click=lambda: step_task(), color="primary", classes=["btn-step"],
-                      loading=step_task.pending, disabled=busy)  # fmt: skip
-        solara.Button("Run 12 months", on_click=lambda: run_task(), classes=["btn-run12"],
-                      loading=run_task.pending, disabled=busy)  # fmt: skip
-        solara.Button("Reset (month 0, applied settings)", on_click=lambda: reset_task(),
-                      classes=["btn-reset"], loading=reset_task.pending,
-                      disabled=busy)  # fmt: skip
-        if busy:
-            solara.Text("Working...", classes=["busy-text"])
+        solara.Button("Step", on_click=lambda: advance(1), color="primary",
+                      classes=["btn-step"])  # fmt: skip
+        solara.Button("Run 12 months", on_click=lambda: advance(12), classes=["btn-run12"])
+        solara.Button("Reset (month 0, applied settings)", on_click=restart,
+                      classes=["btn-reset"])  # fmt: skip
     if msg:
         solara.Warning(msg, classes=["step-message"])
+    # the whole figure when the run is new (Apply, Reset) or a leader change adds its lines;
+    # each Step sends only the new data to the figure already on the page
+    leaders = model_leader_changes(model) if model is not None else ()
     fig = solara.use_memo(
-        lambda: None if model is None else model_figure(model, title=_run_title(model)),
-        dependencies=[model, tick],
+        lambda: None if model is None else Ref(model_figure(model, title=_run_title(model))),
+        dependencies=[model, leaders],
     )
+    update = solara.use_memo(
+        lambda: None if model is None else Ref(
+            {"traces": model_trace_values(model), "title": title_text(_run_title(model))}),
+        dependencies=[model, tick],
+    )  # fmt: skip
     if model is None or fig is None:
         return
     with solara.Div(classes=["explore-grid"]):
         with solara.Div(classes=["explore-plot"]):
-            Plot(fig)
+            Plot(fig, update=update)
         with solara.Div(classes=["month-panel"]):
-            solara.Markdown(
-                f"**Month {model.month} of {model.spec.months} ({model.date})**  \n"
-                f"Scenario {settings.scenario}, seed {settings.seed}  \n"
-                f"Strategies: ROK {model.rok.strategy}, Japan {model.jpn.strategy}"
-            )
+            # HTML, not Markdown: a Markdown widget is made anew whenever its text changes
+            solara.HTML(tag="div", classes=["month-head"], unsafe_innerHTML=(
+                f"<strong>Month {model.month} of {model.spec.months} ({model.date})</strong><br>"
+                + _html_escape(f"Scenario {settings.scenario}, seed {settings.seed}") + "<br>"
+                + _html_escape(f"Strategies: ROK {model.rok.strategy}, Japan {model.jpn.strategy}")
+            ))  # fmt: skip
             solara.HTML(tag="div", unsafe_innerHTML=_table_html(
                 [(a, b) for a, b in month_panel_rows(model)], classes=("label", "value")))  # fmt: skip
     solara.Markdown("#### Event log (steps, shocks, flashpoints, leader changes), newest first")
@@ -630,7 +808,7 @@ def EnsembleTab(settings: Settings) -> None:
         solara.Error(f"The ensemble failed: {task.exception}")
     result = task.value if task.finished and not task.error else None
     fig = solara.use_memo(
-        lambda: None if result is None else ensemble_figure(result[1]), dependencies=[result]
+        lambda: None if result is None else Ref(ensemble_figure(result[1])), dependencies=[result]
     )
     if result is not None and fig is not None:
         s, e = result
@@ -707,7 +885,7 @@ def SweepPanel(settings: Settings) -> None:
     if task.error:
         solara.Error(f"The sweep failed: {task.exception}")
     result = task.value if task.finished and not task.error else None
-    fig = solara.use_memo(lambda: None if result is None else _sweep_fig(table, *result),
+    fig = solara.use_memo(lambda: None if result is None else Ref(_sweep_fig(table, *result)),
                           dependencies=[result])  # fmt: skip
     if result is not None and fig is not None:
         s, _applied, rows = result
@@ -725,6 +903,7 @@ def _sweep_fig(table: list[dict[str, Any]], s: SweepSpec, applied: Settings,
     return sweep_figure(rows, param_label(i), title=title)
 
 
+@functools.cache
 def info_text() -> str:
     """The model's info page, from the package (``sim/teaching/INFO.md``)."""
     return resources.files("sim.teaching").joinpath("INFO.md").read_text(encoding="utf-8")

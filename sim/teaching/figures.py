@@ -57,6 +57,11 @@ def wrap(text: str, width: int = 60) -> str:
     return "<br>".join(textwrap.wrap(text, width)) if text else text
 
 
+def title_text(title: str) -> str:
+    """A figure's title as the figures lay it out (wrapped)."""
+    return wrap(title, 90)
+
+
 def date_of(start: str, month: int) -> str:
     """The first day of a model month, as plotly reads a date (``2022-08-01``)."""
     return month_label(start, int(month)) + "-01"
@@ -66,7 +71,7 @@ def _layout(fig: go.Figure, height: int, title: str) -> None:
     fig.update_layout(
         height=height,
         autosize=True,
-        title={"text": wrap(title, 90), "font": {"size": 15}, "x": 0.01},
+        title={"text": title_text(title), "font": {"size": 15}, "x": 0.01},
         font=FONT,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},
         legend={
@@ -82,6 +87,53 @@ def _layout(fig: go.Figure, height: int, title: str) -> None:
         hovermode="x unified",
         template="plotly_white",
     )
+
+
+STEP_MARKS = "Step taken or reversed"
+EVENT_MARKS = "Shock, flashpoint or leader change"
+
+
+def leader_change_months(events: Sequence[dict[str, Any]], n: int) -> tuple[int, ...]:
+    """The months (below ``n``) of the leader changes among ``events``."""
+    return tuple(int(e["month"]) for e in events
+                 if e["kind"] == "leader_change" and int(e["month"]) < n)  # fmt: skip
+
+
+def run_trace_values(
+    series: Mapping[str, Any],
+    start: str,
+    steps: Sequence[dict[str, Any]] = (),
+    events: Sequence[dict[str, Any]] = (),
+) -> dict[str, dict[str, list[Any]]]:
+    """The data of each trace of :func:`run_figure`, by trace name: ``x`` and ``y`` (and the
+    markers' ``text``). Cheap (no plotly objects): the app sends these alone to a figure already
+    on the page when a run advances."""
+    n = len(next(iter(series.values())))
+    x = [date_of(start, m) for m in range(n)]
+    out: dict[str, dict[str, list[Any]]] = {}
+    for _title, _ytitle, _yrange, cols in RUN_PANELS:
+        for c in cols:
+            if c in series:
+                out[VAR_LABELS[c][0]] = {"x": x, "y": [float(v) for v in series[c]]}
+    if "trilateral" in series:
+        tri = series["trilateral"]
+        ms = [s for s in steps if int(s["month"]) < n]
+        out[STEP_MARKS] = {
+            "x": [x[int(s["month"])] for s in ms],
+            "y": [float(tri[int(s["month"])]) for s in ms],
+            "text": [f"{s['actor']} {s['action']}: {s['label']}" for s in ms],
+        }
+    if "approval_ROK" in series:
+        evs = [e for e in events if int(e["month"]) < n]
+        actor_col = {"ROK": "approval_ROK", "JPN": "approval_JPN"}
+        out[EVENT_MARKS] = {
+            "x": [x[int(e["month"])] for e in evs],
+            "y": [float(series[actor_col.get(e["actor"], "approval_ROK")][int(e["month"])])
+                  for e in evs],
+            "text": [f"{EVENT_NAMES.get(e['kind'], e['kind'])} ({e['actor']}): {e['text']}"
+                     for e in evs],
+        }  # fmt: skip
+    return out
 
 
 def run_figure(
@@ -103,11 +155,13 @@ def run_figure(
             cooperation panel.
         events: the model's ``event_log`` (month, kind, actor, text): markers on the approval
             panel; leader changes also as dashed vertical lines on every panel.
+            The two marker traces are there (maybe empty) whenever their panel is, so a run's
+            figure keeps the same traces month after month (see :func:`run_trace_values`).
         threshold: the institutionalisation threshold (a dotted line on the cooperation panel).
         horizon: the run's last month (the x axis spans it even before it is reached).
     """
     n = len(next(iter(series.values())))
-    x = [date_of(start, m) for m in range(n)]
+    values = run_trace_values(series, start, steps, events)
     fig = make_subplots(rows=2, cols=2, shared_xaxes=True, vertical_spacing=0.12,
                         horizontal_spacing=0.13,
                         subplot_titles=[p[0] for p in RUN_PANELS])  # fmt: skip
@@ -117,7 +171,7 @@ def run_figure(
             if c not in series:
                 continue
             fig.add_trace(
-                go.Scatter(x=x, y=list(map(float, series[c])), name=VAR_LABELS[c][0],
+                go.Scatter(**values[VAR_LABELS[c][0]], name=VAR_LABELS[c][0],
                            mode="lines+markers", marker={"size": 3},
                            line={"color": COLOURS[c],
                                                "width": 3 if c == "trilateral" else 2}),
@@ -128,35 +182,22 @@ def run_figure(
         fig.add_hline(y=threshold, line={"dash": "dot", "color": "grey"}, row=1, col=1,
                       annotation_text="institution threshold",
                       annotation_position="top right")  # fmt: skip
-    if steps and "trilateral" in series:
-        tri = series["trilateral"]
-        ms = [s for s in steps if int(s["month"]) < n]
+    if STEP_MARKS in values:
         fig.add_trace(
-            go.Scatter(x=[date_of(start, s["month"]) for s in ms],
-                       y=[float(tri[int(s["month"])]) for s in ms],
-                       mode="markers", name="Step taken or reversed",
+            go.Scatter(**values[STEP_MARKS], mode="markers", name=STEP_MARKS,
                        marker={"symbol": "triangle-up", "size": 11, "color": "#000"},
-                       text=[f"{s['actor']} {s['action']}: {s['label']}" for s in ms],
                        hovertemplate="%{text}<extra></extra>"),
             row=1, col=1,
         )  # fmt: skip
-    if events and "approval_ROK" in series:
-        evs = [e for e in events if int(e["month"]) < n]
-        actor_col = {"ROK": "approval_ROK", "JPN": "approval_JPN"}
+    if EVENT_MARKS in values:
         fig.add_trace(
-            go.Scatter(x=[date_of(start, e["month"]) for e in evs],
-                       y=[float(series[actor_col.get(e["actor"], "approval_ROK")][int(e["month"])])
-                          for e in evs],
-                       mode="markers", name="Shock, flashpoint or leader change",
+            go.Scatter(**values[EVENT_MARKS], mode="markers", name=EVENT_MARKS,
                        marker={"symbol": "x", "size": 10, "color": "#444"},
-                       text=[f"{EVENT_NAMES.get(e['kind'], e['kind'])} ({e['actor']}): {e['text']}"
-                             for e in evs],
                        hovertemplate="%{text}<extra></extra>"),
             row=1, col=2,
         )  # fmt: skip
-        for e in evs:
-            if e["kind"] == "leader_change":
-                fig.add_vline(x=date_of(start, e["month"]), line={"dash": "dash", "color": "#444"})
+        for month in leader_change_months(events, n):
+            fig.add_vline(x=date_of(start, month), line={"dash": "dash", "color": "#444"})
     last = max(n - 1, horizon or 0)
     fig.update_xaxes(range=[date_of(start, 0), date_of(start, last)], **XAXIS)  # fmt: skip
     _layout(fig, height, title)
@@ -165,8 +206,10 @@ def run_figure(
 
 def model_series(model: Any) -> dict[str, np.ndarray]:
     """A model's recorded months as column -> values (the run figure's ``series``)."""
-    df = model.datacollector.get_model_vars_dataframe()
-    return {c: df[c].to_numpy() for c in VAR_LABELS if c in df.columns}
+    # the collector's own lists (what its DataFrame is made of): a DataFrame a Step costs more
+    # than the rest of the figure's data
+    cols = model.datacollector.model_vars
+    return {c: np.asarray(cols[c]) for c in VAR_LABELS if c in cols}
 
 
 def model_figure(model: Any, title: str = "") -> go.Figure:
@@ -180,6 +223,17 @@ def model_figure(model: Any, title: str = "") -> go.Figure:
         horizon=int(model.spec.months),
         title=title,
     )
+
+
+def model_trace_values(model: Any) -> dict[str, dict[str, list[Any]]]:
+    """:func:`run_trace_values` of a live :class:`~sim.engines.model.AlignmentModel`."""
+    return run_trace_values(model_series(model), model.spec.start, model.steps_log,
+                            model.event_log)  # fmt: skip
+
+
+def model_leader_changes(model: Any) -> tuple[int, ...]:
+    """The months of the leader changes a live model has had so far."""
+    return leader_change_months(model.event_log, int(model.month) + 1)
 
 
 def band_figure(
@@ -243,4 +297,16 @@ def sweep_figure(rows: Sequence[dict[str, Any]], xlabel: str, title: str = "",
     return fig
 
 
-__all__ = ["band_figure", "date_of", "model_figure", "model_series", "run_figure", "sweep_figure"]
+__all__ = [
+    "band_figure",
+    "date_of",
+    "leader_change_months",
+    "model_figure",
+    "model_leader_changes",
+    "model_series",
+    "model_trace_values",
+    "run_figure",
+    "run_trace_values",
+    "sweep_figure",
+    "title_text",
+]
