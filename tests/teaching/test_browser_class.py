@@ -35,7 +35,20 @@ def server() -> Iterator[str]:
     """``alignsim class`` on a free port of 127.0.0.1; its base address."""
     chromium()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "class", "--port", "0", "--token", TOKEN],
+        # pages starved of CPU on a loaded machine must not be dropped mid-test (dropping is
+        # tested in test_class_http.py)
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "class",
+            "--port",
+            "0",
+            "--token",
+            TOKEN,
+            "--drop-after",
+            "600",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
