@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,22 @@ def extract_previous(dest: Path) -> Path:
                              capture_output=True, check=True).stdout  # fmt: skip
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return dest
+
+
+def mb(proc: Any) -> float:
+    """A process's resident memory in MB (psutil)."""
+    return round(proc.memory_info().rss / 2**20, 1)
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q quantile of ``values`` (nearest rank)."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, round(q * (len(s) - 1))))
+    return s[k]
+
+
+def spread(values: list[float]) -> dict[str, Any]:
+    """Every value, and their min, median, 95th percentile and max (3 decimals)."""
+    return {"all": [round(v, 3) for v in values], "min": round(min(values), 3),
+            "median": round(statistics.median(values), 3), "p95": round(pct(values, 0.95), 3),
+            "max": round(max(values), 3)}  # fmt: skip

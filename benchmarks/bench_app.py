@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, load_avg, others_running, save  # noqa: E402
+from _common import ROOT, load_avg, mb, others_running, save, spread  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
@@ -56,22 +55,6 @@ const alignsimCheck = () => {
 };
 setInterval(alignsimCheck, 20);
 """
-
-
-def mb(proc: Any) -> float:
-    return round(proc.memory_info().rss / 2**20, 1)
-
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    k = max(0, min(len(s) - 1, round(q * (len(s) - 1))))
-    return s[k]
-
-
-def summary(values: list[float]) -> dict[str, Any]:
-    return {"all": [round(v, 3) for v in values], "min": round(min(values), 3),
-            "median": round(statistics.median(values), 3), "p95": round(pct(values, 0.95), 3),
-            "max": round(max(values), 3)}  # fmt: skip
 
 
 def free_port() -> int:
@@ -250,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
                 page.wait_for_function("() => window.alignsimLoaded !== null", timeout=TIMEOUT_MS,
                                        polling=200)  # fmt: skip
                 loads.append((page.evaluate("() => window.alignsimLoaded") - t0) / 1000)
-            out["page_load_seconds"] = summary(loads)
+            out["page_load_seconds"] = spread(loads)
             out["server_cpu_seconds_all_page_loads"] = round(sum(sp.cpu_times()[:2]) - cpu_load0, 2)
             out["bytes_per_session_at_load"] = [c.result() for c in counters]
             time.sleep(1)
@@ -284,9 +267,9 @@ def main(argv: list[str] | None = None) -> None:
                     lat.append((shown - t_click) / 1000)
                 cpu_per_round.append(round(sum(sp.cpu_times()[:2]) - cpu0, 2))
                 latencies += lat
-                by_round.append({k: v for k, v in summary(lat).items() if k != "all"})
+                by_round.append({k: v for k, v in spread(lat).items() if k != "all"})
                 time.sleep(1)
-            out["class_step_seconds"] = summary(latencies)
+            out["class_step_seconds"] = spread(latencies)
             out["by_round"] = by_round
             out["server_cpu_seconds_per_class_step"] = cpu_per_round
             out["bytes_per_session_after_steps"] = [c.result() for c in counters]

@@ -19,7 +19,6 @@ Run: .venv/bin/python benchmarks/bench_class.py   (writes benchmarks/results/cla
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
 import threading
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, load_avg, others_running, save  # noqa: E402
+from _common import ROOT, load_avg, mb, others_running, save, spread  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tools"))
 from browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
@@ -41,22 +40,6 @@ DROP_AFTER = 10.0
 TOKEN = "bench-class-token"
 PRESET = "exercise_4"
 TIMEOUT_MS = 60_000
-
-
-def mb(proc: Any) -> float:
-    return round(proc.memory_info().rss / 2**20, 1)
-
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    k = max(0, min(len(s) - 1, round(q * (len(s) - 1))))
-    return s[k]
-
-
-def summary(values: list[float]) -> dict[str, Any]:
-    return {"all": [round(v, 3) for v in values], "min": round(min(values), 3),
-            "median": round(statistics.median(values), 3), "p95": round(pct(values, 0.95), 3),
-            "max": round(max(values), 3)}  # fmt: skip
 
 
 class Sampler(threading.Thread):
@@ -150,7 +133,7 @@ def main() -> None:
                     expect(page.locator("#month")).to_contain_text("Month 1 of", timeout=TIMEOUT_MS)
                     loads.append(time.perf_counter() - t0)
                     students.append((ctx, page, roles[k]))
-            out["page_load_and_join_seconds"] = summary(loads)
+            out["page_load_and_join_seconds"] = spread(loads)
             rss_joined = mb(sp)
 
             latencies: list[float] = []
@@ -181,12 +164,12 @@ def main() -> None:
                 cpu_per_click.append(sum(sp.cpu_times()[:2]) - cpu0)
                 latencies += month_lat
                 by_month.append(
-                    {"month": month, **{k: v for k, v in summary(month_lat).items() if k != "all"}}
+                    {"month": month, **{k: v for k, v in spread(month_lat).items() if k != "all"}}
                 )
             rss_during = mb(sp)
-            out["click_to_next_month_seconds"] = summary(latencies)
+            out["click_to_next_month_seconds"] = spread(latencies)
             out["by_click"] = by_month
-            out["server_cpu_seconds_per_click_upper_bound"] = summary(cpu_per_click)
+            out["server_cpu_seconds_per_click_upper_bound"] = spread(cpu_per_click)
 
             for ctx, _, _ in students:
                 ctx.close()
