@@ -7,6 +7,8 @@ import json
 import os
 import platform
 import statistics
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +116,16 @@ def spread(values: list[float]) -> dict[str, Any]:
     return {"all": [round(v, 3) for v in values], "min": round(min(values), 3),
             "median": round(statistics.median(values), 3), "p95": round(pct(values, 0.95), 3),
             "max": round(max(values), 3)}  # fmt: skip
+
+
+class Sampler(threading.Thread):
+    """The server's peak RSS, sampled every 0.2 s while running."""
+
+    def __init__(self, proc: Any) -> None:
+        super().__init__(daemon=True)
+        self.proc, self.peak, self.stop = proc, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, mb(self.proc))
+            time.sleep(0.2)

@@ -29,14 +29,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, load_avg, mb, others_running, save, spread  # noqa: E402
+from _common import ROOT, Sampler, load_avg, mb, others_running, save, spread  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
@@ -71,19 +70,6 @@ def resources(base: str) -> dict[str, Any]:
 
 def kernels(base: str) -> int:
     return int(resources(base)["kernels"]["total"])
-
-
-class Sampler(threading.Thread):
-    """The server's peak RSS, sampled every 0.2 s while running."""
-
-    def __init__(self, proc: Any) -> None:
-        super().__init__(daemon=True)
-        self.proc, self.peak, self.stop = proc, 0.0, threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            self.peak = max(self.peak, mb(self.proc))
-            time.sleep(0.2)
 
 
 class ByteCounter:

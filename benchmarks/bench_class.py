@@ -21,14 +21,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, load_avg, mb, others_running, save, spread  # noqa: E402
+from _common import ROOT, Sampler, load_avg, mb, others_running, save, spread  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tools"))
 from browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
@@ -40,19 +39,6 @@ DROP_AFTER = 10.0
 TOKEN = "bench-class-token"
 PRESET = "exercise_4"
 TIMEOUT_MS = 60_000
-
-
-class Sampler(threading.Thread):
-    """The server's RSS every 0.2 s while running."""
-
-    def __init__(self, proc: Any) -> None:
-        super().__init__(daemon=True)
-        self.proc, self.peak, self.stop = proc, 0.0, threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            self.peak = max(self.peak, mb(self.proc))
-            time.sleep(0.2)
 
 
 def instructor_state(base: str) -> dict[str, Any]:

@@ -26,6 +26,18 @@ free_port = B.free_port
 stop = B.stop
 
 
+def route_local(route: Any, requests: list[str], outside: list[str]) -> None:
+    """A Playwright route handler's body: record the request, let it through if it stays on
+    this machine, else record it in ``outside`` and abort it."""
+    url = route.request.url
+    requests.append(url)
+    if is_local(url):
+        route.continue_()
+    else:
+        outside.append(url)
+        route.abort()
+
+
 def chromium() -> str:
     """The chromium command; skips the test without it (fails under CI=true)."""
     path = B.chromium_path()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import is_local, launch, serve_app
+from browser_support import launch, route_local, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -52,13 +52,7 @@ class Session:
         self.expect(self.panel).to_contain_text("Month 0 of", timeout=TIMEOUT_MS)
 
     def _route(self, route: Any) -> None:
-        url = route.request.url
-        self.requests.append(url)
-        if is_local(url):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
+        route_local(route, self.requests, self.outside)
 
     def _response(self, response: Any) -> None:
         if response.status >= 400:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import is_local, launch, serve_app
+from browser_support import launch, route_local, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -73,13 +73,7 @@ class PlayPage:
             self.page.wait_for_timeout(100)
 
     def _route(self, route: Any) -> None:
-        url = route.request.url
-        self.requests.append(url)
-        if is_local(url):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
+        route_local(route, self.requests, self.outside)
 
     def set_months(self, n: int) -> None:
         box = self.page.locator(".play-months-box input")

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.params import Scenario
+from sim.teaching.play import DEBRIEF_STRATEGIES
 
 ROLES = ("ROK", "JPN", "US")
 ROLE_LABELS = {
@@ -42,7 +43,7 @@ ROLE_LABELS = {
 }
 PARTNER = {"ROK": "JPN", "JPN": "ROK"}
 #: The agent strategies the class's runs are set beside (both allies play each).
-AGENT_STRATEGIES = ("small_steps", "grand_bargain", "tit_for_tat", "status_quo")
+AGENT_STRATEGIES = DEBRIEF_STRATEGIES  # the same four as a single player's debrief
 STRATEGY_LABELS = {
     "small_steps": "small persistent steps",
     "grand_bargain": "a grand bargain",
