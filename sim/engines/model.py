@@ -334,6 +334,22 @@ class AlignmentModel(mesa.Model):
             raise ValueError(f"US pressure must be in [0, 1], got {value}")
         self._us_override[0] = float(value)
 
+    def step_cost_scale(self, actor: str) -> float:
+        """What multiplies ``actor``'s step costs in the coming month: grievance, US pressure
+        above the tolerance (a player's US choice, else next month's parameter) and the Chinese
+        pressure felt."""
+        agent = self.rok if actor == "ROK" else self.jpn
+        p = self.next_params
+        us_c = float(self._us_override[0])
+        if np.isnan(us_c):
+            us_c = p.us_coercion
+        d = 0 if actor == "ROK" else 1
+        dependence = p.rok_china_dependence if d == 0 else p.jpn_china_dependence
+        return float(
+            R.step_cost_scale(agent.grievance, us_c, p)
+            * R.china_cost_factor(float(self.state.floats[0, M.CHINA_PRESSURE + d]), dependence, p)
+        )
+
     def move_options(self, actor: str) -> list[dict[str, Any]]:
         """Moves open to ``actor`` now, with the expected domestic approval cost of each.
 
@@ -350,14 +366,7 @@ class AlignmentModel(mesa.Model):
         agent = self.rok if actor == "ROK" else self.jpn
         partner = self.jpn if actor == "ROK" else self.rok
         p = self.next_params
-        us_c = float(self._us_override[0])
-        if np.isnan(us_c):
-            us_c = p.us_coercion
-        d = 0 if actor == "ROK" else 1
-        dependence = p.rok_china_dependence if d == 0 else p.jpn_china_dependence
-        scale = R.step_cost_scale(agent.grievance, us_c, p) * R.china_cost_factor(
-            float(self.state.floats[0, M.CHINA_PRESSURE + d]), dependence, p
-        )
+        scale = self.step_cost_scale(actor)
         margin = R.initiative_margin(self.month + 1 - partner.last_own_step, p)
         taken = int(self.state.ints[0, M.TAKEN])
         available = R.available_steps(taken, self.coop[0], agent.owned)

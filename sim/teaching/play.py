@@ -268,7 +268,7 @@ class Game:
                 o["label"] = o["label"][:-1] + ", and each leader must judge it worth its cost)"
         moves = {o["move"] for o in opts}
         coop = float(self.model.coop[0])
-        scale = _cost_scale(self.model, self.role)
+        scale = self.model.step_cost_scale(self.role)
         for k, step in enumerate(S.LADDER):
             if R.has(me.owned & ~taken, k) and step.name not in moves:
                 opts.append({
@@ -441,26 +441,6 @@ class Game:
         w.writeheader()
         w.writerows(self.log)
         return buf.getvalue()
-
-
-def _cost_scale(model: Any, role: str) -> float:
-    """This month's step-cost scale of ``role``'s leader, as ``AlignmentModel.move_options``
-    computes it (grievance, US pressure above the tolerance, Chinese pressure felt)."""
-    import numpy as np
-
-    from sim.core import month as M
-
-    p = model.next_params
-    d = 0 if role == "ROK" else 1
-    agent = model.rok if d == 0 else model.jpn
-    us_c = float(model._us_override[0])
-    if np.isnan(us_c):
-        us_c = float(p.us_coercion)
-    dependence = p.rok_china_dependence if d == 0 else p.jpn_china_dependence
-    felt = float(model.state.floats[0, M.CHINA_PRESSURE + d])
-    return float(
-        R.step_cost_scale(agent.grievance, us_c, p) * R.china_cost_factor(felt, dependence, p)
-    )
 
 
 def _trilateral_series(model: Any) -> list[float]:
