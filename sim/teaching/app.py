@@ -35,6 +35,7 @@ import hashlib
 import json
 import threading
 import time
+import types
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -540,10 +541,40 @@ def _schedule_release() -> None:
     thread.start()
 
 
+# ---------------------------------------------------------------------------------- server
+class _NoEvents:
+    """IPython's event hooks, for Solara's stand-in shell: every hook does nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return _ignore
+
+
+def _ignore(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+def quiet_shell_events() -> None:
+    """Solara's server makes a stand-in IPython shell for every message a page sends (a click,
+    a typed value, each figure's reply) and gives it a ``MagicMock`` as its event hooks, which the
+    message handler then calls twice: building and calling those mocks took a tenth of a Step's
+    server time. Here the hooks are a plain object whose every hook does nothing (idempotent;
+    nothing is changed outside Solara's server, or if its shell is not the one this was written
+    against)."""
+    import sys
+    import unittest.mock
+
+    patch = sys.modules.get("solara.server.patch")  # loaded by Solara's server, not by us
+    if patch is None:
+        return
+    if getattr(patch, "mock", None) is unittest.mock and hasattr(patch, "FakeIPython"):
+        patch.mock = types.SimpleNamespace(MagicMock=_NoEvents)  # type: ignore[attr-defined]
+
+
 # ---------------------------------------------------------------------------------- page
 @solara.component
 def Page() -> None:
     serve_plotly_bundle()
+    quiet_shell_events()
     # when the session closes (page closed, or dropped by Solara), give its memory back
     solara.use_effect(lambda: _schedule_release, [])
     scenarios = solara.use_memo(available_scenarios, dependencies=[])
@@ -555,7 +586,6 @@ def Page() -> None:
     group, set_group = solara.use_state("initial")
     # one model per browser session, held in a box the Explore tab's actions replace or step
     box = solara.use_memo(lambda: {"model": _make(Settings(), set_error)}, dependencies=[])
-    tick, set_tick = solara.use_state(0)
     base = solara.use_memo(lambda: _safe_spec(pending.scenario), dependencies=[pending.scenario])
     overrides = dict(pending.overrides)
     changes = differences(pending, applied)
@@ -582,8 +612,7 @@ def Page() -> None:
             return
         set_error("")
         box["model"] = m
-        set_applied(pending)
-        set_tick(lambda t: t + 1)
+        set_applied(pending)  # a new value: the page and the Explore tab (its new model) render
 
     def discard() -> None:
         set_pending(applied)
@@ -665,7 +694,7 @@ def Page() -> None:
         solara.Error(error)
     with solara.lab.Tabs():
         with solara.lab.Tab("Explore"):
-            ExploreTab(box, applied, tick, set_tick, set_error)
+            ExploreTab(box, applied, set_error)
         with solara.lab.Tab("Ensemble"):
             EnsembleTab(applied)
         with solara.lab.Tab("Play a country"):
@@ -715,35 +744,42 @@ def last_month_message(model: AlignmentModel) -> str:
 
 
 @solara.component
-def ExploreTab(box: dict[str, Any], settings: Settings, tick: int, set_tick: Any,
-               set_error: Any) -> None:  # fmt: skip
-    msg, set_msg = solara.use_state("")
+def ExploreTab(box: dict[str, Any], settings: Settings, set_error: Any) -> None:
+    # A Step changes this tab's own state only, so only this tab renders again: the page around
+    # it (sidebar, every parameter control, the other tabs) is left as it is. That whole page
+    # rendering again took most of a Step's server time.
+    # (count of changes, the model the message is about, message): one state, so a click
+    # renders once; a message is shown only with its own model (not after Apply)
+    view, set_view = solara.use_state((0, None, ""))
+    tick = view[0]
+
+    def changed(text: str) -> None:
+        set_view(lambda v: (v[0] + 1, box["model"], text))
 
     def advance(n: int) -> None:
         model = box["model"]
         if model is None:
             return
         if not model.running:
-            set_msg(last_month_message(model))
+            changed(last_month_message(model))
             return
         for _ in range(n):
             if not model.running:
                 break
             model.step()
-        set_msg("" if model.running else last_month_message(model))
-        set_tick(lambda t: t + 1)
+        changed("" if model.running else last_month_message(model))
 
     def restart() -> None:
         m = _make(settings, set_error)
         if m is not None:
             box["model"] = m
-        set_msg("")
-        set_tick(lambda t: t + 1)
+        changed("")
 
     # Step, Run 12 months and Reset take milliseconds: done in the click's own handler, one
     # render and a few messages (a background task re-rendered the tab three times a click,
     # with busy states on and off, which a class clicking at once paid 30 times over)
     model = box["model"]
+    msg = view[2] if view[1] is model else ""
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Button("Step", on_click=lambda: advance(1), color="primary",
                       classes=["btn-step"])  # fmt: skip

@@ -5,7 +5,11 @@ the page, closed sessions dropped."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +100,74 @@ def test_the_server_drops_closed_sessions_and_keeps_few_heaps():
     assert OFFLINE_ENV["SOLARA_KERNEL_CULL_TIMEOUT"] == KERNEL_CULL_TIMEOUT
     assert 0 < parse_timedelta(KERNEL_CULL_TIMEOUT) <= 300
     assert int(OFFLINE_ENV["MALLOC_ARENA_MAX"]) <= 4
+
+
+def _rendered_page() -> tuple[object, object]:
+    import ipyvuetify as v
+    import solara
+
+    from sim.teaching import app
+
+    _, rc = solara.render(app.Page(), handle_error=False)
+    return rc, rc.find(v.Btn, class_="btn-step").widget
+
+
+def _panel_head(rc: object) -> str:
+    import ipyvuetify as v
+
+    return str(rc.find(v.Html, class_="month-panel").widget.children[0].unsafe_innerHTML)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("fast", ["0", "1"])
+def test_a_step_renders_the_explore_tab_alone(monkeypatch, fast):
+    """A Step is the Explore tab's own state: the page (sidebar, parameter controls, the other
+    tabs) is not rendered again, with reacton's default renderer and its fast one alike."""
+    import ipyvuetify as v
+
+    from sim.teaching import app
+
+    monkeypatch.setenv("REACTON_FAST", fast)
+    rc, step = _rendered_page()
+    pages, tabs = app.Page.render_count, app.ExploreTab.render_count
+    step.click()
+    step.click()
+    assert app.Page.render_count == pages
+    assert app.ExploreTab.render_count == tabs + 2
+    assert "Month 2 of 60" in _panel_head(rc)
+    # Reset (a new model) reaches the tab too (Apply: tests/teaching/test_browser_app.py)
+    rc.find(v.Btn, class_="btn-reset").widget.click()
+    assert "Month 0 of 60" in _panel_head(rc)
+    assert app.Page.render_count == pages
+    rc.close()
+
+
+def test_solara_shell_events_are_plain_no_ops():
+    """Every message a page sends makes a stand-in IPython shell; in the server its event hooks
+    are a plain object whose hooks do nothing, not a MagicMock built and called for every
+    message. (In a fresh process: loading Solara's server patches widgets process-wide.)"""
+    code = """
+import unittest.mock
+import solara.server.app  # what the server loads
+from solara.server import patch
+from sim.teaching import app
+assert isinstance(patch.FakeIPython(unittest.mock.Mock()).events, unittest.mock.MagicMock)
+app.quiet_shell_events()
+app.quiet_shell_events()  # idempotent
+context = unittest.mock.Mock()  # stands for a session (kernel_context.VirtualKernelContext)
+shell = patch.FakeIPython(context)
+assert not isinstance(shell.events, unittest.mock.Mock), shell.events
+assert shell.events.trigger("pre_execute") is None
+assert shell.events.register("post_execute", print) is None
+print("ok")
+"""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=root, timeout=120)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_the_server_renders_with_reacton_s_fast_renderer():
+    from sim.commands.app import OFFLINE_ENV
+
+    assert OFFLINE_ENV["REACTON_FAST"] == "1"
