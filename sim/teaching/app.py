@@ -100,6 +100,10 @@ CSS = """
   white-space: nowrap; vertical-align: top; text-align: left; }
 .event-log td.what { white-space: normal; min-width: 240px; }
 .pending-bar { width: 100%; }
+.explore-tab { width: 100%; }
+.explore-tab .busy-note { display: none; color: #555; font-style: italic; }
+.explore-tab.explore-busy .busy-note { display: inline; }
+.explore-tab.explore-busy .explore-actions { cursor: progress; }
 .sweep-controls { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-end; }
 .sweep-controls > * { flex: 0 1 auto; }
 .sweep-param { min-width: 320px; flex: 1 1 420px !important; }
@@ -261,6 +265,48 @@ export default { render({ model, el }) {
 """
 
 
+#: Busy feedback for Step / Run 12 months / Reset, kept in the browser (no message to the
+#: server): a click marks the Explore tab busy (class ``explore-busy``: a "Working..." note, the
+#: buttons disabled) until the server's answer to that click is on the page, which the numbers
+#: panel's ``data-tick`` (one more on every answer) tells; after 20 s without an answer the mark
+#: goes anyway (a lost connection must not leave the buttons dead).
+BUSY_ESM = """
+export default { render({ model, el }) {
+  const BUTTONS = ".btn-step, .btn-run12, .btn-reset";
+  let box = null, mo = null, timer = null, before = null, tries = 0;
+  const tick = () => { const t = box && box.querySelector("[data-tick]");
+    return t ? t.getAttribute("data-tick") : null; };
+  const clear = () => { if (!box) return; clearTimeout(timer); before = null;
+    box.classList.remove("explore-busy");
+    box.querySelectorAll(BUTTONS).forEach((b) => { b.disabled = false;
+      b.removeAttribute("aria-busy"); }); };
+  const onClick = (ev) => {
+    const b = ev.target.closest && ev.target.closest(BUTTONS);
+    if (!b || before !== null) return;
+    before = tick();
+    box.classList.add("explore-busy"); b.setAttribute("aria-busy", "true");
+    // disabled after this click has reached the button's own handler
+    setTimeout(() => { if (before !== null)
+      box.querySelectorAll(BUTTONS).forEach((x) => { x.disabled = true; }); }, 0);
+    clearTimeout(timer); timer = setTimeout(clear, 20000);
+  };
+  const changed = () => { if (before !== null && tick() !== before) clear(); };
+  const attach = () => {
+    box = el.closest(".explore-tab");
+    if (!box) { if (tries++ < 50) setTimeout(attach, 100); return; }
+    box.addEventListener("click", onClick, true);
+    mo = new MutationObserver(changed);
+    // the numbers panel may also be drawn anew (a message above it appears): watch nodes too
+    mo.observe(box, { attributes: true, attributeFilter: ["data-tick"], childList: true,
+                      subtree: true });
+  };
+  setTimeout(attach, 0);
+  return () => { if (box) box.removeEventListener("click", onClick, true);
+    if (mo) mo.disconnect(); clearTimeout(timer); };
+} };
+"""
+
+
 #: Plotly's widget bundle (about 5 MB of JavaScript, inside the ``plotly`` package): the page
 #: loads it once as a file (``/static/assets/...``, gzip-compressed once, cached by the browser)
 #: instead of every figure widget carrying it over the session's websocket.
@@ -309,7 +355,7 @@ def serve_plotly_bundle() -> None:
 _SERVED: list[bool] = []
 
 
-def _widget_classes() -> tuple[Any, Any]:
+def _widget_classes() -> tuple[Any, Any, Any]:
     import anywidget
     import traitlets
     from plotly.graph_objs import FigureWidget
@@ -318,6 +364,9 @@ def _widget_classes() -> tuple[Any, Any]:
 
     class PlotFitter(anywidget.AnyWidget):  # type: ignore[misc]
         _esm = RESIZE_ESM
+
+    class BusyMark(anywidget.AnyWidget):  # type: ignore[misc]
+        _esm = BUSY_ESM
 
     class ResponsiveFigure(FigureWidget):  # type: ignore[misc]
         def __init__(self, **kwargs: Any) -> None:
@@ -343,7 +392,7 @@ def _widget_classes() -> tuple[Any, Any]:
                 self._layout_edit_in_process = False
                 self._js2py_layoutDelta = None
 
-    return PlotFitter, ResponsiveFigure
+    return PlotFitter, ResponsiveFigure, BusyMark
 
 
 _FITTER: list[Any] = []
@@ -777,15 +826,29 @@ def ExploreTab(box: dict[str, Any], settings: Settings, set_error: Any) -> None:
 
     # Step, Run 12 months and Reset take milliseconds: done in the click's own handler, one
     # render and a few messages (a background task re-rendered the tab three times a click,
-    # with busy states on and off, which a class clicking at once paid 30 times over)
+    # with busy states on and off, which a class clicking at once paid 30 times over); the
+    # busy mark is kept by the browser alone (BUSY_ESM)
     model = box["model"]
     msg = view[2] if view[1] is model else ""
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+    if not _FITTER:
+        _FITTER.extend(_widget_classes())
+    with solara.Div(classes=["explore-tab"]):
+        ExploreView(model, settings, msg, tick, advance, restart)
+
+
+@solara.component
+def ExploreView(model: AlignmentModel | None, settings: Settings, msg: str, tick: int,
+                advance: Any, restart: Any) -> None:  # fmt: skip
+    with solara.Row(
+        style={"align-items": "center", "flex-wrap": "wrap"}, classes=["explore-actions"]
+    ):
         solara.Button("Step", on_click=lambda: advance(1), color="primary",
                       classes=["btn-step"])  # fmt: skip
         solara.Button("Run 12 months", on_click=lambda: advance(12), classes=["btn-run12"])
         solara.Button("Reset (month 0, applied settings)", on_click=restart,
                       classes=["btn-reset"])  # fmt: skip
+        solara.Text("Working...", classes=["busy-note"])
+        _FITTER[2].element()
     if msg:
         solara.Warning(msg, classes=["step-message"])
     # the whole figure when the run is new (Apply, Reset) or a leader change adds its lines;
@@ -807,7 +870,9 @@ def ExploreTab(box: dict[str, Any], settings: Settings, set_error: Any) -> None:
             Plot(fig, update=update)
         with solara.Div(classes=["month-panel"]):
             # HTML, not Markdown: a Markdown widget is made anew whenever its text changes
-            solara.HTML(tag="div", classes=["month-head"], unsafe_innerHTML=(
+            # data-tick: one more on every answer to a click (ends the busy mark)
+            solara.HTML(tag="div", classes=["month-head"], attributes={"data-tick": str(tick)},
+                        unsafe_innerHTML=(
                 f"<strong>Month {model.month} of {model.spec.months} ({model.date})</strong><br>"
                 + _html_escape(f"Scenario {settings.scenario}, seed {settings.seed}") + "<br>"
                 + _html_escape(f"Strategies: ROK {model.rok.strategy}, Japan {model.jpn.strategy}")

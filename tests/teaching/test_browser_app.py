@@ -146,6 +146,59 @@ def test_page_renders_offline_and_step_advances_the_month(session: Session, tmp_
     assert session.outside == []
 
 
+#: Clicks a button of the Explore tab and reads, in the same turn and just after it, whether the
+#: tab shows itself busy: its class, the "Working..." note, the buttons disabled.
+BUSY_CLICK_JS = """(selector) => new Promise((done) => {
+  const box = document.querySelector('.explore-tab');
+  const read = () => ({busy: box.classList.contains('explore-busy'),
+    note: getComputedStyle(box.querySelector('.busy-note')).display !== 'none',
+    disabled: [...box.querySelectorAll('.btn-step, .btn-run12, .btn-reset')].map((b) => b.disabled)});
+  const before = read();
+  document.querySelector(selector).click();
+  const now = read();
+  setTimeout(() => done({before, now, after: read()}), 0);
+})"""
+
+
+#: well under the 20 s after which the page drops a busy mark that got no answer
+CLEARED_MS = 8_000
+
+
+def _set_months_and_apply(session: Session, months: int) -> None:
+    session.type_into(session.page.locator(".months-control .num-box input"), str(months))
+    session.apply()
+    session.expect(session.panel).to_contain_text(f"Month 0 of {months}", timeout=TIMEOUT_MS)
+
+
+def test_step_run_and_reset_show_busy_until_the_answer_arrives(session: Session):
+    """The busy mark is the browser's own: on at the click (no round trip to the server), off
+    once the new month is on the page; Step after the last month clears it too."""
+    _reset(session)
+    box = session.page.locator(".explore-tab")
+    idle = {"busy": False, "note": False, "disabled": [False, False, False]}
+    busy = {"busy": True, "note": True, "disabled": [True, True, True]}
+    for selector, month in ((".btn-step", 1), (".btn-run12", 13), (".btn-reset", 0)):
+        seen = session.page.evaluate(BUSY_CLICK_JS, selector)
+        assert seen["before"] == idle, (selector, seen)
+        assert seen["now"]["busy"] and seen["now"]["note"], (selector, seen)
+        assert seen["after"] == busy, (selector, seen)
+        session.month_is(month)
+        session.expect(box).not_to_have_class(re.compile("explore-busy"), timeout=CLEARED_MS)
+        session.expect(session.page.locator(".busy-note")).to_be_hidden()
+        for b in (".btn-step", ".btn-run12", ".btn-reset"):
+            session.expect(session.page.locator(b)).to_be_enabled()
+    # an answer that shows no new month (the run is over) ends the mark as well
+    _set_months_and_apply(session, 6)
+    session.page.locator(".btn-run12").click()
+    session.month_is(6)
+    session.expect(box).not_to_have_class(re.compile("explore-busy"), timeout=CLEARED_MS)
+    seen = session.page.evaluate(BUSY_CLICK_JS, ".btn-step")
+    assert seen["after"] == busy, seen
+    session.expect(session.page.locator(".step-message")).to_contain_text("last month")
+    session.expect(box).not_to_have_class(re.compile("explore-busy"), timeout=CLEARED_MS)
+    _set_months_and_apply(session, 60)
+
+
 def test_a_typed_value_waits_for_apply_and_then_changes_the_model(session: Session):
     page = session.page
     _reset(session)
