@@ -100,6 +100,7 @@ def test_the_server_drops_closed_sessions_and_keeps_few_heaps():
     assert OFFLINE_ENV["SOLARA_KERNEL_CULL_TIMEOUT"] == KERNEL_CULL_TIMEOUT
     assert 0 < parse_timedelta(KERNEL_CULL_TIMEOUT) <= 300
     assert int(OFFLINE_ENV["MALLOC_ARENA_MAX"]) <= 4
+    assert OFFLINE_ENV["PYTHONMALLOC"] == "malloc"  # pages a closed session freed can go back
 
 
 def _rendered_page() -> tuple[object, object]:
