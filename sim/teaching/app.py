@@ -14,9 +14,10 @@ the *applied* settings every tab uses (Explore, Ensemble, Play). The bar above t
 the changes not yet applied; changing the scenario keeps parameter changes and says so.
 
 Tabs:
-    Explore: Step / Run 12 months / Reset, the run's plots (dates on the axis, units, US and
-        Chinese pressure, steps, shocks and leader changes marked), the numbers panel and the
-        event log.
+    Explore: Step / Run 12 months / Reset (the tab shows itself busy from the click until the
+        answer is on the page, kept by the browser alone), the run's plots (dates on the axis,
+        units, US and Chinese pressure, steps, shocks and leader changes marked), the numbers
+        panel and the event log. A click renders this tab alone, not the page around it.
     Ensemble: 200 seeds of the applied settings with the array engine, and a BehaviorSpace-style
         sweep of one parameter (``sim.teaching.sweep``).
     Play a country: ``sim.teaching.play_tab``.
