@@ -81,6 +81,12 @@ def poisson_table(rate: float) -> Arr:
     return table
 
 
+#: The first terms of the Poisson table, filled at once: a draw below the last of them is
+#: counted by comparisons alone (no search whose end depends on the draw).
+POISSON_FAST = 16
+assert POISSON_FAST <= MAX_LAUNCHES
+
+
 @rule
 def poisson_count(u: float, rate: float, table: Arr, known: int) -> tuple[int, int]:
     """The Poisson count of uniform ``u``: the first k whose cumulative probability exceeds
@@ -88,12 +94,23 @@ def poisson_count(u: float, rate: float, table: Arr, known: int) -> tuple[int, i
 
     The cumulative probabilities are the recurrence p_k = p_(k-1) * rate / k, summed in order;
     ``table`` holds the first ``known`` of them (:func:`poisson_table`) and grows as draws need
-    more, so a run that draws every month at one rate computes each term once.
+    more (at least POISSON_FAST at once), so a run that draws every month at one rate computes
+    each term once. The cumulative probabilities never decrease, so when ``u`` is below the
+    last of the first POISSON_FAST, the count is how many of the others ``u`` reaches.
 
     Returns:
         The count and how many terms the table now holds.
     """
-    k = 0
+    while known < POISSON_FAST:
+        table[1, known] = table[1, known - 1] * rate / known
+        table[0, known] = table[0, known - 1] + table[1, known]
+        known += 1
+    if u < table[0, POISSON_FAST - 1]:
+        count = 0
+        for j in range(POISSON_FAST - 1):
+            count += 1 if u >= table[0, j] else 0
+        return count, known
+    k = POISSON_FAST - 1
     while True:
         if k == known:
             table[1, k] = table[1, k - 1] * rate / k
@@ -294,29 +311,30 @@ def available_steps(taken: int, coop_rok_jpn: float, owned: int) -> int:
 
 @rule
 def latest_reversible(taken: int, taken_month: Arr, owned: int) -> int:
-    """Index of the leader's most recent reversible step (ladder order breaks ties), -1 if none."""
+    """Index of the leader's most recent reversible step (ladder order breaks ties), -1 if none.
+
+    (Every step is looked at, in ladder order, whether held or not: a loop of fixed length that
+    the compiled month runs without branching on the mask.)"""
+    mask = taken & owned & S.REVERSIBLE_MASK
+    if mask == 0:
+        return -1
     best = -1
     best_score = -1
-    rest, k = taken & owned & S.REVERSIBLE_MASK, 0
-    while rest != 0:
-        if rest & 1:
-            score = taken_month[k] * S.N_STEPS + k
-            if score > best_score:
-                best, best_score = k, score
-        rest, k = rest >> 1, k + 1
+    for k in range(S.N_STEPS):
+        score = taken_month[k] * S.N_STEPS + k if (mask >> k) & 1 else -1
+        if score > best_score:
+            best, best_score = k, score
     return best
 
 
 @rule
 def steps_before(taken: int, taken_month: Arr, since: int) -> int:
     """The steps in ``taken`` last taken before month ``since`` (a leader's inheritance)."""
-    mask = 0
-    rest, k = taken, 0
-    while rest != 0:
-        if rest & 1 and taken_month[k] < since:
-            mask |= bit(k)
-        rest, k = rest >> 1, k + 1
-    return mask
+    before = 0
+    for k in range(S.N_STEPS):
+        if taken_month[k] < since:
+            before |= bit(k)
+    return taken & before
 
 
 @rule
