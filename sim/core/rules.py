@@ -93,29 +93,49 @@ def poisson_count(u: float, rate: float, table: Arr, known: int) -> tuple[int, i
     ``u`` (at most MAX_LAUNCHES).
 
     The cumulative probabilities are the recurrence p_k = p_(k-1) * rate / k, summed in order;
-    ``table`` holds the first ``known`` of them (:func:`poisson_table`) and grows as draws need
-    more (at least POISSON_FAST at once), so a run that draws every month at one rate computes
-    each term once. The cumulative probabilities never decrease, so when ``u`` is below the
-    last of the first POISSON_FAST, the count is how many of the others ``u`` reaches.
+    ``table`` holds the first ``known`` of them (:func:`poisson_table`, :func:`poisson_terms`)
+    and grows as draws need more, so a run that draws every month at one rate computes each term
+    once. The cumulative probabilities never decrease, so when the table holds POISSON_FAST
+    terms and ``u`` is below the last of them, the count is how many of the others ``u``
+    reaches (no search whose length depends on the draw).
 
     Returns:
         The count and how many terms the table now holds.
     """
-    while known < POISSON_FAST:
+    if known >= POISSON_FAST and u < table[0, POISSON_FAST - 1]:
+        return poisson_below(u, table), known
+    return poisson_search(u, rate, table, known)
+
+
+@rule
+def poisson_below(u: float, table: Arr) -> int:
+    """:func:`poisson_count` of a ``u`` below the table's cumulative probability of
+    POISSON_FAST - 1 (the table holding at least POISSON_FAST terms): how many of the others
+    ``u`` reaches."""
+    count = 0
+    for j in range(POISSON_FAST - 1):
+        count += 1 if u >= table[0, j] else 0
+    return count
+
+
+@rule
+def poisson_terms(rate: float, table: Arr, known: int, wanted: int) -> int:
+    """The Poisson table's terms up to ``wanted`` (those from ``known`` on computed now);
+    returns how many it holds."""
+    while known < wanted:
         table[1, known] = table[1, known - 1] * rate / known
         table[0, known] = table[0, known - 1] + table[1, known]
         known += 1
-    if u < table[0, POISSON_FAST - 1]:
-        count = 0
-        for j in range(POISSON_FAST - 1):
-            count += 1 if u >= table[0, j] else 0
-        return count, known
-    k = POISSON_FAST - 1
+    return known
+
+
+@rule
+def poisson_search(u: float, rate: float, table: Arr, known: int) -> tuple[int, int]:
+    """:func:`poisson_count` by searching the table in order, growing it as it goes."""
+    k = 0
     while True:
         if k == known:
-            table[1, k] = table[1, k - 1] * rate / k
-            table[0, k] = table[0, k - 1] + table[1, k]
-            known += 1
+            known = poisson_terms(rate, table, known, k + 1)
         if not u >= table[0, k] or k >= MAX_LAUNCHES:
             return k, known
         k += 1
@@ -313,18 +333,15 @@ def available_steps(taken: int, coop_rok_jpn: float, owned: int) -> int:
 def latest_reversible(taken: int, taken_month: Arr, owned: int) -> int:
     """Index of the leader's most recent reversible step (ladder order breaks ties), -1 if none.
 
-    (Every step is looked at, in ladder order, whether held or not: a loop of fixed length that
-    the compiled month runs without branching on the mask.)"""
+    (The latest is the highest score month * N_STEPS + index among the steps held, so the index
+    is the score's remainder: a maximum over the ladder that the compiled month takes without
+    branching on the mask.)"""
     mask = taken & owned & S.REVERSIBLE_MASK
-    if mask == 0:
-        return -1
-    best = -1
     best_score = -1
     for k in range(S.N_STEPS):
-        score = taken_month[k] * S.N_STEPS + k if (mask >> k) & 1 else -1
-        if score > best_score:
-            best, best_score = k, score
-    return best
+        if (mask >> k) & 1:
+            best_score = max(best_score, taken_month[k] * S.N_STEPS + k)
+    return best_score % S.N_STEPS if best_score >= 0 else -1
 
 
 @rule
