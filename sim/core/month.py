@@ -473,14 +473,14 @@ def step_runs(
         key_noise = rng.stream_key(keys[r], rng.STREAM_NOISE)
         key_politics = rng.stream_key(keys[r], rng.STREAM_POLITICS)
         launch_table[0, 0] = launch_table[1, 0] = np.exp(-p.nk_launch_rate)
-        known = 1
+        known = R.poisson_terms(p.nk_launch_rate, launch_table, 1, R.POISSON_FAST)
         for month in range(first, last + 1):
             # 1. news: the month's parameters, shocks and events, then the month's draws
             if segment[month] != seg:  # scheduled or shocked parameters change this month
                 seg = segment[month]
                 p = params[seg, row]
                 launch_table[0, 0] = launch_table[1, 0] = np.exp(-p.nk_launch_rate)
-                known = 1
+                known = R.poisson_terms(p.nk_launch_rate, launch_table, 1, R.POISSON_FAST)
             if effects:
                 apply_state_effects(events, month, f, r)
             us_c = p.us_coercion
@@ -488,12 +488,12 @@ def step_runs(
                 us_c = us_override[r]
             cn_c = p.china_coercion
             commit = p.us_commitment
-            count, known = R.poisson_count(
-                rng.draw_in_month(rng.month_key(key_launches, month), 0),
-                p.nk_launch_rate,
-                launch_table,
-                known,
-            )
+            u = rng.draw_in_month(rng.month_key(key_launches, month), 0)
+            # R.poisson_count, its usual case written out (the table holds POISSON_FAST terms)
+            if u < launch_table[0, R.POISSON_FAST - 1]:
+                count = R.poisson_below(u, launch_table)
+            else:
+                count, known = R.poisson_search(u, p.nk_launch_rate, launch_table, known)
             launches = float(count)
             politics_key = rng.month_key(key_politics, month)
             approval_rok, approval_jpn = f[r, APPROVAL], f[r, APPROVAL + 1]

@@ -81,24 +81,61 @@ def poisson_table(rate: float) -> Arr:
     return table
 
 
+#: The first terms of the Poisson table, filled at once: a draw below the last of them is
+#: counted by comparisons alone (no search whose end depends on the draw).
+POISSON_FAST = 16
+assert POISSON_FAST <= MAX_LAUNCHES
+
+
 @rule
 def poisson_count(u: float, rate: float, table: Arr, known: int) -> tuple[int, int]:
     """The Poisson count of uniform ``u``: the first k whose cumulative probability exceeds
     ``u`` (at most MAX_LAUNCHES).
 
     The cumulative probabilities are the recurrence p_k = p_(k-1) * rate / k, summed in order;
-    ``table`` holds the first ``known`` of them (:func:`poisson_table`) and grows as draws need
-    more, so a run that draws every month at one rate computes each term once.
+    ``table`` holds the first ``known`` of them (:func:`poisson_table`, :func:`poisson_terms`)
+    and grows as draws need more, so a run that draws every month at one rate computes each term
+    once. The cumulative probabilities never decrease, so when the table holds POISSON_FAST
+    terms and ``u`` is below the last of them, the count is how many of the others ``u``
+    reaches (no search whose length depends on the draw).
 
     Returns:
         The count and how many terms the table now holds.
     """
+    if known >= POISSON_FAST and u < table[0, POISSON_FAST - 1]:
+        return poisson_below(u, table), known
+    return poisson_search(u, rate, table, known)
+
+
+@rule
+def poisson_below(u: float, table: Arr) -> int:
+    """:func:`poisson_count` of a ``u`` below the table's cumulative probability of
+    POISSON_FAST - 1 (the table holding at least POISSON_FAST terms): how many of the others
+    ``u`` reaches."""
+    count = 0
+    for j in range(POISSON_FAST - 1):
+        count += 1 if u >= table[0, j] else 0
+    return count
+
+
+@rule
+def poisson_terms(rate: float, table: Arr, known: int, wanted: int) -> int:
+    """The Poisson table's terms up to ``wanted`` (those from ``known`` on computed now);
+    returns how many it holds."""
+    while known < wanted:
+        table[1, known] = table[1, known - 1] * rate / known
+        table[0, known] = table[0, known - 1] + table[1, known]
+        known += 1
+    return known
+
+
+@rule
+def poisson_search(u: float, rate: float, table: Arr, known: int) -> tuple[int, int]:
+    """:func:`poisson_count` by searching the table in order, growing it as it goes."""
     k = 0
     while True:
         if k == known:
-            table[1, k] = table[1, k - 1] * rate / k
-            table[0, k] = table[0, k - 1] + table[1, k]
-            known += 1
+            known = poisson_terms(rate, table, known, k + 1)
         if not u >= table[0, k] or k >= MAX_LAUNCHES:
             return k, known
         k += 1
@@ -294,29 +331,27 @@ def available_steps(taken: int, coop_rok_jpn: float, owned: int) -> int:
 
 @rule
 def latest_reversible(taken: int, taken_month: Arr, owned: int) -> int:
-    """Index of the leader's most recent reversible step (ladder order breaks ties), -1 if none."""
-    best = -1
+    """Index of the leader's most recent reversible step (ladder order breaks ties), -1 if none.
+
+    (The latest is the highest score month * N_STEPS + index among the steps held, so the index
+    is the score's remainder: a maximum over the ladder that the compiled month takes without
+    branching on the mask.)"""
+    mask = taken & owned & S.REVERSIBLE_MASK
     best_score = -1
-    rest, k = taken & owned & S.REVERSIBLE_MASK, 0
-    while rest != 0:
-        if rest & 1:
-            score = taken_month[k] * S.N_STEPS + k
-            if score > best_score:
-                best, best_score = k, score
-        rest, k = rest >> 1, k + 1
-    return best
+    for k in range(S.N_STEPS):
+        if (mask >> k) & 1:
+            best_score = max(best_score, taken_month[k] * S.N_STEPS + k)
+    return best_score % S.N_STEPS if best_score >= 0 else -1
 
 
 @rule
 def steps_before(taken: int, taken_month: Arr, since: int) -> int:
     """The steps in ``taken`` last taken before month ``since`` (a leader's inheritance)."""
-    mask = 0
-    rest, k = taken, 0
-    while rest != 0:
-        if rest & 1 and taken_month[k] < since:
-            mask |= bit(k)
-        rest, k = rest >> 1, k + 1
-    return mask
+    before = 0
+    for k in range(S.N_STEPS):
+        if taken_month[k] < since:
+            before |= bit(k)
+    return taken & before
 
 
 @rule

@@ -570,3 +570,47 @@ def test_a_kept_poisson_table_gives_the_counts_of_fresh_ones() -> None:
             count, known = R.poisson_count(float(x), rate, table, known)
             assert count == R.poisson_from_uniform(float(x), rate)
             assert 1 <= known <= R.MAX_LAUNCHES + 1
+
+
+def _poisson_by_search(u: float, rate: float) -> int:
+    """The Poisson inversion written out: the first k whose cumulative probability exceeds u."""
+    term = cdf = float(np.exp(-rate))
+    k = 0
+    while u >= cdf and k < R.MAX_LAUNCHES:
+        k += 1
+        term = term * rate / k
+        cdf = cdf + term
+    return k
+
+
+def test_poisson_counts_by_comparison_equal_the_plain_search() -> None:
+    """The count by comparisons over the first POISSON_FAST terms (what the month runs), the
+    search beyond them and poisson_count all give the inversion's count, at every rate and
+    on both sides of the table's last fast term."""
+    gen = np.random.default_rng(3)
+    for rate in (0.0, 0.3, 4.0, 9.5, 30.0, 700.0):
+        table = R.poisson_table(rate)
+        known = R.poisson_terms(rate, table, 1, R.POISSON_FAST)
+        edge = table[0, R.POISSON_FAST - 1]
+        u = np.concatenate([gen.random(300), [0.0, edge, np.nextafter(edge, 0.0), 1 - 2**-53]])
+        for x in u:
+            expected = _poisson_by_search(float(x), rate)
+            if x < edge:
+                assert R.poisson_below(float(x), table) == expected
+            assert R.poisson_search(float(x), rate, table, known)[0] == expected
+            count, known = R.poisson_count(float(x), rate, table, known)
+            assert count == expected
+
+
+def test_latest_reversible_and_steps_before_equal_a_scan_of_the_held_steps() -> None:
+    gen = np.random.default_rng(5)
+    for _ in range(300):
+        taken = int(gen.integers(0, 1 << K))
+        month = gen.integers(0, 40, K)
+        since = int(gen.integers(0, 45))
+        for owned in S.OWNED_MASK:
+            held = [k for k in range(K) if taken & owned & S.REVERSIBLE_MASK & (1 << k)]
+            latest = max(held, key=lambda k: (month[k], k)) if held else -1
+            assert R.latest_reversible(taken, month, owned) == latest
+        before = sum(1 << k for k in range(K) if taken & (1 << k) and month[k] < since)
+        assert R.steps_before(taken, month, since) == before
