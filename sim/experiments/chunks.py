@@ -107,6 +107,20 @@ def point_groups(exp: Experiment) -> tuple[list[int], list[tuple[Scenario, tuple
     return of_point, out
 
 
+def point_cover(manifest: dict[str, Any]) -> Any:
+    """How many of the manifest's chunks hold runs of each design point ((points,) int64). A
+    point held by one chunk only is *whole* in it: that chunk finalises its monthly aggregates
+    (``monthly/part-NNNNN.parquet``); the others' histogram rows are merged by the driver."""
+    import numpy as np
+
+    n = len(manifest["points"])
+    diff = np.zeros(n + 1, dtype=np.int64)
+    for c in manifest["chunks"]:
+        diff[int(c["point_lo"])] += 1
+        diff[int(c["point_hi"]) + 1] -= 1
+    return np.cumsum(diff[:n])
+
+
 def chunk_task(
     exp: Experiment,
     manifest: dict[str, Any],
@@ -114,18 +128,23 @@ def chunk_task(
     engine: str,
     groups: tuple[list[int], list[tuple[Scenario, tuple[str, ...]]]],
     monthly_index: tuple[int, ...],
+    cover: Any = None,
 ) -> ChunkTask:
     """What a worker needs to run chunk ``c`` of the store described by ``manifest``.
 
     Args:
         groups: ``point_groups(exp)`` (computed once per batch).
         monthly_index: indices in ``MONTHLY_VARS`` of the monthly variables to aggregate.
+        cover: ``point_cover(manifest)`` (computed here when not given).
     """
     import numpy as np
 
     of_point, structures = groups
     point, rep = chunk_runs(manifest, c)
     pts = np.unique(point)
+    if cover is None:
+        cover = point_cover(manifest)
+    whole = tuple(int(p) for p in pts if cover[int(p)] == 1)
     by_group: dict[int, list[int]] = {}
     for p in pts:
         by_group.setdefault(of_point[int(p)], []).append(int(p))
@@ -137,4 +156,5 @@ def chunk_task(
     fvals = {f.key: {int(p): exp.design[int(p)][f.key] for p in pts} for f in exp.factors}
     return ChunkTask(c["id"], manifest["experiment"]["design_hash"], exp.seed, exp.months,
                      engine, point, rep, task_groups, fvals, exp.run_outcomes, monthly_index,
-                     bool(manifest["outputs"]["trajectories"]), exp.uncertainty)  # fmt: skip
+                     bool(manifest["outputs"]["trajectories"]), exp.uncertainty,
+                     whole)  # fmt: skip

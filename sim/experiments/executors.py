@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,13 +63,17 @@ class ChunkTask:
     trajectories: bool
     #: the parameters each run draws (by its replication); nothing drawn by default
     uncertainty: Uncertainty = field(default_factory=Uncertainty)
+    #: the design points whose every run is in this chunk (their monthly aggregates are
+    #: finalised here; the other points' histogram rows go to the driver)
+    whole: tuple[int, ...] = ()
 
 
 @dataclass
 class ChunkOutput:
     chunk_id: int
     runs: bytes
-    hist: bytes | None
+    hist: bytes | None  # histogram rows of the points not whole in the chunk
+    monthly: bytes | None  # monthly aggregate rows of the points whole in the chunk
     trajectories: bytes | None
     seconds: float
     engine: str
@@ -241,9 +245,9 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         cols[f"first_by_{step}"] = ftb[:, j]
     meta = {"alignsim.design_hash": task.design_hash, "alignsim.chunk": str(task.chunk_id)}
     runs = table_bytes(pa.table(cols), meta)
-    hist = None
+    hist = part = None
     if histogram is not None:
-        hist = hist_bytes(histogram.pieces(HIST_ROW_GROUP), meta)
+        hist, part = split_histogram(histogram, task.whole, task.months, meta)
     traj = None
     if task.trajectories and monthly is not None:
         m1 = task.months + 1
@@ -259,6 +263,7 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         chunk_id=task.chunk_id,
         runs=runs,
         hist=hist,
+        monthly=part,
         trajectories=traj,
         seconds=time.perf_counter() - t0,
         engine=task.engine,
@@ -275,7 +280,57 @@ HIST_DELTA = {name: "DELTA_BINARY_PACKED" for name in ("qmin", "qmax", "qsum")}
 HIST_ROW_GROUP = 262_144
 
 
-def hist_bytes(pieces: Iterable[Any], metadata: dict[str, str]) -> bytes:
+#: Histogram rows of whole points finalised at once (consecutive pieces are gathered up to it).
+FINALISE_ROWS = 1 << 20
+
+
+def split_histogram(
+    histogram: Any, whole: Iterable[int], months: int, metadata: dict[str, str]
+) -> tuple[bytes | None, bytes | None]:
+    """A chunk's histogram as (histogram file, monthly part), Parquet bytes or None: the rows of
+    the design points whose runs all lie in the chunk (``whole``) are finalised here into their
+    monthly aggregate rows (``store.monthly_from_sorted_histogram``, bit-identical to the
+    driver's merge); only the other points' histogram rows go into the histogram file
+    (:func:`hist_bytes`), for the driver to merge with the other chunks' rows of those points.
+    One pass over ``histogram.pieces``, so the chunk's rows are never copied whole."""
+    import pyarrow as pa
+
+    from sim.experiments.store import monthly_from_sorted_histogram, table_bytes
+
+    whole = set(whole)
+    run: list[Any] = []  # consecutive pieces of whole points, not yet finalised
+    run_rows = 0
+    finals: list[Any] = []
+
+    def finalise() -> None:
+        nonlocal run_rows
+        if run:
+            t = monthly_from_sorted_histogram(pa.concat_tables(run), months)
+            if t is not None:
+                finals.append(t)
+            run.clear()
+            run_rows = 0
+
+    def others() -> Iterator[Any]:
+        nonlocal run_rows
+        for piece in histogram.pieces(HIST_ROW_GROUP):
+            point = piece.column("point")
+            if len(point) and int(point[0].as_py()) in whole:
+                run.append(piece)
+                run_rows += piece.num_rows
+                if run_rows >= FINALISE_ROWS:
+                    finalise()
+            else:
+                yield piece
+        finalise()
+
+    hist = hist_bytes(others(), metadata, empty_ok=True)
+    part = table_bytes(pa.concat_tables(finals), metadata) if finals else None
+    return hist, part
+
+
+def hist_bytes(pieces: Iterable[Any], metadata: dict[str, str],
+               empty_ok: bool = False) -> bytes | None:  # fmt: skip
     """A chunk's histogram rows, given as consecutive tables of one design point each
     (``MonthlyHistogram.pieces``), as Parquet bytes laid out for the driver's merge, which
     reads the rows of a few design points at a time (``MonthlyWriter``): one row group per
@@ -298,6 +353,8 @@ def hist_bytes(pieces: Iterable[Any], metadata: dict[str, str]) -> bytes:
                                       column_encoding=HIST_DELTA)  # fmt: skip
         writer.write_table(piece, row_group_size=max(1, piece.num_rows))
     if writer is None:
+        if empty_ok:
+            return None
         raise ValueError("no histogram rows (not even an empty table)")
     writer.close()
     return buf.getvalue()
