@@ -34,6 +34,7 @@ from sim.experiments.store import (
     LOCK_NAME,
     STORE_DIRS,
     STORE_FORMAT,
+    ManifestEncoder,
     MonthlyWriter,
     atomic_write_bytes,
     atomic_write_json,
@@ -392,6 +393,7 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
     progress = Progress(total_runs, done_runs, quiet)
     by_id = {c["id"]: c for c in manifest["chunks"]}
     cover = point_cover(manifest)
+    encoder = ManifestEncoder()  # the manifest as each chunk finishes (its points encoded once)
     try:
         queue = list(pending)
         inflight: dict[Any, dict[str, Any]] = {}
@@ -426,7 +428,7 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
                               "seconds": round(res.seconds, 4), "engine": res.engine,
                               "worker": res.worker,
                               "max_rss_mb": round(res.max_rss_mb, 1)})  # fmt: skip
-                atomic_write_json(store / "manifest.json", manifest)
+                atomic_write_bytes(store / "manifest.json", encoder.encode(manifest))
                 progress.advance(c["runs"])
                 monthly.chunk_done(c, res.hist, res.monthly)
     finally:

@@ -146,6 +146,33 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_bytes(path, json.dumps(obj, separators=(",", ":")).encode())
 
 
+class ManifestEncoder:
+    """The manifest as compact JSON, the same bytes as ``json.dumps(m, separators=(",", ":"))``,
+    re-encoding only what changes: the manifest is rewritten as each chunk finishes, and most
+    of it is the design points' resolved scenarios (``points``), which a batch never changes
+    once written: their JSON is kept while the manifest holds the same list."""
+
+    def __init__(self) -> None:
+        self._points: Any = None
+        self._points_json = ""
+
+    def encode(self, m: dict[str, Any]) -> bytes:
+        items = []
+        for k, v in m.items():
+            if k == "points" and isinstance(v, list):
+                if v is not self._points:
+                    self._points, self._points_json = v, _compact(v)
+                text = self._points_json
+            else:
+                text = _compact(v)
+            items.append(f"{_compact(k)}:{text}")
+        return ("{" + ",".join(items) + "}").encode()
+
+
+def _compact(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
 def table_bytes(table: Any, metadata: dict[str, str] | None = None) -> bytes:
     """A pyarrow Table as Parquet bytes (zstd), with optional key-value metadata."""
     import pyarrow.parquet as pq

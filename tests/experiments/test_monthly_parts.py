@@ -256,3 +256,14 @@ def test_a_store_without_monthly_aggregates_has_no_parts(tmp_path: Path) -> None
     assert all(set(c["files"]) == {"runs"} for c in m["chunks"])
     assert not (out / "monthly").exists() and not (out / "hist").exists()
     assert len(sim.load(out).monthly) == 0
+
+
+def test_the_manifest_encoder_gives_the_json_modules_bytes(tmp_path: Path) -> None:
+    out = run_experiment(write_exp(tmp_path), tmp_path / "s", workers=1, chunk_size=7, quiet=True)
+    m = json.loads((out / "manifest.json").read_text())
+    enc = st.ManifestEncoder()
+    assert enc.encode(m) == json.dumps(m, separators=(",", ":")).encode()
+    m["chunks"][0]["status"] = "pending"  # a change outside the points is encoded again
+    assert enc.encode(m) == json.dumps(m, separators=(",", ":")).encode()
+    m["points"] = m["points"][:2]  # another points list: encoded again
+    assert enc.encode(m) == json.dumps(m, separators=(",", ":")).encode()
