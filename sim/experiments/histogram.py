@@ -32,9 +32,23 @@ QMAX = (1 << QBITS) - 1
 MAX_BINS = 1 << BIN_BITS
 #: Below this many runs of a point, a variable's values are sorted instead of counted into bins.
 SORT_BELOW = 64
+#: The quantiles of the monthly aggregates (``q05`` ... ``q95``).
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Rows a chunk's histogram buffers hold at first (they double when a month does not fit; only
 #: the rows written take memory).
 FIRST_ROWS = 1 << 20
+
+
+def quantile_ranks(n: Arr) -> list[tuple[Arr, Arr, Arr]]:
+    """For each of QUANTILES, of cells of ``n`` values: (h, k0, k1), the "linear" quantile's
+    position h = (n - 1) q and the ranks (from 0) of the two order statistics it lies between."""
+    out = []
+    for qq in QUANTILES:
+        h = (n - 1) * qq
+        k0 = np.floor(h).astype(np.int64)
+        k1 = np.minimum(k0 + 1, n - 1)
+        out.append((h, k0, k1))
+    return out
 
 
 class MonthlyHistogram:

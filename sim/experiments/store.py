@@ -44,11 +44,10 @@ import numpy.typing as npt
 from sim.core.outputs import MONTHLY, MONTHLY_BY_NAME
 from sim.core.params import Scenario
 from sim.errors import UserError
-from sim.experiments.histogram import BIN_BITS, QBITS
+from sim.experiments.histogram import BIN_BITS, QBITS, QUANTILES, quantile_ranks
 
 Arr = npt.NDArray[Any]
 STORE_FORMAT = 2  # 2: 512-bin histograms (format 1 had 2048; the two must never be merged)
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Every file and folder of a store (the fixed files; chunk files are listed in the manifest).
 STORE_ENTRIES = ("manifest.json", "design.parquet", "monthly.parquet", "runs", "monthly",
                  "hist", "trajectories", "codebook.json", "CODEBOOK.md")  # fmt: skip
@@ -469,8 +468,6 @@ def monthly_from_sorted_histogram(table: Any, months: int) -> Any:
 def _aggregates(cell: Arr, count: Arr, qmin: Arr, qmax: Arr, qsum: Arr, m1: int, p0: int) -> Any:
     """The monthly aggregate rows of histogram rows ordered by key, one row per key (``cell``:
     ((point - p0) * m1 + month) * variables + variable, of each row)."""
-    import pyarrow as pa
-
     from sim.engines.batch import MONTHLY_VARS
 
     nv = len(MONTHLY_VARS)
@@ -478,34 +475,53 @@ def _aggregates(cell: Arr, count: Arr, qmin: Arr, qmax: Arr, qsum: Arr, m1: int,
     ucell = cell[cstarts]
     n = np.add.reduceat(count, cstarts)
     total_q = np.add.reduceat(qsum, cstarts)
-    var_of = ucell % nv
+    cum = np.cumsum(count)
+    before = cum[cstarts] - count[cstarts]  # runs in earlier cells
+
+    def locate(k: Arr) -> tuple[Arr, Arr, Arr, Arr]:
+        g = before + k
+        row = np.searchsorted(cum, g, side="right")
+        return qmin[row], qmax[row], count[row], g - (cum[row] - count[row])
+
+    ranks = quantile_ranks(n)
+    located = [locate(k) for _, k0, k1 in ranks for k in (k0, k1)]
+    return aggregate_table((ucell // (m1 * nv) + p0).astype(np.int64),
+                           ((ucell // nv) % m1).astype(np.int64), ucell % nv, n, total_q,
+                           ranks, located)  # fmt: skip
+
+
+def aggregate_table(point: Arr, month: Arr, var_of: Arr, n: Arr, total_q: Arr,
+                    ranks: list[tuple[Arr, Arr, Arr]],
+                    located: list[tuple[Arr, Arr, Arr, Arr]]) -> Any:  # fmt: skip
+    """The monthly aggregate table of cells (a design point's month's variable, by its index
+    ``var_of`` in ``MONTHLY_VARS``), from whole numbers: ``n`` values, their quantised sum
+    ``total_q``, ``ranks`` (``quantile_ranks(n)``) and ``located``, for each quantile's two
+    ranks in turn, the histogram row holding that order statistic (its qmin, qmax, count and
+    the rank within it). Both the driver's merge and a worker's finalisation of its whole
+    points end here, so their floating-point arithmetic is one."""
+    import pyarrow as pa
+
+    from sim.engines.batch import MONTHLY_VARS
+
     lo = np.array([var_range(x)[0] for x in MONTHLY_VARS])[var_of]
     width = np.array([var_range(x)[1] - var_range(x)[0] for x in MONTHLY_VARS])[var_of]
     scale = width / float(1 << QBITS)
     out: dict[str, Any] = {
-        "point": (ucell // (m1 * nv) + p0).astype(np.int64),
-        "month": ((ucell // nv) % m1).astype(np.int64),
+        "point": point,
+        "month": month,
         "variable": np.asarray(MONTHLY_VARS, dtype=object)[var_of],
         "n": n.astype(np.int64),
         "mean": lo + scale * (total_q.astype(np.float64) / n),
     }
-    cum = np.cumsum(count)
-    before = cum[cstarts] - count[cstarts]  # runs in earlier cells
 
-    def order_stat(k: Arr) -> Arr:
-        g = before + k
-        row = np.searchsorted(cum, g, side="right")
-        r = g - (cum[row] - count[row])
-        c = count[row]
+    def order_stat(qlo: Arr, qhi: Arr, c: Arr, r: Arr) -> Arr:
         frac = np.where(c > 1, r / np.maximum(c - 1, 1), 0.0)
-        qv = qmin[row] + (qmax[row] - qmin[row]) * frac
+        qv = qlo + (qhi - qlo) * frac
         return np.asarray(lo + scale * qv)
 
-    for qq in QUANTILES:
-        h = (n - 1) * qq
-        k0 = np.floor(h).astype(np.int64)
-        k1 = np.minimum(k0 + 1, n - 1)
-        v0, v1 = order_stat(k0), order_stat(k1)
+    for j, qq in enumerate(QUANTILES):
+        h, k0, _ = ranks[j]
+        v0, v1 = order_stat(*located[2 * j]), order_stat(*located[2 * j + 1])
         out[f"q{round(qq * 100):02d}"] = v0 + (h - k0) * (v1 - v0)
     return pa.table(out)
 
