@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -280,52 +280,41 @@ HIST_DELTA = {name: "DELTA_BINARY_PACKED" for name in ("qmin", "qmax", "qsum")}
 HIST_ROW_GROUP = 262_144
 
 
-#: Histogram rows of whole points finalised at once (consecutive pieces are gathered up to it).
-FINALISE_ROWS = 1 << 20
-
-
 def split_histogram(
     histogram: Any, whole: Iterable[int], months: int, metadata: dict[str, str]
 ) -> tuple[bytes | None, bytes | None]:
-    """A chunk's histogram as (histogram file, monthly part), Parquet bytes or None: the rows of
-    the design points whose runs all lie in the chunk (``whole``) are finalised here into their
-    monthly aggregate rows (``store.monthly_from_sorted_histogram``, bit-identical to the
-    driver's merge); only the other points' histogram rows go into the histogram file
-    (:func:`hist_bytes`), for the driver to merge with the other chunks' rows of those points.
-    One pass over ``histogram.pieces``, so the chunk's rows are never copied whole."""
-    import pyarrow as pa
-
-    from sim.experiments.store import monthly_from_sorted_histogram, table_bytes
+    """A chunk's histogram as (histogram file, monthly part), Parquet bytes or None: the design
+    points whose runs all lie in the chunk (``whole``) are finalised here into their monthly
+    aggregate rows (``MonthlyHistogram.cells``, then ``store.aggregate_table``: the numbers and
+    arithmetic of the driver's merge, so the rows are bit-identical); only the other points'
+    histogram rows go into the histogram file (:func:`hist_bytes`), for the driver to merge
+    with the other chunks' rows of those points."""
+    from sim.experiments.store import aggregate_table, monthly_from_histograms, table_bytes
 
     whole = set(whole)
-    run: list[Any] = []  # consecutive pieces of whole points, not yet finalised
-    run_rows = 0
-    finals: list[Any] = []
+    part = None
+    cells = histogram.cells(whole)
+    if cells is not None:
+        table = aggregate_table(cells["point"], cells["month"], cells["var"], cells["n"],
+                                cells["total_q"], cells["ranks"], cells["located"])  # fmt: skip
+        part = table_bytes(table, metadata)
+        pieces = histogram.pieces(HIST_ROW_GROUP, skip=whole)
+    elif whole:  # not from the buffers (variables out of order): the merge of their rows
+        import pyarrow as pa
 
-    def finalise() -> None:
-        nonlocal run_rows
-        if run:
-            t = monthly_from_sorted_histogram(pa.concat_tables(run), months)
-            if t is not None:
-                finals.append(t)
-            run.clear()
-            run_rows = 0
-
-    def others() -> Iterator[Any]:
-        nonlocal run_rows
+        finals: list[Any] = []
+        others: list[Any] = []
         for piece in histogram.pieces(HIST_ROW_GROUP):
             point = piece.column("point")
-            if len(point) and int(point[0].as_py()) in whole:
-                run.append(piece)
-                run_rows += piece.num_rows
-                if run_rows >= FINALISE_ROWS:
-                    finalise()
-            else:
-                yield piece
-        finalise()
-
-    hist = hist_bytes(others(), metadata, empty_ok=True)
-    part = table_bytes(pa.concat_tables(finals), metadata) if finals else None
+            is_whole = len(point) and int(point[0].as_py()) in whole
+            (finals if is_whole else others).append(piece)
+        if finals:
+            merged = monthly_from_histograms([pa.concat_tables(finals)], months)
+            part = None if merged is None else table_bytes(merged, metadata)
+        pieces = iter(others)
+    else:
+        pieces = histogram.pieces(HIST_ROW_GROUP)
+    hist = hist_bytes((p for p in pieces if p.num_rows), metadata, empty_ok=True)
     return hist, part
 
 

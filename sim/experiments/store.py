@@ -446,25 +446,6 @@ def monthly_from_histograms(tables: list[Any], months: int) -> Any:
     return _aggregates(key >> BIN_BITS, count, qmin, qmax, qsum, m1, p0)
 
 
-def monthly_from_sorted_histogram(table: Any, months: int) -> Any:
-    """:func:`monthly_from_histograms` of one chunk's histogram rows (``MonthlyHistogram``'s,
-    or a run of them), which are already ordered by (point, month, variable, bin) with one row
-    per key: the merge's sort and sums are then the identity, so they are skipped (the same
-    arithmetic follows: the rows are bit-identical). None when ``table`` has no rows."""
-    from sim.engines.batch import MONTHLY_VARS
-
-    if table.num_rows == 0:
-        return None
-    point = table["point"].to_numpy()
-    month = table["month"].to_numpy().astype(np.int64)
-    var = table["variable"].to_numpy().astype(np.int64)
-    m1, nv = months + 1, len(MONTHLY_VARS)
-    p0 = int(point[0])
-    cell = ((point - p0) * m1 + month) * nv + var
-    return _aggregates(cell, table["count"].to_numpy(), table["qmin"].to_numpy(),
-                       table["qmax"].to_numpy(), table["qsum"].to_numpy(), m1, p0)  # fmt: skip
-
-
 def _aggregates(cell: Arr, count: Arr, qmin: Arr, qmax: Arr, qsum: Arr, m1: int, p0: int) -> Any:
     """The monthly aggregate rows of histogram rows ordered by key, one row per key (``cell``:
     ((point - p0) * m1 + month) * variables + variable, of each row)."""

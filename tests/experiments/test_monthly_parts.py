@@ -44,11 +44,13 @@ def write_exp(tmp: Path, reps: int = 5, name: str = "parts.toml") -> Path:
     return p
 
 
-def chunk_hist(runs_per_point: list[int], months: int = 6) -> histogram.MonthlyHistogram:
+def chunk_hist(runs_per_point: list[int], var_index: list[int] | None = None,
+               months: int = 6) -> histogram.MonthlyHistogram:  # fmt: skip
     """A chunk's histogram: points 3, 4, ... with the given numbers of runs each."""
     points = np.repeat(np.arange(3, 3 + len(runs_per_point)), runs_per_point).astype(np.int64)
     sc = load_scenario("baseline_2022")
-    hist = histogram.MonthlyHistogram(points, list(range(len(MONTHLY_VARS))))
+    var_index = list(range(len(MONTHLY_VARS))) if var_index is None else var_index
+    hist = histogram.MonthlyHistogram(points, var_index)
     simulate(sc, 9, np.arange(points.shape[0]), months=months,
              on_month=lambda m, record: hist.add(m, record))  # fmt: skip
     return hist
@@ -56,28 +58,23 @@ def chunk_hist(runs_per_point: list[int], months: int = 6) -> histogram.MonthlyH
 
 # Fewer than SORT_BELOW runs (sorted per value), more (counted into bins), one run.
 SIZES = [3, histogram.SORT_BELOW + 40, 1, 2 * histogram.SORT_BELOW]
+SOME_VARS = [7, 2, 11]  # not in MONTHLY_VARS order: the rows are finalised by the merge then
 
 
-def test_sorted_finalisation_equals_the_merge() -> None:
-    assert SIZES[0] < histogram.SORT_BELOW < SIZES[1]
-    table = chunk_hist(SIZES).table()
-    merged = st.monthly_from_histograms([table], 6)
-    sorted_ = st.monthly_from_sorted_histogram(table, 6)
-    assert merged.num_rows == len(SIZES) * 7 * len(MONTHLY_VARS)
-    assert sorted_.equals(merged)
-    assert st.monthly_from_sorted_histogram(table.slice(0, 0), 6) is None
-
-
+@pytest.mark.parametrize("var_index", [None, sorted(SOME_VARS), SOME_VARS])
 @pytest.mark.parametrize("whole", [(), (3, 5), (4, 5, 6), (3, 4, 5, 6)])
 def test_split_histogram_finalises_whole_points_and_keeps_the_others_rows(
-    whole: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+    whole: tuple[int, ...], var_index: list[int] | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reference = chunk_hist(SIZES).table()
+    assert SIZES[0] < histogram.SORT_BELOW < SIZES[1]
+    reference = chunk_hist(SIZES, var_index).table()
     expected = st.monthly_from_histograms([reference], 6)
-    # small pieces and batches: a point's rows come in several pieces, finalised in several runs
+    nv = len(MONTHLY_VARS) if var_index is None else len(var_index)
+    assert expected.num_rows == len(SIZES) * 7 * nv
+    # small pieces: a point's histogram rows come in several pieces
     monkeypatch.setattr(executors, "HIST_ROW_GROUP", 500)
-    monkeypatch.setattr(executors, "FINALISE_ROWS", 700)
-    hist_b, part_b = executors.split_histogram(chunk_hist(SIZES), whole, 6, {"k": "v"})
+    hist_b, part_b = executors.split_histogram(chunk_hist(SIZES, var_index), whole, 6,
+                                               {"k": "v"})  # fmt: skip
     others = sorted(set(range(3, 7)) - set(whole))
     if whole:
         assert part_b is not None
@@ -94,6 +91,13 @@ def test_split_histogram_finalises_whole_points_and_keeps_the_others_rows(
         assert rows.equals(reference.filter(keep))
     else:
         assert hist_b is None
+
+
+def test_cells_are_refused_once_the_rows_are_taken() -> None:
+    hist = chunk_hist([2, 3])
+    assert hist.cells({3}) is not None and hist.cells({99}) is None
+    hist.table()
+    assert hist.cells({3}) is None
 
 
 def chunk_points(store: Path, rel: str) -> set[int]:
