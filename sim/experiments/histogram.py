@@ -341,14 +341,16 @@ def _cell_sums(
 ) -> tuple[Arr, Arr, Arr, Arr, Arr]:
     """The cells of segments (rows ``start``.. of ``length``, by variable then bin): each
     cell's first row, segment, variable position, count of values and sum of quantised values."""
-    rows = 0
-    for s in range(length.shape[0]):
-        rows += length[s]
-    cstart = np.empty(rows, dtype=np.int64)
-    seg = np.empty(rows, dtype=np.int64)
-    cvar = np.empty(rows, dtype=np.int64)
-    n = np.empty(rows, dtype=np.int64)
-    total = np.empty(rows, dtype=np.int64)
+    cells = 0  # first pass: how many (a cell's rows are consecutive and of one variable)
+    for s in range(start.shape[0]):
+        for r in range(start[s], start[s] + length[s]):
+            if r == start[s] or var[r] != var[r - 1]:
+                cells += 1
+    cstart = np.empty(cells, dtype=np.int64)
+    seg = np.empty(cells, dtype=np.int64)
+    cvar = np.empty(cells, dtype=np.int64)
+    n = np.empty(cells, dtype=np.int64)
+    total = np.empty(cells, dtype=np.int64)
     i = 0
     for s in range(start.shape[0]):
         r, end = start[s], start[s] + length[s]
@@ -360,7 +362,7 @@ def _cell_sums(
                 r += 1
             cstart[i], seg[i], cvar[i], n[i], total[i] = first, s, v, acc_n, acc_q
             i += 1
-    return cstart[:i], seg[:i], cvar[:i], n[:i], total[:i]
+    return cstart, seg, cvar, n, total
 
 
 @numba.njit(cache=True, nogil=True)
