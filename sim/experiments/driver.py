@@ -242,6 +242,7 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
                     "(other files in the folder are kept), or --out for a new folder",
                 )
     session: dict[str, Any] = {"started": now(), "engine": engine, "argv": sys.argv[1:]}
+    hashes = [scenario_hash(sc) for sc in exp.points]  # once (the manifest, design.parquet)
 
     if manifest is None:
         size = chunk_size or default_chunk_size(exp.months, len(exp.monthly_vars), trajectories)
@@ -277,7 +278,7 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
                 {
                     "point": i,
                     "factors": jsonable_row(row),
-                    "scenario_hash": scenario_hash(sc),
+                    "scenario_hash": hashes[i],
                     "scenario": scenario_dict(sc),
                 }  # fmt: skip
                 for i, (row, sc) in enumerate(zip(exp.design, exp.points, strict=True))
@@ -338,7 +339,9 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
     for c in manifest["chunks"]:  # parts the manifest no longer lists (see _rebuild_histograms)
         if c["status"] == "hist":
             (store / part_name("monthly", c["id"])).unlink(missing_ok=True)
-    _write_design(store, exp)  # written after the manifest and on every open (deterministic)
+    _write_design(
+        store, exp, hashes
+    )  # written after the manifest and on every open (deterministic)
 
     pending = [c for c in manifest["chunks"] if c["status"] != "done"]
     monthly = MonthlyWriter(store, manifest)
@@ -546,7 +549,7 @@ def _rebuild_histograms(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     return marked
 
 
-def _write_design(store: Path, exp: Experiment) -> None:
+def _write_design(store: Path, exp: Experiment, hashes: list[str]) -> None:
     """design.parquet: one row per design point (point, factor values, scenario name and hash)."""
     import pyarrow as pa
 
@@ -554,7 +557,7 @@ def _write_design(store: Path, exp: Experiment) -> None:
     for f in exp.factors:
         cols[f.key] = pa.array([row[f.key] for row in exp.design])
     cols["scenario_name"] = pa.array([sc.name for sc in exp.points])
-    cols["scenario_hash"] = pa.array([scenario_hash(sc) for sc in exp.points])
+    cols["scenario_hash"] = pa.array(hashes)  # scenario_hash of each point
     atomic_write_bytes(store / "design.parquet", table_bytes(pa.table(cols)))
 
 
