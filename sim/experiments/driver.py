@@ -339,9 +339,8 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
     for c in manifest["chunks"]:  # parts the manifest no longer lists (see _rebuild_histograms)
         if c["status"] == "hist":
             (store / part_name("monthly", c["id"])).unlink(missing_ok=True)
-    _write_design(
-        store, exp, hashes
-    )  # written after the manifest and on every open (deterministic)
+    # design.parquet: written after the manifest and on every open (deterministic)
+    _write_design(store, exp, hashes)
 
     pending = [c for c in manifest["chunks"] if c["status"] != "done"]
     monthly = MonthlyWriter(store, manifest)
@@ -404,7 +403,8 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
         while queue or inflight:
             while queue and len(inflight) < limit:
                 c = queue.pop(0)
-                c["started"] = now()
+                if c["status"] == "pending":  # (a histogram rebuild keeps the chunk's times)
+                    c["started"] = now()
                 task = chunk_task(exp, manifest, c, engine, groups, monthly_index, cover)
                 inflight[executor.submit(run_chunk, task)] = c
             finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)

@@ -12,7 +12,7 @@ Layout::
 
 Monthly aggregates are computed without keeping trajectories: each chunk quantises every monthly
 value to a 40-bit integer on a fixed per-variable range and keeps, per (point, month, variable,
-bin of 2**11), the count, the minimum, the maximum and the sum of the quantised values. These
+bin of 2**9), the count, the minimum, the maximum and the sum of the quantised values. These
 merge exactly (integer sums, minima, maxima) in any order and for any chunking, so the aggregates
 are bit-identical whatever the chunk size, worker count or executor. A design point whose runs
 all lie in one chunk (a *whole* point: most of them) is finalised by that chunk's worker, from
