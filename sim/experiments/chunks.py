@@ -17,6 +17,7 @@ from sim.core.params import Scenario, scenario_hash
 from sim.experiments.design import SCENARIO_FACTOR, STRATEGY_FACTORS
 from sim.experiments.executors import ChunkTask, PointGroup
 from sim.experiments.spec import Experiment
+from sim.experiments.store import point_cover
 from sim.scenario import load_scenario_ref
 
 #: Most runs in a chunk (summaries only, nothing monthly kept).
@@ -105,20 +106,6 @@ def point_groups(exp: Experiment) -> tuple[list[int], list[tuple[Scenario, tuple
             out.append((src, numeric))
         of_point.append(groups[gkey])
     return of_point, out
-
-
-def point_cover(manifest: dict[str, Any]) -> Any:
-    """How many of the manifest's chunks hold runs of each design point ((points,) int64). A
-    point held by one chunk only is *whole* in it: that chunk finalises its monthly aggregates
-    (``monthly/part-NNNNN.parquet``); the others' histogram rows are merged by the driver."""
-    import numpy as np
-
-    n = len(manifest["points"])
-    diff = np.zeros(n + 1, dtype=np.int64)
-    for c in manifest["chunks"]:
-        diff[int(c["point_lo"])] += 1
-        diff[int(c["point_hi"]) + 1] -= 1
-    return np.cumsum(diff[:n])
 
 
 def chunk_task(

@@ -18,13 +18,7 @@ from typing import Any
 
 from sim.core.params import scenario_dict, scenario_hash
 from sim.errors import UserError, unknown_name
-from sim.experiments.chunks import (
-    chunk_task,
-    default_chunk_size,
-    plan_chunks,
-    point_cover,
-    point_groups,
-)
+from sim.experiments.chunks import chunk_task, default_chunk_size, plan_chunks, point_groups
 from sim.experiments.executors import make_executor, run_chunk
 from sim.experiments.experiment import Experiment, jsonable_row
 from sim.experiments.progress import Progress
@@ -42,6 +36,7 @@ from sim.experiments.store import (
     damaged_chunks,
     is_temp_name,
     part_name,
+    point_cover,
     read_manifest,
     store_lock,
     table_bytes,

@@ -258,6 +258,18 @@ def check_manifest(m: dict[str, Any], path: Path) -> None:
                         found=m["outputs"], hint=hint)  # fmt: skip
 
 
+def point_cover(manifest: dict[str, Any]) -> Any:
+    """How many of the manifest's chunks hold runs of each design point ((points,) int64). A
+    point held by one chunk only is *whole* in it: that chunk finalises its monthly aggregates
+    (``monthly/part-NNNNN.parquet``); the others' histogram rows are merged by the driver."""
+    n = len(manifest["points"])
+    diff = np.zeros(n + 1, dtype=np.int64)
+    for c in manifest["chunks"]:
+        diff[int(c["point_lo"])] += 1
+        diff[int(c["point_hi"]) + 1] -= 1
+    return np.cumsum(diff[:n])
+
+
 def store_files(store: Path, manifest: dict[str, Any]) -> list[Path]:
     """Every file the store wrote, as its manifest lists them: the fixed files and each chunk's
     files (``runs/part-NNNNN.parquet`` and the like, recorded or, for a chunk not yet done, the
@@ -559,8 +571,6 @@ class MonthlyWriter:
         self._tmp = self.target.with_name(f".{self.target.name}.tmp{os.getpid()}")
         self._writer: Any = None
         self._out: list[Any] = []  # rows made, not yet written (fewer than WRITE_ROWS)
-        from sim.experiments.chunks import point_cover
-
         self._shared = np.flatnonzero(point_cover(manifest) > 1)  # points of several chunks
 
     def _has_hist_rows(self, c: dict[str, Any], p0: int, p1: int) -> bool:
