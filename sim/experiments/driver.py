@@ -197,6 +197,8 @@ def _check_folder(store: Path) -> None:
         return
     others = sorted(p.name for p in store.iterdir()
                     if p.name != LOCK_NAME and not is_temp_name(p.name))  # fmt: skip
+    if "manifest.json" in others:  # a batch holding the lock wrote it meanwhile: a store
+        return
     if others:
         raise UserError(
             "the output folder exists and is not a result store (it has no manifest.json)",
