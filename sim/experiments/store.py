@@ -521,8 +521,6 @@ def aggregate_table(point: Arr, month: Arr, var_of: Arr, n: Arr, total_q: Arr,
 
 #: Histogram rows merged at once (bounds the driver's memory while it writes monthly.parquet).
 MERGE_ROWS = 2_000_000
-#: monthly.parquet rows written at once (a row group; the blocks' rows are gathered up to it).
-WRITE_ROWS = 131_072
 
 
 class MonthlyWriter:
@@ -570,7 +568,6 @@ class MonthlyWriter:
         self._read: dict[int, tuple[Any, Arr]] = {}  # chunk id -> (its part, point column)
         self._tmp = self.target.with_name(f".{self.target.name}.tmp{os.getpid()}")
         self._writer: Any = None
-        self._out: list[Any] = []  # rows made, not yet written (fewer than WRITE_ROWS)
         self._shared = np.flatnonzero(point_cover(manifest) > 1)  # points of several chunks
 
     def _has_hist_rows(self, c: dict[str, Any], p0: int, p1: int) -> bool:
@@ -649,9 +646,9 @@ class MonthlyWriter:
             elif rows:
                 merged = rows[0]
             if merged is not None:
-                self._out.append(merged)
-                if sum(t.num_rows for t in self._out) >= WRITE_ROWS:
-                    self._flush()
+                if self._writer is None:
+                    self._writer = pq.ParquetWriter(self._tmp, merged.schema, compression="zstd")
+                self._writer.write_table(merged)
             self._next += 1
             for c in covering:  # a chunk's rows are no longer needed once its last block is out
                 if c["point_hi"] < (self.blocks[self._next][0] if self._next < len(self.blocks)
@@ -660,24 +657,11 @@ class MonthlyWriter:
                     self._parts.pop(int(c["id"]), None)
                     self._read.pop(int(c["id"]), None)
 
-    def _flush(self) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if not self._out:
-            return
-        rows = pa.concat_tables(self._out) if len(self._out) > 1 else self._out[0]
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self._tmp, rows.schema, compression="zstd")
-        self._writer.write_table(rows)
-        self._out = []
-
     def finish(self) -> None:
         """Write what is left; rename the file into place (or remove a stale one)."""
         self._write_ready()
         if self._next < len(self.blocks):
             raise RuntimeError("monthly aggregates: not every chunk is done")
-        self._flush()
         if self._writer is not None:
             self._writer.close()
             os.replace(self._tmp, self.target)
@@ -686,7 +670,6 @@ class MonthlyWriter:
 
     def abandon(self) -> None:
         """Drop a partly written file (the batch stopped before every chunk was done)."""
-        self._out = []
         if self._writer is not None:
             self._writer.close()
             self._writer = None
