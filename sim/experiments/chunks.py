@@ -17,6 +17,7 @@ from sim.core.params import Scenario, scenario_hash
 from sim.experiments.design import SCENARIO_FACTOR, STRATEGY_FACTORS
 from sim.experiments.executors import ChunkTask, PointGroup
 from sim.experiments.spec import Experiment
+from sim.experiments.store import point_cover
 from sim.scenario import load_scenario_ref
 
 #: Most runs in a chunk (summaries only, nothing monthly kept).
@@ -114,18 +115,23 @@ def chunk_task(
     engine: str,
     groups: tuple[list[int], list[tuple[Scenario, tuple[str, ...]]]],
     monthly_index: tuple[int, ...],
+    cover: Any = None,
 ) -> ChunkTask:
     """What a worker needs to run chunk ``c`` of the store described by ``manifest``.
 
     Args:
         groups: ``point_groups(exp)`` (computed once per batch).
         monthly_index: indices in ``MONTHLY_VARS`` of the monthly variables to aggregate.
+        cover: ``point_cover(manifest)`` (computed here when not given).
     """
     import numpy as np
 
     of_point, structures = groups
     point, rep = chunk_runs(manifest, c)
     pts = np.unique(point)
+    if cover is None:
+        cover = point_cover(manifest)
+    whole = tuple(int(p) for p in pts if cover[int(p)] == 1)
     by_group: dict[int, list[int]] = {}
     for p in pts:
         by_group.setdefault(of_point[int(p)], []).append(int(p))
@@ -137,4 +143,5 @@ def chunk_task(
     fvals = {f.key: {int(p): exp.design[int(p)][f.key] for p in pts} for f in exp.factors}
     return ChunkTask(c["id"], manifest["experiment"]["design_hash"], exp.seed, exp.months,
                      engine, point, rep, task_groups, fvals, exp.run_outcomes, monthly_index,
-                     bool(manifest["outputs"]["trajectories"]), exp.uncertainty)  # fmt: skip
+                     bool(manifest["outputs"]["trajectories"]), exp.uncertainty,
+                     whole)  # fmt: skip

@@ -28,6 +28,7 @@ from sim.experiments.store import (
     LOCK_NAME,
     STORE_DIRS,
     STORE_FORMAT,
+    ManifestEncoder,
     MonthlyWriter,
     atomic_write_bytes,
     atomic_write_json,
@@ -35,6 +36,7 @@ from sim.experiments.store import (
     damaged_chunks,
     is_temp_name,
     part_name,
+    point_cover,
     read_manifest,
     store_lock,
     table_bytes,
@@ -195,6 +197,8 @@ def _check_folder(store: Path) -> None:
         return
     others = sorted(p.name for p in store.iterdir()
                     if p.name != LOCK_NAME and not is_temp_name(p.name))  # fmt: skip
+    if "manifest.json" in others:  # a batch holding the lock wrote it meanwhile: a store
+        return
     if others:
         raise UserError(
             "the output folder exists and is not a result store (it has no manifest.json)",
@@ -235,6 +239,7 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
                     "(other files in the folder are kept), or --out for a new folder",
                 )
     session: dict[str, Any] = {"started": now(), "engine": engine, "argv": sys.argv[1:]}
+    hashes = [scenario_hash(sc) for sc in exp.points]  # once (the manifest, design.parquet)
 
     if manifest is None:
         size = chunk_size or default_chunk_size(exp.months, len(exp.monthly_vars), trajectories)
@@ -270,7 +275,7 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
                 {
                     "point": i,
                     "factors": jsonable_row(row),
-                    "scenario_hash": scenario_hash(sc),
+                    "scenario_hash": hashes[i],
                     "scenario": scenario_dict(sc),
                 }  # fmt: skip
                 for i, (row, sc) in enumerate(zip(exp.design, exp.points, strict=True))
@@ -311,6 +316,11 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
             next_id = max((int(c["id"]) for c in manifest["chunks"]), default=-1) + 1
             manifest["chunks"] += plan_chunks(len(exp.points), new_blocks, size, next_id,
                                               first)  # fmt: skip
+            stale = _rebuild_histograms(manifest)
+            if stale and not quiet:
+                say(f"alignsim batch: note: {len(stale)} chunk(s) are simulated again for the "
+                    "histograms of their points, which the new replications extend (their runs "
+                    "files are kept)")  # fmt: skip
             manifest["blocks"] += new_blocks
             manifest["replications"] = target_reps
             manifest["experiment"].update({"sha256": exp.sha256, "text": exp.text})
@@ -323,7 +333,11 @@ def _run_locked(exp: Experiment, store: Path, say: Any, target_reps: int,
         manifest["engine"] = engine
     manifest["sessions"].append(session)
     atomic_write_json(store / "manifest.json", manifest)
-    _write_design(store, exp)  # written after the manifest and on every open (deterministic)
+    for c in manifest["chunks"]:  # parts the manifest no longer lists (see _rebuild_histograms)
+        if c["status"] == "hist":
+            (store / part_name("monthly", c["id"])).unlink(missing_ok=True)
+    # design.parquet: written after the manifest and on every open (deterministic)
+    _write_design(store, exp, hashes)
 
     pending = [c for c in manifest["chunks"] if c["status"] != "done"]
     monthly = MonthlyWriter(store, manifest)
@@ -377,6 +391,8 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
             f"{executor.name} worker(s), engine {engine}; store {store}")  # fmt: skip
     progress = Progress(total_runs, done_runs, quiet)
     by_id = {c["id"]: c for c in manifest["chunks"]}
+    cover = point_cover(manifest)
+    encoder = ManifestEncoder()  # the manifest as each chunk finishes (its points encoded once)
     try:
         queue = list(pending)
         inflight: dict[Any, dict[str, Any]] = {}
@@ -384,29 +400,37 @@ def _run_chunks(exp: Experiment, store: Path, manifest: dict[str, Any], session:
         while queue or inflight:
             while queue and len(inflight) < limit:
                 c = queue.pop(0)
-                c["started"] = now()
-                task = chunk_task(exp, manifest, c, engine, groups, monthly_index)
+                if c["status"] == "pending":  # (a histogram rebuild keeps the chunk's times)
+                    c["started"] = now()
+                task = chunk_task(exp, manifest, c, engine, groups, monthly_index, cover)
                 inflight[executor.submit(run_chunk, task)] = c
             finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             for fut in finished:
                 c = inflight.pop(fut)
                 res = _chunk_result(fut, c, executor.name, store)
                 c = by_id[res.chunk_id]
-                files = {"runs": part_name("runs", c["id"])}
-                atomic_write_bytes(store / files["runs"], res.runs)
-                if res.hist is not None:
-                    files["hist"] = part_name("hist", c["id"])
-                    atomic_write_bytes(store / files["hist"], res.hist)
-                if res.trajectories is not None:
-                    files["trajectories"] = part_name("trajectories", c["id"])
-                    atomic_write_bytes(store / files["trajectories"], res.trajectories)
+                rebuilt = c["status"] == "hist"  # only its aggregates' files are new
+                files = ({k: v for k, v in (c.get("files") or {}).items()
+                          if k in ("runs", "trajectories")} if rebuilt
+                         else {"runs": part_name("runs", c["id"])})  # fmt: skip
+                if not rebuilt:
+                    atomic_write_bytes(store / files["runs"], res.runs)
+                for kind, data in (("monthly", res.monthly), ("hist", res.hist),
+                                   ("trajectories", None if rebuilt else res.trajectories)):  # fmt: skip
+                    if data is not None:
+                        files[kind] = part_name(kind, c["id"])
+                        atomic_write_bytes(store / files[kind], data)
                 c["files"] = files
-                c.update({"status": "done", "finished": now(),
-                          "seconds": round(res.seconds, 4), "engine": res.engine,
-                          "worker": res.worker, "max_rss_mb": round(res.max_rss_mb, 1)})  # fmt: skip
-                atomic_write_json(store / "manifest.json", manifest)
+                if rebuilt:
+                    c.update({"status": "done", "histogram_rebuilt": now()})
+                else:
+                    c.update({"status": "done", "finished": now(),
+                              "seconds": round(res.seconds, 4), "engine": res.engine,
+                              "worker": res.worker,
+                              "max_rss_mb": round(res.max_rss_mb, 1)})  # fmt: skip
+                atomic_write_bytes(store / "manifest.json", encoder.encode(manifest))
                 progress.advance(c["runs"])
-                monthly.chunk_done(c, res.hist)
+                monthly.chunk_done(c, res.hist, res.monthly)
     finally:
         progress.close()
         try:
@@ -486,7 +510,7 @@ def _raw_manifest(store: Path) -> dict[str, Any]:
 def _replan_pending(store: Path, manifest: dict[str, Any], size: int) -> int:
     """Cut the chunks not yet done into chunks of at most ``size`` runs (new ids; the same runs,
     so the store's files do not change); returns how many there are now."""
-    pending = [c for c in manifest["chunks"] if c["status"] != "done"]
+    pending = [c for c in manifest["chunks"] if c["status"] == "pending"]
     if not pending:
         manifest["chunk_size"] = size
         return 0
@@ -502,12 +526,27 @@ def _replan_pending(store: Path, manifest: dict[str, Any], size: int) -> int:
                           "runs": stop - start, "point_lo": start // nb,
                           "point_hi": (stop - 1) // nb, "status": "pending"})  # fmt: skip
             next_id += 1
-    manifest["chunks"] = [c for c in manifest["chunks"] if c["status"] == "done"] + fresh
+    manifest["chunks"] = [c for c in manifest["chunks"] if c["status"] != "pending"] + fresh
     manifest["chunk_size"] = size
     return len(fresh)
 
 
-def _write_design(store: Path, exp: Experiment) -> None:
+def _rebuild_histograms(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Mark the done chunks whose monthly aggregates are finalised in a monthly part (their
+    whole points) for a histogram rebuild (status "hist"), now that new replication blocks add
+    runs to those points: the aggregates must then merge every block's histogram rows. Such a
+    chunk is simulated again for its histogram only (its runs file stays); returns them."""
+    marked = []
+    for c in manifest["chunks"]:
+        files = c.get("files") or {}
+        if c["status"] == "done" and files.get("monthly"):
+            files.pop("monthly")
+            c["status"] = "hist"
+            marked.append(c)
+    return marked
+
+
+def _write_design(store: Path, exp: Experiment, hashes: list[str]) -> None:
     """design.parquet: one row per design point (point, factor values, scenario name and hash)."""
     import pyarrow as pa
 
@@ -515,7 +554,7 @@ def _write_design(store: Path, exp: Experiment) -> None:
     for f in exp.factors:
         cols[f.key] = pa.array([row[f.key] for row in exp.design])
     cols["scenario_name"] = pa.array([sc.name for sc in exp.points])
-    cols["scenario_hash"] = pa.array([scenario_hash(sc) for sc in exp.points])
+    cols["scenario_hash"] = pa.array(hashes)  # scenario_hash of each point
     atomic_write_bytes(store / "design.parquet", table_bytes(pa.table(cols)))
 
 

@@ -63,13 +63,17 @@ class ChunkTask:
     trajectories: bool
     #: the parameters each run draws (by its replication); nothing drawn by default
     uncertainty: Uncertainty = field(default_factory=Uncertainty)
+    #: the design points whose every run is in this chunk (their monthly aggregates are
+    #: finalised here; the other points' histogram rows go to the driver)
+    whole: tuple[int, ...] = ()
 
 
 @dataclass
 class ChunkOutput:
     chunk_id: int
     runs: bytes
-    hist: bytes | None
+    hist: bytes | None  # histogram rows of the points not whole in the chunk
+    monthly: bytes | None  # monthly aggregate rows of the points whole in the chunk
     trajectories: bytes | None
     seconds: float
     engine: str
@@ -241,9 +245,9 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         cols[f"first_by_{step}"] = ftb[:, j]
     meta = {"alignsim.design_hash": task.design_hash, "alignsim.chunk": str(task.chunk_id)}
     runs = table_bytes(pa.table(cols), meta)
-    hist = None
+    hist = part = None
     if histogram is not None:
-        hist = hist_bytes(histogram.pieces(HIST_ROW_GROUP), meta)
+        hist, part = split_histogram(histogram, task.whole, task.months, meta)
     traj = None
     if task.trajectories and monthly is not None:
         m1 = task.months + 1
@@ -259,6 +263,7 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
         chunk_id=task.chunk_id,
         runs=runs,
         hist=hist,
+        monthly=part,
         trajectories=traj,
         seconds=time.perf_counter() - t0,
         engine=task.engine,
@@ -275,7 +280,46 @@ HIST_DELTA = {name: "DELTA_BINARY_PACKED" for name in ("qmin", "qmax", "qsum")}
 HIST_ROW_GROUP = 262_144
 
 
-def hist_bytes(pieces: Iterable[Any], metadata: dict[str, str]) -> bytes:
+def split_histogram(
+    histogram: Any, whole: Iterable[int], months: int, metadata: dict[str, str]
+) -> tuple[bytes | None, bytes | None]:
+    """A chunk's histogram as (histogram file, monthly part), Parquet bytes or None: the design
+    points whose runs all lie in the chunk (``whole``) are finalised here into their monthly
+    aggregate rows (``MonthlyHistogram.cells``, then ``store.aggregate_table``: the numbers and
+    arithmetic of the driver's merge, so the rows are bit-identical); only the other points'
+    histogram rows go into the histogram file (:func:`hist_bytes`), for the driver to merge
+    with the other chunks' rows of those points."""
+    from sim.experiments.store import aggregate_table, monthly_from_histograms, table_bytes
+
+    whole = set(whole)
+    part = None
+    cells = histogram.cells(whole)
+    if cells is not None:
+        table = aggregate_table(cells["point"], cells["month"], cells["var"], cells["n"],
+                                cells["total_q"], cells["ranks"], cells["located"])  # fmt: skip
+        part = table_bytes(table, metadata)
+        pieces = histogram.pieces(HIST_ROW_GROUP, skip=whole)
+    elif whole:  # not from the buffers (variables out of order): the merge of their rows
+        import pyarrow as pa
+
+        finals: list[Any] = []
+        others: list[Any] = []
+        for piece in histogram.pieces(HIST_ROW_GROUP):
+            point = piece.column("point")
+            is_whole = len(point) and int(point[0].as_py()) in whole
+            (finals if is_whole else others).append(piece)
+        if finals:
+            merged = monthly_from_histograms([pa.concat_tables(finals)], months)
+            part = None if merged is None else table_bytes(merged, metadata)
+        pieces = iter(others)
+    else:
+        pieces = histogram.pieces(HIST_ROW_GROUP)
+    hist = hist_bytes((p for p in pieces if p.num_rows), metadata, empty_ok=True)
+    return hist, part
+
+
+def hist_bytes(pieces: Iterable[Any], metadata: dict[str, str],
+               empty_ok: bool = False) -> bytes | None:  # fmt: skip
     """A chunk's histogram rows, given as consecutive tables of one design point each
     (``MonthlyHistogram.pieces``), as Parquet bytes laid out for the driver's merge, which
     reads the rows of a few design points at a time (``MonthlyWriter``): one row group per
@@ -298,6 +342,8 @@ def hist_bytes(pieces: Iterable[Any], metadata: dict[str, str]) -> bytes:
                                       column_encoding=HIST_DELTA)  # fmt: skip
         writer.write_table(piece, row_group_size=max(1, piece.num_rows))
     if writer is None:
+        if empty_ok:
+            return None
         raise ValueError("no histogram rows (not even an empty table)")
     writer.close()
     return buf.getvalue()

@@ -12,7 +12,7 @@ reference).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import numba
@@ -32,9 +32,23 @@ QMAX = (1 << QBITS) - 1
 MAX_BINS = 1 << BIN_BITS
 #: Below this many runs of a point, a variable's values are sorted instead of counted into bins.
 SORT_BELOW = 64
+#: The quantiles of the monthly aggregates (``q05`` ... ``q95``).
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Rows a chunk's histogram buffers hold at first (they double when a month does not fit; only
 #: the rows written take memory).
 FIRST_ROWS = 1 << 20
+
+
+def quantile_ranks(n: Arr) -> list[tuple[Arr, Arr, Arr]]:
+    """For each of QUANTILES, of cells of ``n`` values: (h, k0, k1), the "linear" quantile's
+    position h = (n - 1) q and the ranks (from 0) of the two order statistics it lies between."""
+    out = []
+    for qq in QUANTILES:
+        h = (n - 1) * qq
+        k0 = np.floor(h).astype(np.int64)
+        k1 = np.minimum(k0 + 1, n - 1)
+        out.append((h, k0, k1))
+    return out
 
 
 class MonthlyHistogram:
@@ -100,17 +114,8 @@ class MonthlyHistogram:
             (self._table,) = self.pieces(None)
         return self._table
 
-    def pieces(self, max_rows: int | None) -> Iterator[Any]:
-        """The rows of :meth:`table`, in order, as consecutive tables of one design point each
-        and at most ``max_rows`` rows (unless one (point, month) has more): small tables, so a
-        writer need not hold a second copy of the chunk's rows (None: one table of them all).
-        Once only (the buffers then go to the process's next histogram); an empty histogram
-        gives one empty table."""
-        import pyarrow as pa
-
-        if self._table is not None or self._done:
-            raise RuntimeError("a histogram's rows were already taken")
-        self._done = True
+    def _ordered_segments(self) -> tuple[Arr, Arr, Arr, Arr]:
+        """The segments (point, month, first row, rows) in (point, month) order."""
         if self._segments:
             point = np.concatenate([s[0] for s in self._segments])
             month = np.concatenate([np.full(s[0].shape[0], s[1], np.int64) for s in self._segments])
@@ -119,7 +124,52 @@ class MonthlyHistogram:
         else:
             point = month = start = length = np.zeros(0, dtype=np.int64)
         order = np.lexsort((month, point))  # a (point, month)'s rows: by variable, then bin
-        point, month, start, length = point[order], month[order], start[order], length[order]
+        return point[order], month[order], start[order], length[order]
+
+    def cells(self, points: Collection[int]) -> dict[str, Any] | None:
+        """The whole numbers the monthly aggregates of design points ``points`` are made of,
+        straight from the buffers (no table of their rows is made): per (point, month,
+        variable) cell in that order, ``point``, ``month``, ``var`` (index in MONTHLY_VARS),
+        ``n``, ``total_q`` (sum of the quantised values), ``ranks`` (:func:`quantile_ranks`)
+        and ``located``: for each quantile's two ranks, the row holding that order statistic
+        (qmin, qmax, count, rank within the row). The same numbers as the driver's merge of
+        these rows (``store._aggregates``): :func:`sim.experiments.store.aggregate_table`
+        makes the table. Call it before the rows are taken; None when no row is of ``points``
+        or the variables are not in MONTHLY_VARS order (the rows' order is then not the
+        table's)."""
+        if self._done or self._buf is None or not len(points):
+            return None
+        if np.any(np.diff(self.var_index) <= 0):
+            return None
+        point, month, start, length = self._ordered_segments()
+        sel = np.isin(point, np.asarray(sorted(points), dtype=np.int64))
+        if not sel.any():
+            return None
+        point, month, start, length = point[sel], month[sel], start[sel], length[sel]
+        b = self._buf
+        cstart, seg, var, n, total_q = _cell_sums(start, length, b.var, b.count, b.qsum)
+        ranks = quantile_ranks(n)
+        ks = np.stack([k for _, k0, k1 in ranks for k in (k0, k1)])
+        lo, hi, c, r = _locate(cstart, ks, b.count, b.qmin, b.qmax)
+        located = [(lo[j], hi[j], c[j], r[j]) for j in range(ks.shape[0])]
+        return {"point": point[seg], "month": month[seg], "var": self.var_index[var], "n": n,
+                "total_q": total_q, "ranks": ranks, "located": located}  # fmt: skip
+
+    def pieces(self, max_rows: int | None, skip: Collection[int] | None = None) -> Iterator[Any]:
+        """The rows of :meth:`table`, in order, as consecutive tables of one design point each
+        and at most ``max_rows`` rows (unless one (point, month) has more): small tables, so a
+        writer need not hold a second copy of the chunk's rows (None: one table of them all).
+        Without the rows of the points in ``skip``. Once only (the buffers then go to the
+        process's next histogram); an empty histogram gives one empty table."""
+        import pyarrow as pa
+
+        if self._table is not None or self._done:
+            raise RuntimeError("a histogram's rows were already taken")
+        self._done = True
+        point, month, start, length = self._ordered_segments()
+        if skip is not None and point.shape[0]:
+            keep = ~np.isin(point, np.asarray(sorted(skip), dtype=np.int64))
+            point, month, start, length = point[keep], month[keep], start[keep], length[keep]
         buf = self._buf or _RowBuffers(0)
         names = ("point", "month", "variable", "bin", "count", "qmin", "qmax", "qsum")
         cuts = [0, point.shape[0]] if max_rows is None else _cuts(point, length, max_rows)
@@ -283,3 +333,58 @@ def _gather(
             o_count[k], o_qmin[k], o_qmax[k], o_qsum[k] = count[i], qmin[i], qmax[i], qsum[i]
             k += 1
     return o_point, o_month, o_var, o_bin, o_count, o_qmin, o_qmax, o_qsum
+
+
+@numba.njit(cache=True, nogil=True)
+def _cell_sums(
+    start: Arr, length: Arr, var: Arr, count: Arr, qsum: Arr
+) -> tuple[Arr, Arr, Arr, Arr, Arr]:
+    """The cells of segments (rows ``start``.. of ``length``, by variable then bin): each
+    cell's first row, segment, variable position, count of values and sum of quantised values."""
+    cells = 0  # first pass: how many (a cell's rows are consecutive and of one variable)
+    for s in range(start.shape[0]):
+        for r in range(start[s], start[s] + length[s]):
+            if r == start[s] or var[r] != var[r - 1]:
+                cells += 1
+    cstart = np.empty(cells, dtype=np.int64)
+    seg = np.empty(cells, dtype=np.int64)
+    cvar = np.empty(cells, dtype=np.int64)
+    n = np.empty(cells, dtype=np.int64)
+    total = np.empty(cells, dtype=np.int64)
+    i = 0
+    for s in range(start.shape[0]):
+        r, end = start[s], start[s] + length[s]
+        while r < end:
+            v, first, acc_n, acc_q = var[r], r, 0, 0
+            while r < end and var[r] == v:
+                acc_n += count[r]
+                acc_q += qsum[r]
+                r += 1
+            cstart[i], seg[i], cvar[i], n[i], total[i] = first, s, v, acc_n, acc_q
+            i += 1
+    return cstart, seg, cvar, n, total
+
+
+@numba.njit(cache=True, nogil=True)
+def _locate(cstart: Arr, ks: Arr, count: Arr, qmin: Arr, qmax: Arr) -> tuple[Arr, Arr, Arr, Arr]:
+    """For each cell (rows from ``cstart``) and each of its ranks ``ks[j]``, the row holding
+    that order statistic (the first row whose running count passes the rank): its qmin, qmax,
+    count and the rank within it, as (ranks, cells) arrays. One walk a cell when the ranks do
+    not decrease (a walk starts again at the cell's first row when one does)."""
+    nk, m = ks.shape
+    lo = np.empty((nk, m), dtype=np.int64)
+    hi = np.empty((nk, m), dtype=np.int64)
+    c = np.empty((nk, m), dtype=np.int64)
+    r = np.empty((nk, m), dtype=np.int64)
+    for i in range(m):
+        row, acc, last = cstart[i], 0, -1
+        for j in range(nk):
+            k = ks[j, i]
+            if k < last:
+                row, acc = cstart[i], 0
+            last = k
+            while acc + count[row] <= k:
+                acc += count[row]
+                row += 1
+            lo[j, i], hi[j, i], c[j, i], r[j, i] = qmin[row], qmax[row], count[row], k - acc
+    return lo, hi, c, r

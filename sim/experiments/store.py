@@ -5,15 +5,20 @@ Layout::
     manifest.json        provenance, design points, chunk list with status and timings
     design.parquet       one row per design point: point, factor columns, scenario_name/hash
     runs/part-NNNNN.parquet         one row per run, one file per chunk
-    hist/part-NNNNN.parquet         per-chunk monthly histograms (internal, merged exactly)
+    monthly/part-NNNNN.parquet      a chunk's monthly aggregates of its whole points (internal)
+    hist/part-NNNNN.parquet         a chunk's histograms of its other points (internal, merged)
     monthly.parquet      per point x month x variable: n, mean, q05, q25, q50, q75, q95
     trajectories/part-NNNNN.parquet only with --trajectories
 
 Monthly aggregates are computed without keeping trajectories: each chunk quantises every monthly
 value to a 40-bit integer on a fixed per-variable range and keeps, per (point, month, variable,
-bin of 2**11), the count, the minimum, the maximum and the sum of the quantised values. These
+bin of 2**9), the count, the minimum, the maximum and the sum of the quantised values. These
 merge exactly (integer sums, minima, maxima) in any order and for any chunking, so the aggregates
-are bit-identical whatever the chunk size, worker count or executor.
+are bit-identical whatever the chunk size, worker count or executor. A design point whose runs
+all lie in one chunk (a *whole* point: most of them) is finalised by that chunk's worker, from
+its rows alone (the same arithmetic as the merge); only the points shared by chunks (at the
+chunks' edges, or in every chunk once a store is extended) have their histogram rows written
+and merged by the driver.
 
 Every file is written to a temporary name and renamed into place (``os.replace``), so a killed
 batch never leaves a half-written file under a final name.
@@ -39,19 +44,18 @@ import numpy.typing as npt
 from sim.core.outputs import MONTHLY, MONTHLY_BY_NAME
 from sim.core.params import Scenario
 from sim.errors import UserError
-from sim.experiments.histogram import BIN_BITS, QBITS
+from sim.experiments.histogram import BIN_BITS, QBITS, QUANTILES, quantile_ranks
 
 Arr = npt.NDArray[Any]
 STORE_FORMAT = 2  # 2: 512-bin histograms (format 1 had 2048; the two must never be merged)
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Every file and folder of a store (the fixed files; chunk files are listed in the manifest).
-STORE_ENTRIES = ("manifest.json", "design.parquet", "monthly.parquet", "runs", "hist",
-                 "trajectories", "codebook.json", "CODEBOOK.md")  # fmt: skip
+STORE_ENTRIES = ("manifest.json", "design.parquet", "monthly.parquet", "runs", "monthly",
+                 "hist", "trajectories", "codebook.json", "CODEBOOK.md")  # fmt: skip
 #: The fixed files of a store (what ``--force`` removes, with the chunk files its manifest lists).
 STORE_FILES = ("manifest.json", "design.parquet", "monthly.parquet", "codebook.json",
                "CODEBOOK.md")  # fmt: skip
 #: The sub-folders a store writes its chunk files into.
-STORE_DIRS = ("runs", "hist", "trajectories")
+STORE_DIRS = ("runs", "monthly", "hist", "trajectories")
 #: The store's lock file (``alignsim batch`` holds it while it writes).
 LOCK_NAME = ".alignsim.lock"
 #: Keys every manifest has (checked when a store is read).
@@ -141,6 +145,33 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_bytes(path, json.dumps(obj, separators=(",", ":")).encode())
 
 
+class ManifestEncoder:
+    """The manifest as compact JSON, the same bytes as ``json.dumps(m, separators=(",", ":"))``,
+    re-encoding only what changes: the manifest is rewritten as each chunk finishes, and most
+    of it is the design points' resolved scenarios (``points``), which a batch never changes
+    once written: their JSON is kept while the manifest holds the same list."""
+
+    def __init__(self) -> None:
+        self._points: Any = None
+        self._points_json = ""
+
+    def encode(self, m: dict[str, Any]) -> bytes:
+        items = []
+        for k, v in m.items():
+            if k == "points" and isinstance(v, list):
+                if v is not self._points:
+                    self._points, self._points_json = v, _compact(v)
+                text = self._points_json
+            else:
+                text = _compact(v)
+            items.append(f"{_compact(k)}:{text}")
+        return ("{" + ",".join(items) + "}").encode()
+
+
+def _compact(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
 def table_bytes(table: Any, metadata: dict[str, str] | None = None) -> bytes:
     """A pyarrow Table as Parquet bytes (zstd), with optional key-value metadata."""
     import pyarrow.parquet as pq
@@ -155,7 +186,8 @@ def table_bytes(table: Any, metadata: dict[str, str] | None = None) -> bytes:
 
 
 def part_name(kind: str, chunk_id: int) -> str:
-    """The store-relative path of chunk ``chunk_id``'s file of ``kind`` (runs, hist, trajectories)."""
+    """The store-relative path of chunk ``chunk_id``'s file of ``kind`` (runs, monthly, hist,
+    trajectories)."""
     return f"{kind}/part-{chunk_id:05d}.parquet"
 
 
@@ -224,6 +256,18 @@ def check_manifest(m: dict[str, Any], path: Path) -> None:
         raise UserError("damaged manifest: wrong type", file=path, key="outputs",
                         expected="a table with 'monthly', 'runs', 'trajectories'",
                         found=m["outputs"], hint=hint)  # fmt: skip
+
+
+def point_cover(manifest: dict[str, Any]) -> Any:
+    """How many of the manifest's chunks hold runs of each design point ((points,) int64). A
+    point held by one chunk only is *whole* in it: that chunk finalises its monthly aggregates
+    (``monthly/part-NNNNN.parquet``); the others' histogram rows are merged by the driver."""
+    n = len(manifest["points"])
+    diff = np.zeros(n + 1, dtype=np.int64)
+    for c in manifest["chunks"]:
+        diff[int(c["point_lo"])] += 1
+        diff[int(c["point_hi"]) + 1] -= 1
+    return np.cumsum(diff[:n])
 
 
 def store_files(store: Path, manifest: dict[str, Any]) -> list[Path]:
@@ -411,39 +455,66 @@ def monthly_from_histograms(tables: list[Any], months: int) -> Any:
     qmax = np.maximum.reduceat(qmax, starts)
     qsum = np.add.reduceat(qsum, starts)
     key = key[starts]
-    cell = key >> BIN_BITS
+    return _aggregates(key >> BIN_BITS, count, qmin, qmax, qsum, m1, p0)
+
+
+def _aggregates(cell: Arr, count: Arr, qmin: Arr, qmax: Arr, qsum: Arr, m1: int, p0: int) -> Any:
+    """The monthly aggregate rows of histogram rows ordered by key, one row per key (``cell``:
+    ((point - p0) * m1 + month) * variables + variable, of each row)."""
+    from sim.engines.batch import MONTHLY_VARS
+
+    nv = len(MONTHLY_VARS)
     cstarts = np.flatnonzero(np.concatenate([[True], cell[1:] != cell[:-1]]))
     ucell = cell[cstarts]
     n = np.add.reduceat(count, cstarts)
     total_q = np.add.reduceat(qsum, cstarts)
-    var_of = ucell % nv
+    cum = np.cumsum(count)
+    before = cum[cstarts] - count[cstarts]  # runs in earlier cells
+
+    def locate(k: Arr) -> tuple[Arr, Arr, Arr, Arr]:
+        g = before + k
+        row = np.searchsorted(cum, g, side="right")
+        return qmin[row], qmax[row], count[row], g - (cum[row] - count[row])
+
+    ranks = quantile_ranks(n)
+    located = [locate(k) for _, k0, k1 in ranks for k in (k0, k1)]
+    return aggregate_table((ucell // (m1 * nv) + p0).astype(np.int64),
+                           ((ucell // nv) % m1).astype(np.int64), ucell % nv, n, total_q,
+                           ranks, located)  # fmt: skip
+
+
+def aggregate_table(point: Arr, month: Arr, var_of: Arr, n: Arr, total_q: Arr,
+                    ranks: list[tuple[Arr, Arr, Arr]],
+                    located: list[tuple[Arr, Arr, Arr, Arr]]) -> Any:  # fmt: skip
+    """The monthly aggregate table of cells (a design point's month's variable, by its index
+    ``var_of`` in ``MONTHLY_VARS``), from whole numbers: ``n`` values, their quantised sum
+    ``total_q``, ``ranks`` (``quantile_ranks(n)``) and ``located``, for each quantile's two
+    ranks in turn, the histogram row holding that order statistic (its qmin, qmax, count and
+    the rank within it). Both the driver's merge and a worker's finalisation of its whole
+    points end here, so their floating-point arithmetic is one."""
+    import pyarrow as pa
+
+    from sim.engines.batch import MONTHLY_VARS
+
     lo = np.array([var_range(x)[0] for x in MONTHLY_VARS])[var_of]
     width = np.array([var_range(x)[1] - var_range(x)[0] for x in MONTHLY_VARS])[var_of]
     scale = width / float(1 << QBITS)
     out: dict[str, Any] = {
-        "point": (ucell // (m1 * nv) + p0).astype(np.int64),
-        "month": ((ucell // nv) % m1).astype(np.int64),
+        "point": point,
+        "month": month,
         "variable": np.asarray(MONTHLY_VARS, dtype=object)[var_of],
         "n": n.astype(np.int64),
         "mean": lo + scale * (total_q.astype(np.float64) / n),
     }
-    cum = np.cumsum(count)
-    before = cum[cstarts] - count[cstarts]  # runs in earlier cells
 
-    def order_stat(k: Arr) -> Arr:
-        g = before + k
-        row = np.searchsorted(cum, g, side="right")
-        r = g - (cum[row] - count[row])
-        c = count[row]
+    def order_stat(qlo: Arr, qhi: Arr, c: Arr, r: Arr) -> Arr:
         frac = np.where(c > 1, r / np.maximum(c - 1, 1), 0.0)
-        qv = qmin[row] + (qmax[row] - qmin[row]) * frac
+        qv = qlo + (qhi - qlo) * frac
         return np.asarray(lo + scale * qv)
 
-    for qq in QUANTILES:
-        h = (n - 1) * qq
-        k0 = np.floor(h).astype(np.int64)
-        k1 = np.minimum(k0 + 1, n - 1)
-        v0, v1 = order_stat(k0), order_stat(k1)
+    for j, qq in enumerate(QUANTILES):
+        h, k0, _ = ranks[j]
+        v0, v1 = order_stat(*located[2 * j]), order_stat(*located[2 * j + 1])
         out[f"q{round(qq * 100):02d}"] = v0 + (h - k0) * (v1 - v0)
     return pa.table(out)
 
@@ -453,11 +524,16 @@ MERGE_ROWS = 2_000_000
 
 
 class MonthlyWriter:
-    """Writes ``monthly.parquet`` from the chunks' histograms, block of points by block of
-    points, as soon as every chunk covering a block is done (bounded memory: by points).
+    """Writes ``monthly.parquet`` from the chunks' files, block of points by block of points,
+    as soon as every chunk covering a block is done (bounded memory: by points).
+
+    A block's rows are its whole points' rows, taken from the monthly parts of the chunks that
+    finalised them, and the merge of the other points' histogram rows (all chunks holding
+    them), put in point order. A chunk of a store written before the monthly parts existed has
+    histogram rows for all its points: they are merged the same way.
 
     The batch driver feeds it each chunk as it finishes (:meth:`chunk_done`, with the chunk's
-    histogram table when it has it in memory), so the merge runs while workers still compute;
+    files when it has them in memory), so the merge runs while workers still compute;
     :func:`write_monthly` feeds it every done chunk at once. Either way the file is the same.
     """
 
@@ -488,21 +564,59 @@ class MonthlyWriter:
         self._next = 0  # the next block to write
         self._done: set[int] = set()
         self._tables: dict[int, bytes] = {}  # chunk id -> its histogram file, while needed
+        self._parts: dict[int, bytes] = {}  # chunk id -> its monthly part, until read
+        self._read: dict[int, tuple[Any, Arr]] = {}  # chunk id -> (its part, point column)
         self._tmp = self.target.with_name(f".{self.target.name}.tmp{os.getpid()}")
         self._writer: Any = None
+        self._shared = np.flatnonzero(point_cover(manifest) > 1)  # points of several chunks
 
-    def chunk_done(self, chunk: dict[str, Any], hist: bytes | None = None) -> None:
-        """Chunk ``chunk`` is done (its files written); ``hist``: its histogram file's bytes,
-        kept (compressed) until its points are merged, so they need not be read back."""
+    def _has_hist_rows(self, c: dict[str, Any], p0: int, p1: int) -> bool:
+        """Whether chunk ``c``'s histogram file may hold rows of points [p0, p1): a chunk with a
+        monthly part has histogram rows only for its points shared with other chunks."""
+        files = c.get("files", {})
+        if not files.get("hist"):
+            return False
+        if not files.get("monthly"):
+            return True
+        lo, hi = max(p0, int(c["point_lo"])), min(p1, int(c["point_hi"]) + 1)
+        a, b = np.searchsorted(self._shared, [lo, hi])
+        return bool(b > a)
+
+    def chunk_done(self, chunk: dict[str, Any], hist: bytes | None = None,
+                   part: bytes | None = None) -> None:  # fmt: skip
+        """Chunk ``chunk`` is done (its files written); ``hist`` and ``part``: its histogram
+        file's and monthly part's bytes, kept (compressed) until its points are written, so
+        they need not be read back."""
         self._done.add(int(chunk["id"]))
         if hist is not None:
             self._tables[int(chunk["id"])] = hist
+        if part is not None:
+            self._parts[int(chunk["id"])] = part
         self._write_ready()
 
     def _covering(self, p0: int, p1: int) -> list[dict[str, Any]]:
         return [c for c in self.chunks if not (c["point_hi"] < p0 or c["point_lo"] >= p1)]
 
+    def _part_rows(self, c: dict[str, Any], p0: int, p1: int, m0: int, m1: int) -> Any:
+        """Chunk ``c``'s monthly part rows of points [p0, p1) and months [m0, m1)."""
+        import pyarrow.parquet as pq
+
+        cid = int(c["id"])
+        if cid not in self._read:
+            held = self._parts.pop(cid, None)
+            source = io.BytesIO(held) if held is not None else self.store / c["files"]["monthly"]
+            t = pq.read_table(source).replace_schema_metadata(None)
+            self._read[cid] = (t, t["point"].to_numpy())
+        t, points = self._read[cid]
+        a, b = np.searchsorted(points, [p0, p1])
+        t = t.slice(int(a), int(b - a))
+        if (m0, m1) != (0, self.months + 1):
+            month = t["month"].to_numpy()
+            t = t.filter((month >= m0) & (month < m1))
+        return t
+
     def _write_ready(self) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         while self._next < len(self.blocks):
@@ -510,18 +624,27 @@ class MonthlyWriter:
             covering = self._covering(p0, p1)
             if any(int(c["id"]) not in self._done for c in covering):
                 return
-            tables = []
+            tables, parts = [], []
             for c in covering:
-                if not c.get("files", {}).get("hist"):
+                files = c.get("files", {})
+                if files.get("monthly"):
+                    parts.append(self._part_rows(c, p0, p1, m0, m1))
+                if not self._has_hist_rows(c, p0, p1):
                     continue
                 held = self._tables.get(int(c["id"]))
-                source = io.BytesIO(held) if held is not None else self.store / c["files"]["hist"]
+                source = io.BytesIO(held) if held is not None else self.store / files["hist"]
                 tables.append(
                     pq.read_table(source, filters=[("point", ">=", p0), ("point", "<", p1),
                                                    ("month", ">=", m0), ("month", "<", m1)])
                 )  # fmt: skip
             tables = [t for t in tables if t.num_rows]
             merged = monthly_from_histograms(tables, self.months)
+            rows = [t for t in parts if t.num_rows] + ([] if merged is None else [merged])
+            if len(rows) > 1:  # whole points' rows and merged ones: in point order
+                merged = pa.concat_tables(rows)
+                merged = merged.take(np.argsort(merged["point"].to_numpy(), kind="stable"))
+            elif rows:
+                merged = rows[0]
             if merged is not None:
                 if self._writer is None:
                     self._writer = pq.ParquetWriter(self._tmp, merged.schema, compression="zstd")
@@ -531,6 +654,8 @@ class MonthlyWriter:
                 if c["point_hi"] < (self.blocks[self._next][0] if self._next < len(self.blocks)
                                     else 1 << 62):  # fmt: skip
                     self._tables.pop(int(c["id"]), None)
+                    self._parts.pop(int(c["id"]), None)
+                    self._read.pop(int(c["id"]), None)
 
     def finish(self) -> None:
         """Write what is left; rename the file into place (or remove a stale one)."""
@@ -596,7 +721,7 @@ def damaged_chunks(store: Path, manifest: dict[str, Any]) -> list[tuple[dict[str
     store_id = manifest["experiment"].get("design_hash", "")
     out = []
     for c in manifest["chunks"]:
-        if c.get("status") != "done":
+        if c.get("status") not in ("done", "hist"):  # "hist": done, its histogram to rebuild
             continue
         files = c.get("files") or {"runs": part_name("runs", c["id"])}
         for kind, rel in files.items():

@@ -20,12 +20,13 @@ load_plugins()  # plugin strategies are compiled into the month: register them f
 
 
 def warm_up() -> None:
-    """Run the compiled month and the histogram kernel on a tiny batch (loads or compiles)."""
+    """Run the compiled month and the histogram kernels on a tiny batch (loads or compiles)."""
     scenario = Scenario(months=2)
     simulate(scenario, 0, [0, 1], varying={"us_coercion": np.array([0.1, 0.2])})
     hist = MonthlyHistogram(np.zeros(2, dtype=np.int64), [0, 1])
     simulate(scenario, 0, [0, 1], on_month=lambda m, record: hist.add(m, record))
     simulate(scenario, 0, [0, 1], keep_monthly=True)
+    hist.cells({0})  # the whole points' finalisation kernels
     hist.table()
 
 

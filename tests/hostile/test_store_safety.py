@@ -71,6 +71,7 @@ def test_force_deletes_only_the_store_files(tmp_path: Path, reference: Path) -> 
     exp = write_exp(tmp_path)
     out = run_experiment(exp, tmp_path / "s", workers=1, chunk_size=5, quiet=True)
     mine = [out / "runs" / "my_notes.txt", out / "hist" / "keep.csv", out / "README.md",
+            out / "monthly" / "mine.parquet",
             out / "trajectories" / "part-99999.parquet"]  # fmt: skip
     for p in mine:
         p.parent.mkdir(exist_ok=True)
@@ -85,7 +86,7 @@ def test_force_deletes_only_the_store_files(tmp_path: Path, reference: Path) -> 
 def test_force_on_a_folder_that_is_not_a_store(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     out = tmp_path / "d"
-    for sub in ("runs", "hist", "trajectories"):
+    for sub in ("runs", "monthly", "hist", "trajectories"):
         (out / sub).mkdir(parents=True)
         (out / sub / "data.csv").write_text("precious")
     code = main(["batch", str(write_exp(tmp_path)), "--out", str(out), "--force", "--quiet"])
@@ -93,7 +94,7 @@ def test_force_on_a_folder_that_is_not_a_store(tmp_path: Path,
     assert code == 2
     assert "not a result store" in err
     assert "--force to" not in err and "or --force" not in err
-    for sub in ("runs", "hist", "trajectories"):
+    for sub in ("runs", "monthly", "hist", "trajectories"):
         assert (out / sub / "data.csv").read_text() == "precious"
 
 
