@@ -1,11 +1,12 @@
 """(k) The teaching app (``alignsim app``) under a class: 30 browser sessions on one laptop.
 
 Starts ``alignsim app`` on a free port and drives it with Playwright in Debian's Chromium: one
-browser, one context per student (30 by default, ``--sessions N``). All pages are opened at once;
+context per student (30 by default, ``--sessions N``), at most 5 to a browser
+(``SESSIONS_PER_BROWSER``). All pages are opened at once;
 the page load of each is the time from its navigation to the Explore tab showing both the plot
 and the numbers panel. Then a class-wide Step, ``--rounds`` times (3): every page clicks Step at
-the same moment (a timer set in each page for one common instant; all pages run in one browser on
-one machine, so they share the clock) and each page records when its numbers panel first shows
+the same moment (a timer set in each page for one common instant; all pages run on one machine,
+so they share the clock) and each page records when its numbers panel first shows
 the next month (``Month k of ...``); the latency is that instant minus the click instant.
 
 The server's memory (RSS, psutil) is read before the pages open, with all of them open (after the
@@ -40,6 +41,10 @@ from _common import ROOT, Sampler, load_avg, mb, others_running, save, spread  #
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 TIMEOUT_MS = 300_000
+#: Pages in one browser at most: one Chromium opens at most 6 connections to a host for all its
+#: pages, so 30 pages in one browser queue each other's page loads, which students on their own
+#: devices never do.
+SESSIONS_PER_BROWSER = 5
 #: Recorded in every page: when it first showed the plot and the numbers panel together
 #: (``alignsimLoaded``), and when its numbers panel first showed each month (``alignsimMonth``).
 WATCH_JS = """
@@ -108,10 +113,11 @@ def open_and_close(base: str, chromium: str, n: int) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browsers = [p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                    for _ in range(-(-n // SESSIONS_PER_BROWSER))]  # fmt: skip
         pages = []
-        for _ in range(n):
-            ctx = browser.new_context()
+        for i in range(n):
+            ctx = browsers[i // SESSIONS_PER_BROWSER].new_context()
             ctx.add_init_script(WATCH_JS)
             page = ctx.new_page()
             page.goto(base + "/", wait_until="commit", timeout=TIMEOUT_MS)
@@ -123,7 +129,8 @@ def open_and_close(base: str, chromium: str, n: int) -> None:
             page.wait_for_function("() => window.alignsimMonth['1'] !== undefined",
                                    timeout=TIMEOUT_MS)  # fmt: skip
             ctx.close()
-        browser.close()
+        for b in browsers:
+            b.close()
     deadline = time.monotonic() + 300
     while kernels(base) > 0 and time.monotonic() < deadline:
         time.sleep(1)
@@ -188,16 +195,20 @@ def main(argv: list[str] | None = None) -> None:
         sampler.start()
         out: dict[str, Any] = {"_load": load, "_others": others, "command": "alignsim app",
                                "sessions": args.sessions, "rounds": args.rounds,
+                               "browsers": -(-args.sessions // SESSIONS_PER_BROWSER),
                                "cpus": psutil.cpu_count()}  # fmt: skip
         outside: list[str] = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            browsers = [p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                        for _ in range(-(-args.sessions // SESSIONS_PER_BROWSER))]  # fmt: skip
             pages: list[tuple[Any, Any]] = []
             counters: list[ByteCounter] = []
             starts: list[float] = []
             cpu_load0 = sum(sp.cpu_times()[:2])
             for i in range(args.sessions):
-                ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+                ctx = browsers[i // SESSIONS_PER_BROWSER].new_context(
+                    viewport={"width": 1280, "height": 800}
+                )
 
                 def route(r: Any) -> None:
                     if r.request.url.startswith(base + "/") or r.request.url == base:
@@ -263,7 +274,8 @@ def main(argv: list[str] | None = None) -> None:
 
             for ctx, _ in pages:
                 ctx.close()
-            browser.close()
+            for b in browsers:
+                b.close()
         t_closed = time.monotonic()
         while kernels(base) > 0:
             if time.monotonic() - t_closed > args.drop_wait:

@@ -190,8 +190,14 @@ def help_(r: dict[str, Any]) -> list[Row]:
 def class_(r: dict[str, Any]) -> list[Row]:
     lat, rss, goals = r["click_to_next_month_seconds"], r["server_rss_mb"], r["goals"]
     load, cpu = r["page_load_and_join_seconds"], r["server_cpu_seconds_per_click_upper_bound"]
+    browsers = (
+        f"{r['browsers']} Chromium browsers (the instructor in one, at most 5 students "
+        "to each other)"
+        if "browsers" in r
+        else "one Chromium"
+    )
     what = (f"class mode (`{r['command']}`), "
-            f"{r['students']} students in {r['groups']} groups, one Chromium, {r['months_clicked']} "
+            f"{r['students']} students in {r['groups']} groups, {browsers}, {r['months_clicked']} "
             f"class-wide clicks")  # fmt: skip
     return [
         (f"(j) {what}: instructor's click to each student's page showing the next month",
@@ -217,7 +223,12 @@ def app_(r: dict[str, Any]) -> list[Row]:
     kb = (f"; sent to a session (of {len(sent)} measured) about "
           f"{max(b['total_bytes'] for b in sent) / 2**20:.1f} MB, of which websocket "
           f"{max(b['websocket_bytes'] for b in sent) / 2**20:.2f} MB" if sent else "")  # fmt: skip
-    what = f"teaching app (`{r['command']}`), {r['sessions']} sessions in one Chromium"
+    where = (
+        f"{r['browsers']} Chromium browsers (at most 5 pages each)"
+        if "browsers" in r
+        else "one Chromium"
+    )
+    what = f"teaching app (`{r['command']}`), {r['sessions']} sessions in {where}"
     dropped = r["seconds_to_drop_closed_sessions"]
     return [
         (f"(k) {what}, {r['rounds']} class-wide Steps (all click at once): click to each page "
