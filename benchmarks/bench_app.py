@@ -2,8 +2,8 @@
 
 Starts ``alignsim app`` on a free port and drives it with Playwright in Debian's Chromium: one
 context per student (30 by default, ``--sessions N``), at most 5 to a browser
-(``SESSIONS_PER_BROWSER``). All pages are opened at once;
-the page load of each is the time from its navigation to the Explore tab showing both the plot
+(``PAGES_PER_BROWSER`` in tools/browser.py, which says why). All pages are opened at once; the
+page load of each is the time from its navigation to the Explore tab showing both the plot
 and the numbers panel. Then a class-wide Step, ``--rounds`` times (3): every page clicks Step at
 the same moment (a timer set in each page for one common instant; all pages run on one machine,
 so they share the clock) and each page records when its numbers panel first shows
@@ -26,8 +26,6 @@ import argparse
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -38,13 +36,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, Sampler, load_avg, mb, others_running, save, spread  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
+sys.path.insert(0, str(ROOT / "tools"))
+from browser import (  # noqa: E402
+    PAGES_PER_BROWSER,
+    chromium_path,
+    free_port,
+    launch_browsers,
+    stay_on,
+)
+
 TIMEOUT_MS = 300_000
-#: Pages in one browser at most: one Chromium opens at most 6 connections to a host for all its
-#: pages, so 30 pages in one browser queue each other's page loads, which students on their own
-#: devices never do.
-SESSIONS_PER_BROWSER = 5
 #: Recorded in every page: when it first showed the plot and the numbers panel together
 #: (``alignsimLoaded``), and when its numbers panel first showed each month (``alignsimMonth``).
 WATCH_JS = """
@@ -59,12 +60,6 @@ const alignsimCheck = () => {
 };
 setInterval(alignsimCheck, 20);
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def resources(base: str) -> dict[str, Any]:
@@ -113,11 +108,10 @@ def open_and_close(base: str, chromium: str, n: int) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browsers = [p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-                    for _ in range(-(-n // SESSIONS_PER_BROWSER))]  # fmt: skip
+        browsers = launch_browsers(p, n, chromium)
         pages = []
         for i in range(n):
-            ctx = browsers[i // SESSIONS_PER_BROWSER].new_context()
+            ctx = browsers[i // PAGES_PER_BROWSER].new_context()
             ctx.add_init_script(WATCH_JS)
             page = ctx.new_page()
             page.goto(base + "/", wait_until="commit", timeout=TIMEOUT_MS)
@@ -164,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
 
     load, others = load_avg(), others_running()
-    chromium = shutil.which("chromium")
+    chromium = chromium_path()
     if chromium is None:
         sys.exit("bench_app: needs Debian's chromium on PATH (never `playwright install`)")
     port = free_port()
@@ -195,29 +189,20 @@ def main(argv: list[str] | None = None) -> None:
         sampler.start()
         out: dict[str, Any] = {"_load": load, "_others": others, "command": "alignsim app",
                                "sessions": args.sessions, "rounds": args.rounds,
-                               "browsers": -(-args.sessions // SESSIONS_PER_BROWSER),
                                "cpus": psutil.cpu_count()}  # fmt: skip
         outside: list[str] = []
         with sync_playwright() as p:
-            browsers = [p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-                        for _ in range(-(-args.sessions // SESSIONS_PER_BROWSER))]  # fmt: skip
+            browsers = launch_browsers(p, args.sessions, chromium)
+            out["browsers"] = len(browsers)
             pages: list[tuple[Any, Any]] = []
             counters: list[ByteCounter] = []
             starts: list[float] = []
             cpu_load0 = sum(sp.cpu_times()[:2])
             for i in range(args.sessions):
-                ctx = browsers[i // SESSIONS_PER_BROWSER].new_context(
+                ctx = browsers[i // PAGES_PER_BROWSER].new_context(
                     viewport={"width": 1280, "height": 800}
                 )
-
-                def route(r: Any) -> None:
-                    if r.request.url.startswith(base + "/") or r.request.url == base:
-                        r.continue_()
-                    else:
-                        outside.append(r.request.url)
-                        r.abort()
-
-                ctx.route("**/*", route)
+                ctx.route("**/*", stay_on(base, outside))
                 ctx.add_init_script(WATCH_JS)
                 page = ctx.new_page()
                 if i < args.bytes_sessions:

@@ -2,12 +2,9 @@
 
 Starts ``alignsim class`` (a preset opened at start-up, students dropped 10 s after their page
 stops polling) and drives it with Playwright in Debian's Chromium: one context for the
-instructor and one per student (30), in several browsers: the instructor alone in one, the students
-at most 5 to a browser (``STUDENTS_PER_BROWSER``). Each student's page keeps a long poll open, and
-one Chromium opens at most 6 connections to a host for all its pages, so 30 students in one
-browser would queue their polls behind each other (and be dropped as gone), which a class, each
-student on their own device, never does. The students are in 12 groups (6 of three: Seoul, Tokyo,
-Washington; 6 of two: Seoul and Tokyo). Each of 5 months, every student chooses a move, then the
+instructor and one per student (30), in several browsers: the instructor alone in one, the
+students at most 5 to a browser (``PAGES_PER_BROWSER`` in tools/browser.py, which says why). The
+students are in 12 groups (6 of three: Seoul, Tokyo, Washington; 6 of two: Seoul and Tokyo). Each of 5 months, every student chooses a move, then the
 instructor clicks "Next month". For each student it measures the time from the click (the
 instructor page's clock, read in the same click handler) to the student's page showing the next
 month (the page records when it first shows each month: ``window.alignsimShown``); all pages run
@@ -34,14 +31,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, Sampler, load_avg, mb, others_running, save, spread  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tools"))
-from browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from browser import (  # noqa: E402
+    CHROMIUM_ARGS,
+    PAGES_PER_BROWSER,
+    chromium_path,
+    launch_browsers,
+    stay_on,
+)
 
 STUDENTS = 30
 GROUPS = [3] * 6 + [2] * 6  # 12 groups, 30 students
 MONTHS = 5
 DROP_AFTER = 10.0
-#: Students' pages in one browser at most (Chromium's 6 connections to a host, less one spare).
-STUDENTS_PER_BROWSER = 5
 TOKEN = "bench-class-token"
 PRESET = "exercise_4"
 TIMEOUT_MS = 60_000
@@ -89,22 +90,14 @@ def main() -> None:
     outside: list[str] = []
     try:
         with sync_playwright() as p:
-            n_browsers = 1 + -(-STUDENTS // STUDENTS_PER_BROWSER)  # the instructor's, students'
-            browsers = [p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-                        for _ in range(n_browsers)]  # fmt: skip
-            out["browsers"] = n_browsers
+            # the instructor alone in one browser, the students in their own
+            browsers = [p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS),
+                        *launch_browsers(p, STUDENTS, chromium)]  # fmt: skip
+            out["browsers"] = len(browsers)
 
             def context(b: int = 0) -> Any:
                 ctx = browsers[b].new_context(viewport={"width": 1024, "height": 768})
-
-                def route(r: Any) -> None:
-                    if r.request.url.startswith(base + "/") or r.request.url == base:
-                        r.continue_()
-                    else:
-                        outside.append(r.request.url)
-                        r.abort()
-
-                ctx.route("**/*", route)
+                ctx.route("**/*", stay_on(base, outside))
                 return ctx
 
             tctx = context()
@@ -117,7 +110,7 @@ def main() -> None:
             roles = ("ROK", "JPN", "US")
             for gi, size in enumerate(GROUPS):
                 for k in range(size):
-                    ctx = context(1 + len(students) // STUDENTS_PER_BROWSER)
+                    ctx = context(1 + len(students) // PAGES_PER_BROWSER)
                     page = ctx.new_page()
                     t0 = time.perf_counter()
                     page.goto(base + "/")

@@ -2,7 +2,8 @@
 
 Debian's Chromium driven by Python Playwright (never ``playwright install``): where the browser
 is, the flags it runs with, a free local port, a server started as a subprocess and stopped on
-exit, and the test of whether a request stays on this machine.
+exit, the test of whether a request stays on this machine, and the browsers a benchmark opens
+a class of pages in.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
@@ -29,6 +32,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+#: Pages a benchmark puts in one browser at most. One Chromium opens at most 6 connections to a
+#: host for all its pages, so a class of pages in one browser queues each other's page loads and
+#: long polls (class mode then drops students as gone), which students on their own devices
+#: never do; 5 leaves one connection spare.
+PAGES_PER_BROWSER = 5
 MISSING = (
     "Chromium is not installed: the browser tests need Debian's `chromium` "
     "(apt-get install -y chromium); never `playwright install`"
@@ -54,6 +62,28 @@ def is_local(url: str) -> bool:
     return host in LOCAL_HOSTS
 
 
+def launch_browsers(playwright: Any, pages: int, chromium: str) -> list[Any]:
+    """Enough Chromium browsers for ``pages`` pages, :data:`PAGES_PER_BROWSER` each; page ``i``
+    goes in browser ``i // PAGES_PER_BROWSER``."""
+    n = max(1, -(-pages // PAGES_PER_BROWSER))
+    return [playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            for _ in range(n)]  # fmt: skip
+
+
+def stay_on(base: str, outside: list[str]) -> Callable[[Any], None]:
+    """A Playwright route handler that lets requests to the server at ``base`` through and
+    records any other request in ``outside`` and aborts it."""
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(base + "/") or r.request.url == base:
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    return route
+
+
 class ServerError(RuntimeError):
     """The server exited or did not answer in time (the message has its output)."""
 
@@ -65,9 +95,12 @@ def app_server(args: Sequence[str] = (), timeout: float = 120.0) -> Iterator[str
     port = free_port()
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # the server's output goes to a file, not a pipe: nobody reads a pipe while the server runs,
+    # and a full one would block it
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli", "app", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
         cwd=ROOT,
@@ -77,7 +110,8 @@ def app_server(args: Sequence[str] = (), timeout: float = 120.0) -> Iterator[str
     try:
         while True:
             if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
+                log.seek(0)
+                out = log.read().decode(errors="replace")
                 raise ServerError(f"alignsim app exited with {proc.returncode}:\n{out}")
             try:
                 with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - local server
@@ -91,6 +125,7 @@ def app_server(args: Sequence[str] = (), timeout: float = 120.0) -> Iterator[str
         yield url
     finally:
         stop(proc)
+        log.close()
 
 
 def stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
