@@ -15,7 +15,9 @@ wherever a Python number is.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +42,10 @@ WHERE = "run_many(params)"
 SCENARIO_COLUMN = SCENARIO_FACTOR
 STRATEGY_COLUMNS = STRATEGY_FACTORS
 RUN_COLUMNS = ("seed", "replication", "months")
-#: Runs per compiled batch (memory stays small whatever the table's length).
-BATCH = 50_000
+#: Most runs in one compiled piece (memory stays small whatever the table's length).
+BATCH = 25_000
+#: Fewest runs in a piece worth a thread of its own.
+MIN_PIECE = 1_000
 
 
 def run_many(
@@ -109,18 +113,25 @@ def run_many(
 
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     base = _base_scenario(scenario, load_scenario)
-    out_summary: dict[str, npt.NDArray[Any]] = {}
+    jobs: list[tuple[Scenario, int, npt.NDArray[np.int64]]] = []
     for settings, rows in _groups(table, seeds, horizon):
         sc = _scenario_for(base, settings, load_scenario)
         run_months = settings.get("months", months)
         if run_months is not None:
             sc = dataclasses.replace(sc, months=int(run_months))
-        for start in range(0, rows.shape[0], BATCH):
-            part = rows[start : start + BATCH]
-            varying = {name: v[part] for name, v in values.items()}
-            res = simulate(sc, int(settings["seed"]), reps[part], varying=varying or None,
-                           threads=threads)  # fmt: skip
-            for name, v in res.summary.items():
+        size = _piece(rows.shape[0], threads)
+        jobs += [(sc, int(settings["seed"]), rows[a : a + size])
+                 for a in range(0, rows.shape[0], size)]  # fmt: skip
+
+    def run(job: tuple[Scenario, int, npt.NDArray[np.int64]]) -> dict[str, npt.NDArray[Any]]:
+        sc, root, part = job
+        varying = {name: v[part] for name, v in values.items()}
+        return simulate(sc, root, reps[part], varying=varying or None).summary
+
+    out_summary: dict[str, npt.NDArray[Any]] = {}
+    with ThreadPoolExecutor(max(1, min(threads, len(jobs)))) as pool:
+        for (_, _, part), summary in zip(jobs, pool.map(run, jobs), strict=True):
+            for name, v in summary.items():
                 if name not in out_summary:
                     out_summary[name] = np.empty(n, dtype=v.dtype)
                 out_summary[name][part] = v
@@ -183,6 +194,13 @@ def run_one(params: dict[str, Any], seed: int, replication: int = 0) -> dict[str
         sc = dataclasses.replace(sc, months=months)
     res = simulate(sc, int(seed), [int(replication)])
     return {k: v[0].item() for k, v in res.summary.items()}
+
+
+def _piece(rows: int, threads: int) -> int:
+    """Runs per piece: about four pieces a thread (so threads finish together), each whole on
+    its thread: parameter records, the compiled month and the summary (so no part of a run
+    waits for a serial step), between MIN_PIECE and BATCH runs."""
+    return max(MIN_PIECE, min(BATCH, math.ceil(rows / (4 * max(1, threads)))))
 
 
 def _plain(value: Any) -> Any:

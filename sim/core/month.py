@@ -304,20 +304,19 @@ def param_records(
     one = np.empty(1, dtype=PARAM_DTYPE)
     for name in PARAM_FIELDS:
         one[name] = float(getattr(params, name))
-    # the one record copied into every row at once; then only the varying columns are written
-    base = np.empty(rows, dtype=PARAM_DTYPE)
-    base[:] = one[0]
+    changes = ((),) if world is None else world.changes
+    # the one record copied into every row of every segment at once; then only the varying
+    # columns are written (no per-run record is built twice: a table's rows are many)
+    out = np.empty((len(changes), rows), dtype=PARAM_DTYPE)
+    out[...] = one[0]
     for name, values in (varying or {}).items():
         if name not in PARAM_FIELDS:
             raise KeyError(name)
         a = np.asarray(values, dtype=float).reshape(-1)
         if a.shape[0] != runs:
             raise ValueError(f"{name}: {a.shape[0]} values for {runs} runs")
-        base[name] = a
-    changes = ((),) if world is None else world.changes
-    out = np.empty((len(changes), rows), dtype=PARAM_DTYPE)
+        out[name] = a
     for s, ops in enumerate(changes):
-        out[s] = base
         for name, op, value in ops:
             if op == "set":
                 out[name][s] = value

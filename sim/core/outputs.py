@@ -186,10 +186,8 @@ def summarise(state: M.State) -> dict[str, Arr]:
     coop = f[:, M.COOP : M.COOP + 3]
     inst = i[:, M.INST_MONTH]
     coll = i[:, M.COLLAPSE_MONTH]
-    own = np.array([step.owner in ("ROK", "JPN") for step in S.LADDER])
-    ftm = np.where(own, state.first_month, M.NEVER)
-    first_rok = _earliest(np.where(S.OWNED[0] & own, ftm, M.NEVER))
-    first_jpn = _earliest(np.where(S.OWNED[1] & own, ftm, M.NEVER))
+    first_rok = _earliest(state.first_month, _OWN_STEPS[0])
+    first_jpn = _earliest(state.first_month, _OWN_STEPS[1])
     first_mover = np.where(
         (first_rok < 0) & (first_jpn < 0),
         M.NEVER,
@@ -237,8 +235,18 @@ def summarise(state: M.State) -> dict[str, Arr]:
     return out
 
 
-def _earliest(a: Arr) -> Arr:
-    """Row-wise minimum over months that happened (>= 0), NEVER if none."""
-    big = np.where(a >= 0, a, np.iinfo(np.int64).max)
-    m = big.min(axis=-1)
-    return np.where(m == np.iinfo(np.int64).max, M.NEVER, m)
+#: Each democracy's own steps (not the joint ones): the ladder's columns its first step is among.
+_OWN_STEPS = tuple(
+    tuple(k for k, step in enumerate(S.LADDER) if step.owner == owner) for owner in ("ROK", "JPN")
+)
+
+
+def _earliest(months: Arr, columns: tuple[int, ...]) -> Arr:
+    """Row-wise minimum of ``months`` (R, K) over ``columns``, counting months that happened
+    (>= 0); NEVER if none did. (A column at a time: a minimum along a short last axis is slow.)"""
+    big = np.iinfo(np.int64).max
+    best = np.full(months.shape[0], big, dtype=np.int64)
+    for k in columns:
+        col = months[:, k]
+        np.minimum(best, np.where(col >= 0, col, big), out=best)
+    return np.where(best == big, M.NEVER, best)
