@@ -49,6 +49,19 @@ def test_threads_do_not_change_results() -> None:
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_pieces_on_threads_do_not_change_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many small pieces of several groups (seeds, horizons) on two threads: each run is the
+    run of the whole table on one thread, in input order."""
+    import sim.api as api
+
+    runs = table(60).assign(seed=np.repeat([3, 4, 3], 20), months=np.tile([12, 18], 30))
+    whole = sim.run_many(runs, threads=1)
+    monkeypatch.setattr(api, "BATCH", 7)
+    monkeypatch.setattr(api, "MIN_PIECE", 1)
+    assert api._piece(20, 2) == 3
+    pd.testing.assert_frame_equal(sim.run_many(runs, threads=2), whole)
+
+
 def test_settings_columns_group_runs() -> None:
     runs = pd.DataFrame(
         {
