@@ -45,7 +45,7 @@ import numpy as np
 import solara
 import solara.lab
 
-from sim.core.params import Scenario, out_of_range, param_table
+from sim.core.params import Scenario, month_label, out_of_range, param_table
 from sim.core.strategies import STRATEGY_NAMES
 from sim.engines.batch import MONTHLY_VARS, simulate
 from sim.engines.model import AlignmentModel
@@ -556,14 +556,59 @@ _TRIM_PENDING: list[bool] = []
 TRIM_DELAY = 3.0
 
 
+#: a server worker thread idle this long when a session closes is stopped (it is started
+#: again when needed, in well under a millisecond)
+IDLE_WORKER_SECONDS = 2.0
+
+
+def stop_idle_worker_threads(idle: float = IDLE_WORKER_SECONDS, wait: float = 2.0) -> int:
+    """Stop the server's idle worker threads; the number stopped.
+
+    The server (Starlette on AnyIO) runs each session's messages on worker threads, and a class
+    of 30 leaves some 45 of them. AnyIO stops a worker idle for 10 s only when another call
+    needs a thread, so once the class has gone they all stay, with their stacks and heaps (about
+    20 MB). Here each idle one is stopped on its own event loop (so no call can be handed to it
+    meanwhile), the way AnyIO prunes them. This reads AnyIO internals (``WorkerThread``, anyio
+    4); if they are not as expected, nothing is stopped."""
+    try:
+        from anyio._backends._asyncio import WorkerThread
+    except ImportError:
+        return 0
+    needed = ("loop", "idle_workers", "idle_since", "stopping", "root_task", "stop")
+    workers = [t for t in threading.enumerate()
+               if isinstance(t, WorkerThread) and all(hasattr(t, a) for a in needed)]  # fmt: skip
+    stopped: list[Any] = []
+
+    def stop_if_idle(worker: Any) -> None:  # on the worker's event loop
+        if worker.stopping or worker not in worker.idle_workers:
+            return
+        if worker.loop.time() - worker.idle_since < idle:
+            return
+        worker.root_task.remove_done_callback(worker.stop)
+        worker.stop()
+        stopped.append(worker)
+
+    for worker in workers:
+        try:
+            worker.loop.call_soon_threadsafe(stop_if_idle, worker)
+        except RuntimeError:  # its loop has closed
+            continue
+    deadline = time.monotonic() + wait
+    time.sleep(0.2)  # the loops run the calls above
+    for worker in list(stopped):
+        worker.join(max(0.0, deadline - time.monotonic()))
+    return len(stopped)
+
+
 def release_memory() -> None:
-    """Collect garbage and hand the C heap's free pages back to the system (glibc's
-    ``malloc_trim``; elsewhere only the collection): Python frees a closed session's objects,
-    but the heap keeps their pages unless told."""
+    """Stop idle worker threads, collect garbage and hand the C heap's free pages back to the
+    system (glibc's ``malloc_trim``; elsewhere only the collection): Python frees a closed
+    session's objects, but the heap keeps their pages unless told."""
     import ctypes
     import ctypes.util
     import gc
 
+    stop_idle_worker_threads()
     gc.collect()
     name = ctypes.util.find_library("c")
     if name:
@@ -780,10 +825,11 @@ def _safe_spec(name: str) -> Scenario:
 
 
 def _run_title(model: AlignmentModel) -> str:
-    return (
-        f"{model.spec.name}, seed {model.root_seed}: month {model.month} of "
-        f"{model.spec.months} ({model.date})"
-    )
+    """The run's plot title: the same all run long (the numbers panel beside it names the
+    month), so a Step sends the plot new data only, and the browser does not lay the figure
+    out again for a new title (a sixth of a Step's drawing time in the browser)."""
+    start = month_label(model.spec.start, 0)
+    return f"{model.spec.name}, seed {model.root_seed}: {model.spec.months} months from {start}"
 
 
 def last_month_message(model: AlignmentModel) -> str:

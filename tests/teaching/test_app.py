@@ -307,6 +307,19 @@ def test_step_after_the_last_month_says_so():
     assert "last month (6, 2023-02)" in msg and "Reset" in msg
 
 
+def test_the_run_plot_title_stays_the_same_all_run_long():
+    """A Step sends the plot new data only: a title naming the month would make every page
+    lay its figure out again."""
+    from sim.teaching.app import Settings, _run_title, build_model
+
+    m = build_model(Settings(months=6, seed=3))
+    first = _run_title(m)
+    assert "seed 3" in first and "6 months from 2022-08" in first
+    while m.running:
+        m.step()
+        assert _run_title(m) == first
+
+
 def test_event_log_keeps_whole_kind_names():
     from sim.teaching.app import Settings, build_model, event_log_rows, event_log_table
 

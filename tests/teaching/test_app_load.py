@@ -172,3 +172,47 @@ def test_the_server_renders_with_reacton_s_fast_renderer():
     from sim.commands.app import OFFLINE_ENV
 
     assert OFFLINE_ENV["REACTON_FAST"] == "1"
+
+
+def test_idle_server_worker_threads_are_stopped_and_busy_ones_kept():
+    """After a class, the server's idle worker threads (AnyIO's, one per concurrent message)
+    are stopped on their own event loop; a worker still running a call is left alone, and the
+    server can start new ones afterwards."""
+    import asyncio
+    import threading
+
+    import anyio
+    from anyio._backends._asyncio import WorkerThread
+
+    from sim.teaching.app import stop_idle_worker_threads
+
+    release, busy_started = threading.Event(), threading.Event()
+    report: dict[str, int] = {}
+
+    def workers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if isinstance(t, WorkerThread) and t.is_alive()]
+
+    def busy() -> None:
+        busy_started.set()
+        release.wait(10)
+
+    async def server() -> None:
+        # four threads at once, then idle; one more kept busy
+        await asyncio.gather(*(anyio.to_thread.run_sync(time_sleep, 0.05) for _ in range(4)))
+        held = asyncio.ensure_future(anyio.to_thread.run_sync(busy))
+        await anyio.to_thread.run_sync(busy_started.wait, 5)
+        report["before"] = len(workers())
+        report["stopped"] = await anyio.to_thread.run_sync(stop_idle_worker_threads, 0.0, 5.0)
+        report["after"] = len(workers())
+        release.set()
+        await held
+        report["new_call"] = await anyio.to_thread.run_sync(lambda: 7)
+
+    from time import sleep as time_sleep
+
+    asyncio.run(server())
+    # four threads were started; the held call and the stopping call itself each run on one
+    assert report["before"] == 4
+    assert report["stopped"] == 2
+    assert report["after"] == 2
+    assert report["new_call"] == 7
