@@ -231,14 +231,16 @@ def app_(r: dict[str, Any]) -> list[Row]:
     what = f"teaching app (`{r['command']}`), {r['sessions']} sessions in {where}"
     dropped = r["seconds_to_drop_closed_sessions"]
     return [
-        (f"(k) {what}, {r['rounds']} class-wide Steps (all click at once): click to each page "
-         "showing the next month",
+        (f"(k) {what}, {r['rounds']} class-wide Steps (all click at once, the first "
+         f"{r.get('settle_seconds_before_the_first_step', 1)} s after the last page showed its "
+         "plot): click to each page showing the next month",
          f"min {lat['min']} s / median **{lat['median']} s** / p95 {lat['p95']} s / max "
          f"**{lat['max']} s** (n={len(lat['all'])}); server CPU a class-wide Step "
          f"{max(r['server_cpu_seconds_per_class_step'])} s (max); page load (all opened at once, "
          f"to the plot and numbers shown) median {load['median']} s, max {load['max']} s "
          f"(server CPU {r['server_cpu_seconds_all_page_loads']} s for all){kb}; "
-         f"requests off the server: {len(r['requests_outside_the_server'])}",
+         f"requests off the server: {len(r['requests_outside_the_server'])}; Steps a page "
+         f"never showed (60 s): {len(r.get('steps_not_shown', []))}",
          "each student within 2 s", goals["each_student_within_2_s"]),
         ("(k) same: the server's memory (RSS)",
          f"at start {rss['at_start']} MB, after one warm-up session {rss['before']} MB, with the "
