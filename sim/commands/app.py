@@ -58,6 +58,9 @@ OFFLINE_ENV = {
     # (reacton's own opt-in): a Step then updates the Explore tab's few widgets instead of
     # walking and updating every widget of the page (sidebar, all tabs), a third of the time
     "REACTON_FAST": "1",
+    # each session's objects, once its page is built, are kept out of the collector's view
+    # (sim.teaching.app._session_ready): a collection in a Step then does not walk all of them
+    "ALIGNSIM_APP_FREEZE_SESSIONS": "1",
 }
 
 

@@ -216,3 +216,40 @@ def test_idle_server_worker_threads_are_stopped_and_busy_ones_kept():
     assert report["stopped"] == 2
     assert report["after"] == 2
     assert report["new_call"] == 7
+
+
+def test_the_server_keeps_sessions_out_of_collections_until_one_closes(monkeypatch):
+    """In the app server a built page's objects are frozen (a collection in a Step does not
+    walk them); a closed session's cycles are collected when memory is released; elsewhere
+    (tests, notebooks) nothing is frozen."""
+    import gc
+    import weakref
+
+    from sim.commands.app import OFFLINE_ENV
+    from sim.teaching import app
+
+    assert OFFLINE_ENV[app.FREEZE_ENV] == "1"  # what `alignsim app` runs its server with
+
+    class Node:
+        pass
+
+    gc.unfreeze()
+    monkeypatch.setattr(app, "stop_idle_worker_threads", lambda: 0)
+    monkeypatch.delenv(app.FREEZE_ENV, raising=False)
+    assert app._session_ready() is app._schedule_release
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setenv(app.FREEZE_ENV, "1")
+    try:
+        node = Node()
+        node.me = node  # type: ignore[attr-defined]  # a cycle, as a session's widgets hold
+        ref = weakref.ref(node)
+        app._session_ready()
+        assert gc.get_freeze_count() > 0
+        del node
+        gc.collect()
+        assert ref() is not None  # frozen: out of the collector's view
+        app.release_memory()
+        assert ref() is None
+        assert gc.get_freeze_count() > 0  # what lives on is frozen again
+    finally:
+        gc.unfreeze()
