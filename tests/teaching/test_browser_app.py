@@ -308,10 +308,14 @@ def test_layout_fits_at_classroom_widths(browser: Any, app_url: str, width: int,
         # an editable number box beside it
         groups = {"Starting conditions": "rok_approval0", "Leaders and publics": "approval_drift",
                   "US and China": "us_coercion"}  # fmt: skip
+        shown = "rok_approval0"  # the group the page opens with
         for group, first in groups.items():
             page.locator(".group-select").click()
             page.get_by_role("option", name=group).click()
             s.control(first).wait_for(timeout=TIMEOUT_MS)
+            if shown != first:  # the previous group's controls have gone (not counted mid-change)
+                s.control(shown).wait_for(state="detached", timeout=TIMEOUT_MS)
+            shown = first
             page.wait_for_timeout(300)
             controls = page.locator(".settings-panel .control")
             n = controls.count()
