@@ -37,6 +37,8 @@ import json
 import threading
 import time
 import types
+from concurrent.futures import Future
+from concurrent.futures import wait as futures_wait
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -577,25 +579,27 @@ def stop_idle_worker_threads(idle: float = IDLE_WORKER_SECONDS, wait: float = 2.
     needed = ("loop", "idle_workers", "idle_since", "stopping", "root_task", "stop")
     workers = [t for t in threading.enumerate()
                if isinstance(t, WorkerThread) and all(hasattr(t, a) for a in needed)]  # fmt: skip
-    stopped: list[Any] = []
 
-    def stop_if_idle(worker: Any) -> None:  # on the worker's event loop
-        if worker.stopping or worker not in worker.idle_workers:
-            return
-        if worker.loop.time() - worker.idle_since < idle:
-            return
-        worker.root_task.remove_done_callback(worker.stop)
-        worker.stop()
-        stopped.append(worker)
+    def stop_if_idle(worker: Any, done: Future[bool]) -> None:  # on the worker's event loop
+        idle_long = (not worker.stopping and worker in worker.idle_workers
+                     and worker.loop.time() - worker.idle_since >= idle)  # fmt: skip
+        if idle_long:
+            worker.root_task.remove_done_callback(worker.stop)
+            worker.stop()
+        done.set_result(idle_long)
 
+    asked: dict[Future[bool], Any] = {}
     for worker in workers:
+        done: Future[bool] = Future()
         try:
-            worker.loop.call_soon_threadsafe(stop_if_idle, worker)
+            worker.loop.call_soon_threadsafe(stop_if_idle, worker, done)
         except RuntimeError:  # its loop has closed
             continue
+        asked[done] = worker
     deadline = time.monotonic() + wait
-    time.sleep(0.2)  # the loops run the calls above
-    for worker in list(stopped):
+    answered, _ = futures_wait(asked, timeout=wait)
+    stopped = [asked[f] for f in answered if f.result()]
+    for worker in stopped:
         worker.join(max(0.0, deadline - time.monotonic()))
     return len(stopped)
 
