@@ -20,7 +20,7 @@ comments, type annotations, decorators or imports) of the model's month and its 
 * ``offset``   column offsets ``COLUMN + 1``->``COLUMN + 0`` and back, bare ``COLUMN``->``COLUMN + 1``
 * ``action``   ``MOVED``->``DID_NOTHING``, ``DID_NOTHING``->``MOVED``, ``REVERSED``->``DID_NOTHING``,
   ``NONE``<->``REVERSE``
-* ``minmax``   ``min``<->``max``, ``np.minimum``<->``np.maximum``
+* ``minmax``   ``min``<->``max``, ``np.minimum``<->``np.maximum``, ``at_least``<->``at_most``
 * ``const``    ``True``<->``False``
 
 A deterministic sample (``--sample N --seed S``) is spread over the files (quotas by the square root
@@ -114,7 +114,10 @@ ARITH = {ast.Add: ("+", "-"), ast.Sub: ("-", "+"), ast.Mult: ("*", "/"), ast.Div
 BITWISE = {ast.BitAnd: ("&", "|"), ast.BitOr: ("|", "&")}
 ACTIONS = {"MOVED": "DID_NOTHING", "DID_NOTHING": "MOVED", "REVERSED": "DID_NOTHING",
            "NONE": "REVERSE", "REVERSE": "NONE"}  # fmt: skip
-MINMAX = {"min": "max", "max": "min", "minimum": "maximum", "maximum": "minimum"}
+MINMAX = {"min": "max", "max": "min", "minimum": "maximum", "maximum": "minimum",
+          "at_least": "at_most", "at_most": "at_least"}  # fmt: skip
+#: The MINMAX names called bare (the others as attributes: ``np.minimum``).
+BARE_MINMAX = ("min", "max", "at_least", "at_most")
 COLUMN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -312,7 +315,7 @@ def candidates(path: str, root: Path = ROOT) -> list[Mutant]:
             pos, name = site
             if name in ACTIONS and not isinstance(getattr(node, "ctx", None), ast.Store):
                 add(pos, name, ACTIONS[name], "action")
-            if name in MINMAX and (name in ("min", "max")) == isinstance(node, ast.Name):
+            if name in MINMAX and (name in BARE_MINMAX) == isinstance(node, ast.Name):
                 add(pos, name, MINMAX[name], "minmax")
             parts = name.split("_")
             if "rok" in parts or "jpn" in parts:

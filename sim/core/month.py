@@ -168,6 +168,29 @@ GB = S.STEP_INDEX["grand_bargain"]
 GB_BIT = 1 << GB
 SUMMIT = S.STEP_INDEX["bilateral_summit"]
 
+# The month's usual draws (sim.core.rng), hashed side by side at the start of each month, whether
+# or not the month uses them (a draw is a pure function of its coordinates, so making one that is
+# not used changes nothing): a slot each, with its stream and actor; per-democracy slots at
+# DRAW_* + d. Draws a month needs only now and then (early exit, a successor's stance) are made
+# where they are needed.
+DRAW_LAUNCHES = 0
+DRAW_EPISODE = 1
+DRAW_FLASHPOINT = 2  # + d
+DRAW_NOISE = 4  # + d: the first of the two uniforms of the poll noise
+DRAW_NOISE_2 = 6  # + d
+DRAW_SHOCK = 8  # + d: the first of the two uniforms of the baseline's shock
+DRAW_SHOCK_2 = 10  # + d
+DRAW_SCANDAL = 12  # + d
+DRAW_SIGNAL = 14  # + d
+#: Each slot's stream and actor.
+DRAW_STREAMS = np.array(
+    [rng.STREAM_LAUNCHES, rng.STREAM_EPISODE, *[rng.STREAM_FLASHPOINT] * 2,
+     *[rng.STREAM_NOISE] * 4, *[rng.STREAM_POLITICS] * 8], dtype=np.uint64,
+)  # fmt: skip
+DRAW_ACTORS = np.array([0, 0, 2, 3, 2, 3, 12, 13, 0, 1, 10, 11, 2, 3, 20, 21], dtype=np.uint64)
+N_DRAWS = 16
+assert DRAW_STREAMS.shape == DRAW_ACTORS.shape == (N_DRAWS,)
+
 #: The parameters as a numpy record type: one float per declared parameter.
 PARAM_DTYPE = np.dtype([(name, np.float64) for name in PARAM_FIELDS], align=True)
 
@@ -455,7 +478,11 @@ def step_runs(
     tf, ti = trace
     shared = params.shape[1] == 1
     keep = monthly.shape[0] > 0
-    launch_table = np.empty((2, R.MAX_LAUNCHES + 1))  # a run's Poisson terms, kept over months
+    # the Poisson terms of the launch rate, kept over months and runs while the rate is the same
+    launch_table = np.empty((2, R.MAX_LAUNCHES + 1))
+    table_rate, known = -1.0, 0  # the rate whose terms the table holds (none yet), how many
+    slot_keys = np.empty(N_DRAWS, dtype=np.uint64)  # a run's stream key of each usual draw
+    u = np.empty(N_DRAWS)  # the month's usual draws (DRAW_*)
     effects = False  # any data shock to the state
     for e in range(events.shape[0]):
         if events[e, EV_KIND] == STATE_EFFECT:
@@ -465,21 +492,20 @@ def step_runs(
         seg = segment[first]
         p = params[seg, row]
         choice = choices[r]
-        # the month's draws hash (key, stream, month, actor): the first two once a run
-        key_launches = rng.stream_key(keys[r], rng.STREAM_LAUNCHES)
-        key_episode = rng.stream_key(keys[r], rng.STREAM_EPISODE)
-        key_flashpoint = rng.stream_key(keys[r], rng.STREAM_FLASHPOINT)
-        key_noise = rng.stream_key(keys[r], rng.STREAM_NOISE)
-        key_politics = rng.stream_key(keys[r], rng.STREAM_POLITICS)
-        launch_table[0, 0] = launch_table[1, 0] = np.exp(-p.nk_launch_rate)
-        known = R.poisson_terms(p.nk_launch_rate, launch_table, 1, R.POISSON_FAST)
+        # the month's draws hash (key, stream, month, actor): the first two once a run, for each
+        # of the usual draws; the month and actor each month, for all of them at once
+        for j in range(N_DRAWS):
+            slot_keys[j] = rng.stream_key(keys[r], DRAW_STREAMS[j])
+        key_politics = rng.stream_key(keys[r], rng.STREAM_POLITICS)  # and for the other draws
+        table_rate, known = R.poisson_table_at(p.nk_launch_rate, launch_table, table_rate, known)
         for month in range(first, last + 1):
             # 1. news: the month's parameters, shocks and events, then the month's draws
             if segment[month] != seg:  # scheduled or shocked parameters change this month
                 seg = segment[month]
                 p = params[seg, row]
-                launch_table[0, 0] = launch_table[1, 0] = np.exp(-p.nk_launch_rate)
-                known = R.poisson_terms(p.nk_launch_rate, launch_table, 1, R.POISSON_FAST)
+                table_rate, known = R.poisson_table_at(
+                    p.nk_launch_rate, launch_table, table_rate, known
+                )
             if effects:
                 apply_state_effects(events, month, f, r)
             us_c = p.us_coercion
@@ -487,14 +513,15 @@ def step_runs(
                 us_c = us_override[r]
             cn_c = p.china_coercion
             commit = p.us_commitment
-            u = rng.draw_in_month(rng.month_key(key_launches, month), 0)
+            rng.draws_in_month(slot_keys, month, DRAW_ACTORS, u)
             # R.poisson_count, its usual case written out (the table holds POISSON_FAST terms)
-            if u < launch_table[0, R.POISSON_FAST - 1]:
-                count = R.poisson_below(u, launch_table)
+            if u[DRAW_LAUNCHES] < launch_table[0, R.POISSON_FAST - 1]:
+                count = R.poisson_below(u[DRAW_LAUNCHES], launch_table)
             else:
-                count, known = R.poisson_search(u, p.nk_launch_rate, launch_table, known)
+                count, known = R.poisson_search(
+                    u[DRAW_LAUNCHES], p.nk_launch_rate, launch_table, known
+                )
             launches = float(count)
-            politics_key = rng.month_key(key_politics, month)
             approval_rok, approval_jpn = f[r, APPROVAL], f[r, APPROVAL + 1]
             grievance_rok, grievance_jpn = f[r, GRIEVANCE], f[r, GRIEVANCE + 1]
             strategy_rok, strategy_jpn = i[r, STRATEGY], i[r, STRATEGY + 1]
@@ -536,8 +563,8 @@ def step_runs(
                         approval_rok = baseline_rok = new_approval
                         stance_rok = R.successor_stance(
                             stance_rok, p.rok_opposition_prob,
-                            rng.draw_in_month(politics_key, 30),
-                            rng.draw_in_month(politics_key, 32), p,
+                            rng.draw_in_stream(key_politics, month, 30),
+                            rng.draw_in_stream(key_politics, month, 32), p,
                         )  # fmt: skip
                         if new_strategy != KEEP_STRATEGY:
                             strategy_rok = new_strategy
@@ -548,8 +575,8 @@ def step_runs(
                         approval_jpn = baseline_jpn = new_approval
                         stance_jpn = R.successor_stance(
                             stance_jpn, p.jpn_opposition_prob,
-                            rng.draw_in_month(politics_key, 31),
-                            rng.draw_in_month(politics_key, 33), p,
+                            rng.draw_in_stream(key_politics, month, 31),
+                            rng.draw_in_stream(key_politics, month, 33), p,
                         )  # fmt: skip
                         if new_strategy != KEEP_STRATEGY:
                             strategy_jpn = new_strategy
@@ -564,37 +591,25 @@ def step_runs(
                     duration = int(events[e, EV_DURATION])
                     episode_left = duration if duration != 0 else 1
                     episode_size = value_or_zero
-            started = episode_left <= 0 and (
-                rng.draw_in_month(rng.month_key(key_episode, month), 0) < p.china_episode_rate
-            )
+            started = episode_left <= 0 and u[DRAW_EPISODE] < p.china_episode_rate
             if started:
                 episode_left = int(p.china_episode_months)
                 episode_size = p.china_episode_size
             boost = episode_size if episode_left > 0 else 0.0
-            flash_key = rng.month_key(key_flashpoint, month)
-            flash_rok = 1.0 if rng.draw_in_month(flash_key, 2) < p.flashpoint_rate else 0.0
-            flash_jpn = 1.0 if rng.draw_in_month(flash_key, 3) < p.flashpoint_rate else 0.0
-            noise_key = rng.month_key(key_noise, month)
-            noise_rok = R.triangular_noise(
-                rng.draw_in_month(noise_key, 2), rng.draw_in_month(noise_key, 12), p.approval_noise
-            )
-            noise_jpn = R.triangular_noise(
-                rng.draw_in_month(noise_key, 3), rng.draw_in_month(noise_key, 13), p.approval_noise
-            )
+            flash_rok = 1.0 if u[DRAW_FLASHPOINT] < p.flashpoint_rate else 0.0
+            flash_jpn = 1.0 if u[DRAW_FLASHPOINT + 1] < p.flashpoint_rate else 0.0
+            noise_rok = R.triangular_noise(u[DRAW_NOISE], u[DRAW_NOISE_2], p.approval_noise)
+            noise_jpn = R.triangular_noise(u[DRAW_NOISE + 1], u[DRAW_NOISE_2 + 1], p.approval_noise)
             # political capital's baseline, US signals aimed at one ally, resentment of pressure
-            # (each draw is made only when it can matter: counter-based draws need no order)
+            # (the draws are used only when they can matter: counter-based draws need no order)
             shock_rok = shock_jpn = 0.0
             if p.approval_volatility > 0.0:
-                shock_rok = R.baseline_shock(
-                    rng.draw_in_month(politics_key, 0), rng.draw_in_month(politics_key, 10), p
-                )
-                shock_jpn = R.baseline_shock(
-                    rng.draw_in_month(politics_key, 1), rng.draw_in_month(politics_key, 11), p
-                )
+                shock_rok = R.baseline_shock(u[DRAW_SHOCK], u[DRAW_SHOCK_2], p)
+                shock_jpn = R.baseline_shock(u[DRAW_SHOCK + 1], u[DRAW_SHOCK_2 + 1], p)
             scandal_rok = scandal_jpn = False
             if p.scandal_rate > 0.0:
-                scandal_rok = rng.draw_in_month(politics_key, 2) < p.scandal_rate
-                scandal_jpn = rng.draw_in_month(politics_key, 3) < p.scandal_rate
+                scandal_rok = u[DRAW_SCANDAL] < p.scandal_rate
+                scandal_jpn = u[DRAW_SCANDAL + 1] < p.scandal_rate
             baseline_rok = R.baseline_after_month(
                 baseline_rok, p.rok_approval_baseline, shock_rok, scandal_rok, p
             )
@@ -607,8 +622,8 @@ def step_runs(
                 baseline_jpn = min(max(baseline_jpn + shift_jpn, R.APPROVAL_MIN), R.APPROVAL_MAX)
             hit_rok = hit_jpn = False
             if p.ally_signal_rate > 0.0:
-                hit_rok = rng.draw_in_month(politics_key, 20) < p.ally_signal_rate
-                hit_jpn = rng.draw_in_month(politics_key, 21) < p.ally_signal_rate
+                hit_rok = u[DRAW_SIGNAL] < p.ally_signal_rate
+                hit_jpn = u[DRAW_SIGNAL + 1] < p.ally_signal_rate
             signal_rok = R.signal_after_month(f[r, SIGNAL], hit_rok, p)
             signal_jpn = R.signal_after_month(f[r, SIGNAL + 1], hit_jpn, p)
             commit_rok = R.clip01(commit - signal_rok)
@@ -651,14 +666,21 @@ def step_runs(
             feasible_jpn = R.affordable_steps(
                 approval_jpn, floor_jpn, scale_jpn, margin_jpn, available_jpn
             )
-            affordable_rok = R.affordable_steps(
-                approval_rok, floor_rok, scale_rok, 0.0, available_rok
-            )
-            affordable_jpn = R.affordable_steps(
-                approval_jpn, floor_jpn, scale_jpn, 0.0, available_jpn
-            )
-            reversible_rok = R.latest_reversible(taken, taken_month[r], owned[0])
-            reversible_jpn = R.latest_reversible(taken, taken_month[r], owned[1])
+            # in answer to the partner (no margin): the same steps when the margin is 0
+            affordable_rok = feasible_rok
+            if margin_rok != 0.0:
+                affordable_rok = R.affordable_steps(
+                    approval_rok, floor_rok, scale_rok, 0.0, available_rok
+                )
+            affordable_jpn = feasible_jpn
+            if margin_jpn != 0.0:
+                affordable_jpn = R.affordable_steps(
+                    approval_jpn, floor_jpn, scale_jpn, 0.0, available_jpn
+                )
+            # each leader's reversible steps in force (which one a reversal withdraws is found
+            # only when the leader reverses)
+            reversible_rok = taken & owned[0] & S.REVERSIBLE_MASK
+            reversible_jpn = taken & owned[1] & S.REVERSIBLE_MASK
             # what a leader may choose to undo: its predecessors' steps (its own are its word)
             weight_rok = (
                 p.hardline_reversal_weight if strategy_rok == HARDLINE else p.reversal_weight
@@ -705,18 +727,22 @@ def step_runs(
                 affordable_jpn = (affordable_jpn & ~GB_BIT) | (GB_BIT if worth_jpn else 0)
             exit_rok = R.exit_cost(f[r, DEPTH], commit_rok, p)
             exit_jpn = R.exit_cost(f[r, DEPTH], commit_jpn, p)
-            proposal_rok, accept_rok, reversible_rok = leader_decision(
+            proposal_rok, accept_rok, withdraw_rok = leader_decision(
                 choice[0], strategy_rok, month - since_rok, feasible_rok, affordable_rok,
                 available_rok, motivated_rok, willing_rok, i[r, LAST_ACTION + 1],
                 month - i[r, LAST_OWN_STEP], reversible_rok, inherited_rok,
                 scale_rok, stance_rok, resentment_rok, exit_rok, weight_rok, p,
             )  # fmt: skip
-            proposal_jpn, accept_jpn, reversible_jpn = leader_decision(
+            proposal_jpn, accept_jpn, withdraw_jpn = leader_decision(
                 choice[1], strategy_jpn, month - since_jpn, feasible_jpn, affordable_jpn,
                 available_jpn, motivated_jpn, willing_jpn, i[r, LAST_ACTION],
                 month - i[r, LAST_OWN_STEP + 1], reversible_jpn, inherited_jpn,
                 scale_jpn, stance_jpn, resentment_jpn, exit_jpn, weight_jpn, p,
             )  # fmt: skip
+            if proposal_rok == R.REVERSE and withdraw_rok < 0:  # its own latest
+                withdraw_rok = R.latest_reversible(taken, taken_month[r], owned[0])
+            if proposal_jpn == R.REVERSE and withdraw_jpn < 0:
+                withdraw_jpn = R.latest_reversible(taken, taken_month[r], owned[1])
 
             # 3. resolution
             paid_rok, paid_jpn, withdrawn_rok, withdrawn_jpn = R.resolve_actions(
@@ -725,7 +751,7 @@ def step_runs(
                 (feasible_rok, feasible_jpn),
                 (affordable_rok, affordable_jpn),
                 (available_rok, available_jpn),
-                (reversible_rok, reversible_jpn),
+                (withdraw_rok, withdraw_jpn),
             )
             bundled = 0
             if p.bargain_bundle != 0 and R.has(paid_rok & paid_jpn, GB):
@@ -881,8 +907,12 @@ def step_runs(
             term_ended = term_end == month
             hazard_rok = R.early_exit_hazard(new_approval_rok, p)
             hazard_jpn = R.early_exit_hazard(new_approval_jpn, p)
-            exit_rok_now = hazard_rok > 0.0 and rng.draw_in_month(politics_key, 4) < hazard_rok
-            exit_jpn_now = hazard_jpn > 0.0 and rng.draw_in_month(politics_key, 5) < hazard_jpn
+            exit_rok_now = (
+                hazard_rok > 0.0 and rng.draw_in_stream(key_politics, month, 4) < hazard_rok
+            )
+            exit_jpn_now = (
+                hazard_jpn > 0.0 and rng.draw_in_stream(key_politics, month, 5) < hazard_jpn
+            )
             out_rok = term_ended or exit_rok_now
             out_jpn = replaced or exit_jpn_now
             if out_rok:
@@ -890,16 +920,16 @@ def step_runs(
                 strategy_rok = successors[0]
                 new_approval_rok = baseline_rok = p.honeymoon_approval
                 stance_rok = R.successor_stance(
-                    stance_rok, p.rok_opposition_prob, rng.draw_in_month(politics_key, 6),
-                    rng.draw_in_month(politics_key, 8), p,
+                    stance_rok, p.rok_opposition_prob, rng.draw_in_stream(key_politics, month, 6),
+                    rng.draw_in_stream(key_politics, month, 8), p,
                 )  # fmt: skip
             if out_jpn:
                 leader_jpn += 1
                 strategy_jpn = successors[1]
                 new_approval_jpn = baseline_jpn = p.honeymoon_approval
                 stance_jpn = R.successor_stance(
-                    stance_jpn, p.jpn_opposition_prob, rng.draw_in_month(politics_key, 7),
-                    rng.draw_in_month(politics_key, 9), p,
+                    stance_jpn, p.jpn_opposition_prob, rng.draw_in_stream(key_politics, month, 7),
+                    rng.draw_in_stream(key_politics, month, 9), p,
                 )  # fmt: skip
                 low = 0
             i[r, JPN_LOW_MONTHS] = low
@@ -962,16 +992,20 @@ def leader_decision(
 ) -> tuple[int, int, int]:
     """One leader's move this month: a player's choice, else its strategy's proposal (joining
     joint steps only when willing), unless it chooses to withdraw its latest inherited step
-    (:func:`sim.core.rules.wants_reversal`). Returns the proposal, the steps it would join and
-    the step a reversal withdraws."""
+    (:func:`sim.core.rules.wants_reversal`). ``reversible``: the leader's reversible steps in
+    force (a mask); ``inherited``: the latest of them its predecessors took, -1 if none.
+
+    Returns the proposal, the steps it would join and the inherited step it withdraws (-1 if
+    not that one: a reversal then withdraws the leader's latest reversible step,
+    :func:`sim.core.rules.latest_reversible`, which the caller finds only when it is needed)."""
     if choice != NO_CHOICE:
         proposal, accept = decide_player(choice, affordable, available)
-        return proposal, accept, reversible
-    if available == 0 and reversible < 0:  # no move open, whatever the strategy
-        return R.NONE, 0, reversible
+        return proposal, accept, -1
+    if available == 0 and reversible == 0:  # no move open, whatever the strategy
+        return R.NONE, 0, -1
     proposal, accept = decide(
         strategy, in_office, feasible, affordable, available, motivated, partner_last,
-        since_own_step, reversible >= 0, p.small_step_interval,
+        since_own_step, reversible != 0, p.small_step_interval,
     )  # fmt: skip
     if not willing:
         accept = 0
@@ -981,7 +1015,7 @@ def leader_decision(
         reversal_weight,
     ):
         return R.REVERSE, 0, inherited
-    return proposal, accept, reversible
+    return proposal, accept, -1
 
 
 @rule

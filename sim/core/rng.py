@@ -63,6 +63,23 @@ def draw_in_month(month_key: np.uint64, actor: int) -> float:
 
 
 @register_jitable
+def draw_in_stream(stream_key: np.uint64, month: int, actor: int) -> float:
+    """The uniform draw of ``actor`` in ``month`` from a :func:`stream_key`."""
+    return draw_in_month(month_key(stream_key, month), actor)
+
+
+@register_jitable
+def draws_in_month(slot_keys: Any, month: int, actors: Any, out: F64) -> None:
+    """Several draws of one month at once: ``out[j]`` is the draw of ``actors[j]`` in
+    ``month`` of the stream whose :func:`stream_key` is ``slot_keys[j]`` (the same numbers as
+    :func:`draw_in_month` of :func:`month_key`). One loop over independent hashes, which the
+    compiled month computes side by side in vector registers."""
+    m = np.uint64(month)
+    for j in range(out.shape[0]):
+        out[j] = np.float64(absorb(absorb(slot_keys[j], m), actors[j]) >> _S11) * _SCALE
+
+
+@register_jitable
 def draw(key: np.uint64, month: int, stream: np.uint64, actor: int) -> float:
     """One uniform draw in [0, 1) for one run: the scalar form of :func:`uniform`.
 

@@ -114,6 +114,8 @@ _ALL_MASKS = np.arange(1 << N_STEPS)
 _BITS = (_ALL_MASKS[:, None] >> np.arange(N_STEPS)) & 1
 #: POPCOUNT[mask]: how many steps the mask holds.
 POPCOUNT = _BITS.sum(axis=1).astype(np.int64)
+#: FIRST_STEP[mask]: the mask's first step in ladder order, -1 if it holds none.
+FIRST_STEP = np.array([int(np.argmax(b)) if b.any() else -1 for b in _BITS], dtype=np.int64)
 #: COST_SUM[mask], GAIN_SUM[mask]: the steps' summed costs and trust gains, in ladder order.
 COST_SUM = np.array([float(sum(COST[k] for k in range(N_STEPS) if b[k])) for b in _BITS])
 GAIN_SUM = np.array([float(sum(GAIN[k] for k in range(N_STEPS) if b[k])) for b in _BITS])

@@ -46,15 +46,13 @@ NO_CHOICE = -3
 DECLINE = -4
 
 GB = S.STEP_INDEX["grand_bargain"]
+assert NONE == -1  # the value of sim.core.steps.FIRST_STEP for an empty mask
 
 
 @rule
 def first_step(options: int) -> int:
-    """The first option in ladder order, or NONE."""
-    for k in range(S.N_STEPS):
-        if has(options, k):
-            return k
-    return NONE
+    """The first option in ladder order, or NONE (read from a table by mask)."""
+    return S.FIRST_STEP[options]
 
 
 @rule
