@@ -614,3 +614,81 @@ def test_latest_reversible_and_steps_before_equal_a_scan_of_the_held_steps() -> 
             assert R.latest_reversible(taken, month, owned) == latest
         before = sum(1 << k for k in range(K) if taken & (1 << k) and month[k] < since)
         assert R.steps_before(taken, month, since) == before
+
+
+def test_the_months_draws_side_by_side_are_the_single_draws() -> None:
+    """rng.draws_in_month (the month's usual draws, all at once) gives each slot the draw of
+    its stream and actor, plain and compiled."""
+    import numba
+
+    from sim.core import month as M
+
+    batch = numba.njit(rng.draws_in_month)
+    keys = rng.run_keys(11, np.arange(40))[:, 0]
+    out, jit_out = np.empty(M.N_DRAWS), np.empty(M.N_DRAWS)
+    for key in keys:
+        with np.errstate(over="ignore"):
+            slots = np.array([rng.stream_key(key, s) for s in M.DRAW_STREAMS], dtype=np.uint64)
+            for month in (1, 7, 59):
+                rng.draws_in_month(slots, month, M.DRAW_ACTORS, out)
+                batch(slots, month, M.DRAW_ACTORS, jit_out)
+                one = [rng.draw(key, month, s, int(a))
+                       for s, a in zip(M.DRAW_STREAMS, M.DRAW_ACTORS, strict=True)]  # fmt: skip
+                assert out.tolist() == one and jit_out.tolist() == one
+                assert rng.draw_in_stream(rng.stream_key(key, rng.STREAM_POLITICS), month, 4) == (
+                    rng.draw(key, month, rng.STREAM_POLITICS, 4)
+                )
+    # the slots are the month's streams and actors, each once
+    pairs = set(zip(M.DRAW_STREAMS.tolist(), M.DRAW_ACTORS.tolist(), strict=True))
+    assert len(pairs) == M.N_DRAWS
+
+
+def test_at_least_and_at_most_are_numpys_maximum_and_minimum_compiled_too() -> None:
+    """Compiled on two numbers they skip numpy's NaN test; on every other number, signed zeros
+    and ties included, they give what the compiled np.maximum and np.minimum give, to the bit
+    (and numpy's values)."""
+    import numba
+
+    values = [-1.5, -0.0, 0.0, 1e-300, 0.02, 0.98, 1.0, 3.0, -np.inf, np.inf]
+    lo, hi = numba.njit(lambda x, y: R.at_least(x, y)), numba.njit(lambda x, y: R.at_most(x, y))
+    np_lo = numba.njit(lambda x, y: np.maximum(x, y))
+    np_hi = numba.njit(lambda x, y: np.minimum(x, y))
+    for x in values:
+        for y in values:
+            for mine, numbas, numpys in (
+                (lo(x, y), np_lo(x, y), np.maximum(x, y)),
+                (hi(x, y), np_hi(x, y), np.minimum(x, y)),
+            ):
+                assert np.float64(mine).tobytes() == np.float64(numbas).tobytes(), (x, y)
+                assert mine == numpys
+            assert R.at_least(x, y) == np.maximum(x, y) and R.at_most(x, y) == np.minimum(x, y)
+    arr = np.array(values)
+    np.testing.assert_array_equal(lo(arr, 0.5), np.maximum(arr, 0.5))
+    np.testing.assert_array_equal(hi(arr, 0.5), np.minimum(arr, 0.5))
+    assert R.clip01(-0.25) == 0.0 and R.clip01(1.25) == 1.0 and R.clip01(0.25) == 0.25
+
+
+def test_a_poisson_table_kept_across_runs_is_rebuilt_only_for_a_new_rate() -> None:
+    """The month keeps the table while the launch rate stays the same (over months and runs);
+    a new rate starts it afresh, and either way the counts are the inversion's."""
+    table = np.empty((2, R.MAX_LAUNCHES + 1))
+    held, known = -1.0, 0
+    gen = np.random.default_rng(8)
+    for rate in (4.0, 4.0, 0.5, 0.5, 4.0, 0.0):
+        before = known
+        same = rate == held
+        held, known = R.poisson_table_at(rate, table, held, known)
+        assert held == rate
+        assert known == before if same else known == R.POISSON_FAST
+        for x in np.concatenate([gen.random(50), [1 - 2**-53]]):
+            count, known = R.poisson_count(float(x), rate, table, known)
+            assert count == _poisson_by_search(float(x), rate)
+
+
+def test_the_first_step_table_is_the_lowest_step_of_each_mask() -> None:
+    from sim.core import strategies as ST
+
+    for mask in range(1 << K):
+        lowest = next((k for k in range(K) if mask & (1 << k)), -1)
+        assert S.FIRST_STEP[mask] == lowest
+        assert ST.first_step(mask) == (lowest if lowest >= 0 else R.NONE)
