@@ -100,6 +100,7 @@ SELECTION = (
     "tests/teaching/test_play.py",
     "tests/engines/test_properties.py",
     "tests/engines/test_engine_agreement.py",
+    "tests/engines/test_schedules_and_shocks.py",
 )
 #: Hypothesis examples are drawn from this seed, so a mutant's outcome does not vary by run.
 HYPOTHESIS_SEED = 0

@@ -414,3 +414,23 @@ def test_any_thread_count_gives_the_same_runs(threads: int) -> None:
     np.testing.assert_array_equal(other.first_taken_month, one.first_taken_month)
     for key, values in one.summary.items():
         np.testing.assert_array_equal(other.summary[key], values, err_msg=key)
+
+
+@pytest.mark.parametrize("rate", [0.0, 1.0])
+def test_a_random_chinese_coercion_episode_starts_when_none_is_running(rate: float) -> None:
+    """With no Chinese coercion outside episodes, pressure is felt only while an episode runs:
+    at chance 1 a month one starts in month 1 and another as soon as each ends (the month's
+    draw is made whenever no episode is running); at chance 0 none ever does."""
+    months = 12
+    scenario = Scenario(months=months).with_params(
+        **{**QUIET, "china_coercion": 0.0, "china_episode_rate": rate,
+           "china_episode_size": 0.4, "china_episode_months": 3}
+    )  # fmt: skip
+    model = AlignmentModel(scenario, rng=1, rok_strategy="status_quo", jpn_strategy="status_quo")
+    model.run()
+    felt = table(model)[["china_pressure_ROK", "china_pressure_JPN"]]
+    assert (felt.loc[0] == 0.0).all()
+    if rate == 0.0:
+        assert (felt == 0.0).all().all()
+    else:
+        assert (felt.loc[1:] > 0.0).all().all()
