@@ -24,6 +24,7 @@ LOCAL_HOSTS: tuple[str, ...] = B.LOCAL_HOSTS
 is_local = B.is_local
 free_port = B.free_port
 stop = B.stop
+open_tab = B.open_tab
 
 
 def route_local(route: Any, requests: list[str], outside: list[str]) -> None:

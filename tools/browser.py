@@ -84,6 +84,32 @@ def stay_on(base: str, outside: list[str]) -> Callable[[Any], None]:
     return route
 
 
+def open_tab(page: Any, name: str, anchor: str, timeout_ms: int = 30_000) -> None:
+    """Click the app's tab ``name`` and wait until its slide-in has ended: the tab is selected,
+    no window transition runs and the element ``anchor`` (a selector inside the tab) has kept
+    its place for two looks in a row. A click during the slide-in can land where the button
+    no longer is (seen under load), so tests click a tab's buttons only after this.
+
+    Raises TimeoutError if the tab has not settled within ``timeout_ms``."""
+    page.get_by_role("tab", name=name).click(timeout=timeout_ms)
+    tab = page.get_by_role("tab", name=name)
+    target = page.locator(anchor).first
+    moving = page.locator(".v-window__container--is-active")
+    deadline = time.monotonic() + timeout_ms / 1000
+    last, still = None, 0
+    while time.monotonic() < deadline:
+        box = target.bounding_box() if target.count() else None
+        settled = (tab.get_attribute("aria-selected") == "true" and moving.count() == 0
+                   and box is not None and box["width"] > 0)  # fmt: skip
+        still = still + 1 if settled and box == last else 0
+        if still >= 2:
+            return
+        last = box
+        page.wait_for_timeout(60)
+    raise TimeoutError(f"the tab {name!r} did not settle within {timeout_ms / 1000:.0f} s "
+                       f"({anchor} not shown in place)")  # fmt: skip
+
+
 class ServerError(RuntimeError):
     """The server exited or did not answer in time (the message has its output)."""
 

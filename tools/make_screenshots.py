@@ -18,7 +18,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from browser import CHROMIUM_ARGS, app_server, chromium_path, is_local  # noqa: E402
+from browser import CHROMIUM_ARGS, app_server, chromium_path, is_local, open_tab  # noqa: E402
 
 WIDTHS = (1024, 1366, 1920)
 HEIGHT = 900
@@ -49,7 +49,7 @@ def shoot(browser: Any, url: str, width: int, out: Path) -> list[Path]:
     page.wait_for_timeout(800)
     saved.append(out / f"app_explore_{width}.png")
     page.screenshot(path=str(saved[-1]))
-    page.get_by_role("tab", name="Ensemble").click()
+    open_tab(page, "Ensemble", ".btn-ensemble", TIMEOUT_MS)
     page.locator(".btn-ensemble").click()
     expect(page.locator(".ensemble-panel")).to_contain_text("runs", timeout=TIMEOUT_MS)
     page.locator(".btn-sweep").click()
@@ -62,9 +62,8 @@ def shoot(browser: Any, url: str, width: int, out: Path) -> list[Path]:
     page.wait_for_timeout(500)
     saved.append(out / f"app_sweep_{width}.png")
     page.screenshot(path=str(saved[-1]))
-    page.get_by_role("tab", name="Info").click()
+    open_tab(page, "Info", ".info-page", TIMEOUT_MS)
     expect(page.locator(".info-page")).to_contain_text("How to cite", timeout=TIMEOUT_MS)
-    page.wait_for_timeout(1000)  # the tab's slide-in transition
     page.get_by_role("tab", name="Info").scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     saved.append(out / f"app_info_{width}.png")

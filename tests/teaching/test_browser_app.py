@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import launch, route_local, serve_app
+from browser_support import launch, open_tab, route_local, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -97,6 +97,10 @@ class Session:
         )
         self.idle()
 
+    def tab(self, name: str, anchor: str) -> None:
+        """Open a tab and wait for its slide-in to end (``anchor``: a selector in the tab)."""
+        open_tab(self.page, name, anchor, TIMEOUT_MS)
+
     def close(self) -> None:
         self.context.close()
 
@@ -116,7 +120,7 @@ def _screenshot_dir(tmp_path: Path) -> Path:
 
 
 def _reset(s: Session) -> None:
-    s.page.get_by_role("tab", name="Explore").click()
+    s.tab("Explore", ".btn-reset")
     s.page.locator(".btn-reset").click()
     s.month_is(0)
     s.idle()
@@ -398,7 +402,7 @@ def test_two_browser_sessions_stay_independent(session: Session, browser: Any, a
 
 def test_ensemble_view_reports_the_probability_of_institutions(session: Session):
     page = session.page
-    page.get_by_role("tab", name="Ensemble").click()
+    session.tab("Ensemble", ".btn-ensemble")
     page.locator(".btn-ensemble").click()
     panel = page.locator(".ensemble-panel")
     session.expect(panel).to_contain_text("200 runs", timeout=TIMEOUT_MS)
@@ -408,7 +412,7 @@ def test_ensemble_view_reports_the_probability_of_institutions(session: Session)
 
 def test_sweep_shows_the_probability_per_level(session: Session):
     page = session.page
-    page.get_by_role("tab", name="Ensemble").click()
+    session.tab("Ensemble", ".btn-sweep")
     button = page.locator(".btn-sweep")
     session.type_into(page.locator(".sweep-levels input"), "3")
     session.expect(button).to_contain_text("3 levels")
@@ -438,13 +442,13 @@ def test_sweep_shows_the_probability_per_level(session: Session):
 
 def test_info_and_about_tabs(session: Session):
     page = session.page
-    page.get_by_role("tab", name="Info").click()
+    session.tab("Info", ".info-page")
     info = page.locator(".info-page")
     session.expect(info).to_contain_text("HOW IT WORKS")
     session.expect(info).to_contain_text("How to cite")
     session.expect(info).to_contain_text("MIT")
-    page.get_by_role("tab", name="About").click()
+    session.tab("About", ".about-page")
     about = page.locator(".about-page")
     session.expect(about).to_contain_text("not a forecast")
     assert "docs/" not in about.inner_text()
-    page.get_by_role("tab", name="Explore").click()
+    session.tab("Explore", ".btn-step")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import launch, route_local, serve_app
+from browser_support import launch, open_tab, route_local, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,20 +57,8 @@ class PlayPage:
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.goto(url)
-        self.page.get_by_role("tab", name="Play a country").click(timeout=TIMEOUT_MS * 2)
-        self.page.locator(".play-months .v-slider").wait_for(timeout=TIMEOUT_MS)
+        open_tab(self.page, "Play a country", ".play-months .v-slider", TIMEOUT_MS * 2)
         self.status = self.page.locator(".play-status")
-        self._settle(".play-months")
-
-    def _settle(self, selector: str) -> None:
-        """Wait for the tab's slide-in to end: the element stops moving."""
-        last = None
-        for _ in range(50):
-            box = self.page.locator(selector).bounding_box()
-            if box is not None and box == last:
-                return
-            last = box
-            self.page.wait_for_timeout(100)
 
     def _route(self, route: Any) -> None:
         route_local(route, self.requests, self.outside)
