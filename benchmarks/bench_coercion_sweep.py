@@ -4,7 +4,8 @@ aggregates of every variable, the store written), end to end.
 Two ways, alternating, each into a fresh store: in this process with
 ``run_experiment(..., workers=2)`` and as the CLI subprocess
 ``alignsim batch experiments/coercion_sweep.toml --out DIR --quiet --no-summary``
-(start-up and imports included). One small warm-up call first (fills the compilation cache).
+(start-up and imports included). One small warm-up call first (fills the compilation cache);
+the in-process calls then run on the worker processes the call before kept.
 Run: .venv/bin/python benchmarks/bench_coercion_sweep.py [--repeats 3]
 """
 

@@ -2,7 +2,8 @@
 
 ``benchmarks/million.toml`` through ``run_experiment`` with two worker processes and the default
 (adaptive) chunk size, into a fresh temporary store each time; one small warm-up call first (so
-the compilation cache exists), then the timed calls (min and median). Peak memory is the sum of
+the compilation cache exists), then the timed calls (min and median), which run on the worker
+processes the call before kept (``sim.experiments.executors.KEEP_WORKERS_SECONDS``). Peak memory is the sum of
 the peak resident set sizes of the driver and of every worker process (an upper bound on the
 peak of the whole process tree).
 Run: .venv/bin/python benchmarks/bench_million.py [--workers 2] [--chunk-size N] [--repeats 3]

@@ -74,6 +74,8 @@ def run_experiment(
         experiment: an experiment file (path or name) or a loaded Experiment.
         out: the store folder (default ``results/<experiment name>``).
         workers: local worker processes (default: one per core); 1 runs in this process.
+            Local workers are kept, idle, after a clean batch for the next batch of this
+            process (``sim.experiments.executors.KEEP_WORKERS_SECONDS``, ``shutdown_workers``).
         scheduler: a Dask scheduler address, or ``local`` for a local Dask cluster.
         executor: any ``concurrent.futures.Executor`` to run the chunks (e.g. MPI's pool on a
             cluster); the caller owns it. Results do not depend on the executor.

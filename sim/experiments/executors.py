@@ -11,7 +11,8 @@ and ``close()``):
 
 - :class:`InProcessExecutor`: runs each chunk in the calling process (``--workers 1``).
 - :class:`PoolExecutor`: local worker processes (``concurrent.futures.ProcessPoolExecutor``
-  with the "forkserver" start method where available, else "spawn").
+  with the "forkserver" start method where available, else "spawn"), kept after a clean batch
+  for the next one (:data:`KEEP_WORKERS_SECONDS`, :func:`shutdown_workers`).
 - :class:`DaskExecutor`: a Dask distributed cluster (``--scheduler tcp://HOST:PORT``), or a
   ``LocalCluster`` bound to 127.0.0.1 (``--scheduler local``).
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -393,20 +395,32 @@ def _exit_with_driver(driver_pid: int) -> None:
     threading.Thread(target=watch, name="alignsim-driver-watch", daemon=True).start()
 
 
+#: Seconds the local worker processes stay up after a batch, idle, for the next batch this
+#: process runs with as many workers: a new pool costs its processes' start and their first
+#: chunks' cold memory (about 0.1 s a batch on two cores). :func:`shutdown_workers` ends them
+#: at once; they end with this process in any case.
+KEEP_WORKERS_SECONDS = 60.0
+_kept_lock = threading.Lock()
+_kept: dict[str, Any] = {"pool": None, "timer": None}
+
+
 class PoolExecutor:
     """Local worker processes (ProcessPoolExecutor, forkserver/spawn: no fork of threads).
-    Workers exit on their own when the driver dies (see :func:`_exit_with_driver`)."""
+    Workers exit on their own when the driver dies (see :func:`_exit_with_driver`).
+
+    A pool made with ``keep=True`` (as :func:`make_executor` makes it) is kept after a batch
+    that finished cleanly, for :data:`KEEP_WORKERS_SECONDS`, and :meth:`kept` hands it to the
+    next batch instead of starting new processes."""
 
     name = "processes"
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, keep: bool = False) -> None:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         self.workers = workers
-        import os
-
+        self.keep = keep
         context = mp.get_context(method)
         if method == "forkserver":  # workers fork from a server that has the kernels loaded
             context.set_forkserver_preload(["sim.experiments.worker"])
@@ -418,17 +432,82 @@ class PoolExecutor:
         )
         self._futures: list[Future[Any]] = []
 
+    @classmethod
+    def kept(cls, workers: int) -> PoolExecutor:
+        """The pool the last batch kept, if it has ``workers`` processes and none has died;
+        else a new pool (``keep=True``), the kept one shut down."""
+        with _kept_lock:
+            pool, timer = _kept["pool"], _kept["timer"]
+            _kept["pool"] = _kept["timer"] = None
+        if timer is not None:
+            timer.cancel()
+        if pool is not None and pool.workers == workers and not pool.broken():
+            return pool
+        if pool is not None:
+            pool._pool.shutdown(wait=False, cancel_futures=True)
+        return cls(workers, keep=True)
+
+    def broken(self) -> bool:
+        """Whether a worker process died (the pool then takes no more chunks), noticed by the
+        pool or not yet."""
+        if getattr(self._pool, "_broken", False):
+            return True
+        processes = getattr(self._pool, "_processes", None) or {}
+        return any(not p.is_alive() for p in list(processes.values()))
+
     def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
         fut = self._pool.submit(fn, task)
         self._futures = [f for f in self._futures if not f.done()] + [fut]
         return fut
 
     def close(self) -> None:
-        """Shut the pool down. When every chunk is done the workers are only told to exit (the
-        caller need not wait for their teardown); otherwise the pending chunks are cancelled
-        and the workers waited for."""
+        """End the batch's use of the pool. A kept pool (``keep``) whose chunks all finished
+        and whose processes all live waits, idle, for the next batch (:meth:`kept`) for
+        :data:`KEEP_WORKERS_SECONDS`. Otherwise, when every chunk is done the workers are only
+        told to exit (the caller need not wait for their teardown); when chunks are pending
+        they are cancelled and the workers waited for."""
         finished = all(f.done() for f in self._futures)
+        self._futures = []
+        if self.keep and finished and not self.broken():
+            _keep(self)
+            return
         self._pool.shutdown(wait=not finished, cancel_futures=True)
+
+
+def _keep(pool: PoolExecutor) -> None:
+    """Keep ``pool`` for the next batch; shut down any other kept pool; end it when idle for
+    :data:`KEEP_WORKERS_SECONDS`."""
+    timer = threading.Timer(KEEP_WORKERS_SECONDS, _release, args=(pool,))
+    timer.daemon = True
+    with _kept_lock:
+        old, old_timer = _kept["pool"], _kept["timer"]
+        _kept["pool"], _kept["timer"] = pool, timer
+    if old_timer is not None:
+        old_timer.cancel()
+    if old is not None and old is not pool:
+        old._pool.shutdown(wait=False, cancel_futures=True)
+    timer.start()
+
+
+def _release(pool: PoolExecutor) -> None:
+    """Shut down ``pool`` if it is still the kept one (its idle time is up)."""
+    with _kept_lock:
+        if _kept["pool"] is not pool:
+            return
+        _kept["pool"] = _kept["timer"] = None
+    pool._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown_workers(wait: bool = True) -> None:
+    """End the worker processes a finished batch kept for the next one (see
+    :data:`KEEP_WORKERS_SECONDS`), for example to free their memory at once."""
+    with _kept_lock:
+        pool, timer = _kept["pool"], _kept["timer"]
+        _kept["pool"] = _kept["timer"] = None
+    if timer is not None:
+        timer.cancel()
+    if pool is not None:
+        pool._pool.shutdown(wait=wait, cancel_futures=True)
 
 
 class DaskExecutor:
@@ -520,4 +599,4 @@ def make_executor(workers: int | None, scheduler: str | None, executor: Any = No
                             found=scheduler) from None  # fmt: skip
     if n == 1:
         return InProcessExecutor()
-    return PoolExecutor(n)
+    return PoolExecutor.kept(n)

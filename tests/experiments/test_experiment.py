@@ -222,6 +222,93 @@ def test_identical_on_any_concurrent_futures_executor(
     assert_same_store(reference, e)
 
 
+def _worker_pids(store: Path) -> set[int]:
+    """The process ids of the workers that ran a store's chunks (its manifest's host:pid)."""
+    chunks = json.loads((store / "manifest.json").read_text())["chunks"]
+    return {int(c["worker"].rsplit(":", 1)[1]) for c in chunks}
+
+
+def _gone(pids: set[int], timeout: float = 20.0) -> bool:
+    """Whether every process in ``pids`` has exited within ``timeout`` seconds."""
+    import psutil
+
+    procs = []
+    for pid in pids:
+        try:
+            procs.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=timeout)
+    return not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_the_next_batch_reuses_the_workers_a_finished_batch_kept(
+    tmp_path: Path, reference: Path
+) -> None:
+    from sim.experiments.executors import shutdown_workers
+
+    shutdown_workers()
+    exp = write_exp(tmp_path)
+    a = run_experiment(exp, tmp_path / "a", workers=2, chunk_size=5, quiet=True, trajectories=True)
+    b = run_experiment(exp, tmp_path / "b", workers=2, chunk_size=6, quiet=True, trajectories=True)
+    first, second = _worker_pids(a), _worker_pids(b)
+    assert first and second <= first and os.getpid() not in first
+    assert not _gone(first, timeout=0.5)  # kept: still running, idle
+    assert_same_store(reference, a)
+    assert_same_store(reference, b)
+    shutdown_workers()
+    assert _gone(first)
+    c = run_experiment(exp, tmp_path / "c", workers=2, chunk_size=5, quiet=True, trajectories=True)
+    assert not _worker_pids(c) & first  # a new pool after shutdown_workers()
+    assert_same_store(reference, c)
+    shutdown_workers()
+
+
+def test_kept_workers_end_when_idle_for_their_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.experiments.executors as executors
+
+    executors.shutdown_workers()
+    monkeypatch.setattr(executors, "KEEP_WORKERS_SECONDS", 1.5)
+    a = run_experiment(write_exp(tmp_path, reps=4), tmp_path / "a", workers=2, chunk_size=4,
+                       quiet=True)  # fmt: skip
+    pids = _worker_pids(a)
+    assert not _gone(pids, timeout=0.2)  # kept for now
+    assert _gone(pids)  # then ended: idle for longer than KEEP_WORKERS_SECONDS
+
+
+def test_a_pool_whose_worker_died_is_not_reused(tmp_path: Path, reference: Path) -> None:
+    from sim.experiments.executors import shutdown_workers
+
+    shutdown_workers()
+    exp = write_exp(tmp_path)
+    a = run_experiment(exp, tmp_path / "a", workers=2, chunk_size=5, quiet=True, trajectories=True)
+    first = _worker_pids(a)
+    victim = min(first)
+    os.kill(victim, signal.SIGKILL)
+    assert _gone({victim})
+    b = run_experiment(exp, tmp_path / "b", workers=2, chunk_size=5, quiet=True, trajectories=True)
+    assert not _worker_pids(b) & first
+    assert_same_store(reference, b)
+    shutdown_workers()
+
+
+def test_another_worker_count_gets_a_new_pool(tmp_path: Path) -> None:
+    from sim.experiments.executors import PoolExecutor, shutdown_workers
+
+    shutdown_workers()
+    a = run_experiment(write_exp(tmp_path, reps=4), tmp_path / "a", workers=2, chunk_size=4,
+                       quiet=True)  # fmt: skip
+    first = _worker_pids(a)
+    assert not _gone(first, timeout=0.2)  # kept for now
+    pool = PoolExecutor.kept(3)  # not the kept pool of two: that one is shut down
+    assert pool.workers == 3 and pool.keep
+    assert _gone(first)
+    pool.close()
+    shutdown_workers()
+
+
 def test_an_executor_must_have_submit(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="concurrent.futures.Executor"):
         run_experiment(write_exp(tmp_path), tmp_path / "x", executor=object(), quiet=True)
