@@ -74,9 +74,8 @@ def draws_in_month(slot_keys: Any, month: int, actors: Any, out: F64) -> None:
     ``month`` of the stream whose :func:`stream_key` is ``slot_keys[j]`` (the same numbers as
     :func:`draw_in_month` of :func:`month_key`). One loop over independent hashes, which the
     compiled month computes side by side in vector registers."""
-    m = np.uint64(month)
     for j in range(out.shape[0]):
-        out[j] = np.float64(absorb(absorb(slot_keys[j], m), actors[j]) >> _S11) * _SCALE
+        out[j] = draw_in_month(month_key(slot_keys[j], month), actors[j])
 
 
 @register_jitable
