@@ -397,8 +397,8 @@ def _exit_with_driver(driver_pid: int) -> None:
 
 #: Seconds the local worker processes stay up after a batch, idle, for the next batch this
 #: process runs with as many workers: a new pool costs its processes' start and their first
-#: chunks' cold memory (about 0.1 s a batch on two cores). :func:`shutdown_workers` ends them
-#: at once; they end with this process in any case.
+#: chunks in cold memory (measured in benchmarks/README.md, benchmark (f)).
+#: :func:`shutdown_workers` ends them at once; they end with this process in any case.
 KEEP_WORKERS_SECONDS = 60.0
 _kept_lock = threading.Lock()
 _kept: dict[str, Any] = {"pool": None, "timer": None}
@@ -435,16 +435,12 @@ class PoolExecutor:
     @classmethod
     def kept(cls, workers: int) -> PoolExecutor:
         """The pool the last batch kept, if it has ``workers`` processes and none has died;
-        else a new pool (``keep=True``), the kept one shut down."""
-        with _kept_lock:
-            pool, timer = _kept["pool"], _kept["timer"]
-            _kept["pool"] = _kept["timer"] = None
-        if timer is not None:
-            timer.cancel()
+        else a new pool (``keep=True``), the kept one ended."""
+        pool = _take_kept()
         if pool is not None and pool.workers == workers and not pool.broken():
             return pool
         if pool is not None:
-            pool._pool.shutdown(wait=False, cancel_futures=True)
+            pool.end()
         return cls(workers, keep=True)
 
     def broken(self) -> bool:
@@ -470,44 +466,53 @@ class PoolExecutor:
         self._futures = []
         if self.keep and finished and not self.broken():
             _keep(self)
-            return
-        self._pool.shutdown(wait=not finished, cancel_futures=True)
+        else:
+            self.end(wait=not finished)
+
+    def end(self, wait: bool = False) -> None:
+        """Shut the pool down (pending chunks cancelled); ``wait``: until the workers exit."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
-def _keep(pool: PoolExecutor) -> None:
-    """Keep ``pool`` for the next batch; shut down any other kept pool; end it when idle for
-    :data:`KEEP_WORKERS_SECONDS`."""
-    timer = threading.Timer(KEEP_WORKERS_SECONDS, _release, args=(pool,))
-    timer.daemon = True
-    with _kept_lock:
-        old, old_timer = _kept["pool"], _kept["timer"]
-        _kept["pool"], _kept["timer"] = pool, timer
-    if old_timer is not None:
-        old_timer.cancel()
-    if old is not None and old is not pool:
-        old._pool.shutdown(wait=False, cancel_futures=True)
-    timer.start()
-
-
-def _release(pool: PoolExecutor) -> None:
-    """Shut down ``pool`` if it is still the kept one (its idle time is up)."""
-    with _kept_lock:
-        if _kept["pool"] is not pool:
-            return
-        _kept["pool"] = _kept["timer"] = None
-    pool._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def shutdown_workers(wait: bool = True) -> None:
-    """End the worker processes a finished batch kept for the next one (see
-    :data:`KEEP_WORKERS_SECONDS`), for example to free their memory at once."""
+def _take_kept() -> PoolExecutor | None:
+    """Take the kept pool, if any, out of keeping (its idle timer stopped)."""
     with _kept_lock:
         pool, timer = _kept["pool"], _kept["timer"]
         _kept["pool"] = _kept["timer"] = None
     if timer is not None:
         timer.cancel()
+    return pool  # type: ignore[no-any-return]
+
+
+def _keep(pool: PoolExecutor) -> None:
+    """Keep ``pool`` for the next batch (ending any other kept pool) until it has been idle for
+    :data:`KEEP_WORKERS_SECONDS`."""
+    old = _take_kept()
+    if old is not None and old is not pool:
+        old.end()
+    timer = threading.Timer(KEEP_WORKERS_SECONDS, _release, args=(pool,))
+    timer.daemon = True
+    with _kept_lock:
+        _kept["pool"], _kept["timer"] = pool, timer
+    timer.start()
+
+
+def _release(pool: PoolExecutor) -> None:
+    """End ``pool`` if it is still the kept one (its idle time is up)."""
+    with _kept_lock:
+        if _kept["pool"] is not pool:
+            return
+        _kept["pool"] = _kept["timer"] = None
+    pool.end()
+
+
+def shutdown_workers(wait: bool = True) -> None:
+    """End the worker processes a finished batch kept for the next one (see
+    :data:`KEEP_WORKERS_SECONDS`), for example to free their memory at once; ``wait``: until
+    they have exited."""
+    pool = _take_kept()
     if pool is not None:
-        pool._pool.shutdown(wait=wait, cancel_futures=True)
+        pool.end(wait=wait)
 
 
 class DaskExecutor:
