@@ -64,12 +64,14 @@ golden: $(STAMP)
 	$(PY) tools/update_golden.py
 
 # Mutation check (docs/TESTING.md): single-token mutants of the month and its drivers, each run
-# against the fast test selection in a scratch copy; writes tests/mutation_report.json.
+# against the fast test selection in a scratch copy; writes tests/mutation_report.json and the
+# score block of docs/TESTING.md.
 MUTANTS ?= 100
 MUTATION_SEED ?= 1
 .PHONY: mutation
 mutation: $(STAMP)
 	$(PY) tools/mutation_check.py --sample $(MUTANTS) --seed $(MUTATION_SEED) --jobs 2
+	$(PY) tools/mutation_check.py --markdown docs/TESTING.md
 
 # The only way `alignsim validate` and `alignsim calibrate` touch the repository: regenerate
 # docs/VALIDATION.md and its figures, or scenarios/calibrated.toml, docs/CALIBRATION.md and

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -82,3 +83,31 @@ def test_the_codebook_is_generated_from_the_declarations() -> None:
     for o in (*MONTHLY, *SUMMARY):
         assert f"| `{o.name}` | {o.label} |" in text, o.name
     assert "-1 (never)" in text and "not a forecast" in text
+
+
+def _tool(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        f"alignsim_tool_{name}", ROOT / "tools" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (its dataclasses look their module up)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_mutation_score_in_testing_md_is_the_report_s() -> None:
+    """docs/TESTING.md's score block is written from tests/mutation_report.json, never by hand."""
+    import json
+
+    m = _tool("mutation_check")
+    text = (ROOT / "docs" / "TESTING.md").read_text(encoding="utf-8")
+    block = text[text.index(m.MD_BEGIN) + len(m.MD_BEGIN) : text.index(m.MD_END)].strip()
+    data = json.loads((ROOT / "tests" / "mutation_report.json").read_text(encoding="utf-8"))
+    assert block == m.score_markdown(data).strip(), (
+        "docs/TESTING.md's mutation score is stale: run "
+        "`.venv/bin/python tools/mutation_check.py --markdown docs/TESTING.md`"
+    )
+    s = data["summary"]
+    assert f"**{s['killed']} / {s['total']} killed**" in block
+    assert block.count("\n- `") == len(s["survivors"])

@@ -4,6 +4,7 @@
     .venv/bin/python tools/mutation_check.py --list            # every candidate site, run nothing
     .venv/bin/python tools/mutation_check.py --ids ID [ID ...] # run chosen mutants only
     .venv/bin/python tools/mutation_check.py --rerun-survivors # re-run the report's survivors
+    .venv/bin/python tools/mutation_check.py --markdown docs/TESTING.md  # its score block
 
 Candidate sites are found with ``ast`` and ``tokenize`` in the code (never in docstrings,
 comments, type annotations, decorators or imports) of the model's month and its drivers: ``sim/core/month.py``,
@@ -593,6 +594,60 @@ def print_summary(outcomes: list[Outcome]) -> None:
             print(f"  survivor {o.id}  [{o.kind}]  {o.code}")
 
 
+#: The block of a Markdown file that :func:`write_markdown` rewrites from the report.
+MD_BEGIN, MD_END = "<!-- mutation:begin -->", "<!-- mutation:end -->"
+
+
+def score_markdown(data: dict[str, Any]) -> str:
+    """The report's score as Markdown: the runs (date, command, commit), the counts, and each
+    survivor with its line of code. Every figure is read from the report."""
+    s = data["summary"]
+    c = s["by_outcome"]
+    runs = [data, *data.get("reruns", [])]
+    said = "; then ".join(
+        f"{r['date'][:10]}, `{r['command']}` on commit `{r['commit'][:7]}`"
+        + (" (uncommitted: " + ", ".join(f"`{x.split()[-1]}`"
+                                           for x in r["uncommitted_in_copied_paths"]) + ")"
+           if r.get("uncommitted_in_copied_paths") else "")
+        for r in runs
+    )  # fmt: skip
+    lines = [
+        f"{said}; the test selection: "
+        + ", ".join(f"`{Path(t).stem}`" for t in runs[-1]["selection"])
+        + ".",
+        "",
+        f"**{s['killed']} / {s['total']} killed** ({100 * (s['score'] or 0):.0f}%): "
+        f"{c['killed']} by a failing test, {c['killed-invalid']} invalid, "
+        f"{c['killed-timeout']} timed out, {c['killed-crash']} crashed; "
+        f"{c['survived']} survived:",
+        "",
+    ]
+    code = {m["id"]: (m["kind"], m["code"]) for m in data["mutants"]}
+    for i in s["survivors"]:
+        kind, text = code[i]
+        lines.append(f"- `{i}` [{kind}]: `{text.strip()}`")
+    return "\n".join(lines)
+
+
+def write_markdown(path: Path, report: Path) -> int:
+    """Rewrite the block between :data:`MD_BEGIN` and :data:`MD_END` of ``path`` from the
+    report; 2 with a message if either file or the block is missing."""
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as e:
+        print(f"mutation_check: cannot read {e}", file=sys.stderr)
+        return 2
+    a, b = text.find(MD_BEGIN), text.find(MD_END)
+    if a < 0 or b < a:
+        print(f"mutation_check: {path}: no {MD_BEGIN} ... {MD_END} block", file=sys.stderr)
+        return 2
+    body = score_markdown(data)
+    path.write_text(text[: a + len(MD_BEGIN)] + "\n" + body + "\n" + text[b:], encoding="utf-8")
+    print(f"mutation_check: {path}: score block rewritten from {report}")
+    return 0
+
+
 # ------------------------------------------------------------------------------ main
 
 
@@ -621,7 +676,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--keep", action="store_true", help="keep each mutant's copy")
     ap.add_argument("--python", default=sys.executable, help="the interpreter that runs the tests")
+    ap.add_argument("--markdown", type=Path, metavar="FILE",
+                    help="run nothing: rewrite FILE's score block from --report")  # fmt: skip
     args = ap.parse_args(argv)
+    if args.markdown is not None:
+        return write_markdown(args.markdown, args.report)
 
     files = list(TARGETS)
     if args.files:
