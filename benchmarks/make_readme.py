@@ -8,11 +8,15 @@ Run: .venv/bin/python benchmarks/make_readme.py
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent / "tools"))
+from docblock import replace_block  # noqa: E402
+
 BEGIN, END = "<!-- figures:begin -->", "<!-- figures:end -->"
 
 Row = tuple[str, str, str, bool | None]  # benchmark, measured, goal, met (None: no goal)
@@ -293,10 +297,9 @@ def rows() -> list[str]:
 
 def main() -> None:
     readme = HERE / "README.md"
-    text = readme.read_text()
-    a, b = text.index(BEGIN) + len(BEGIN), text.index(END)
-    readme.write_text(text[:a] + "\n" + "\n".join(rows()) + "\n" + text[b:])
-    print("\n".join(rows()))
+    table = "\n".join(rows())
+    readme.write_text(replace_block(readme.read_text(), BEGIN, END, table))
+    print(table)
 
 
 if __name__ == "__main__":

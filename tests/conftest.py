@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -148,9 +149,13 @@ def scenarios(draw: st.DrawFn, max_months: int = 36) -> Scenario:
 
 @cache
 def tool(name: str) -> ModuleType:
-    """A script of tools/ (e.g. ``update_golden``) imported as a module."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    """A script of tools/ (e.g. ``update_golden``) imported as a module (registered in
+    ``sys.modules`` under ``alignsim_tool_<name>``, as a script's dataclasses need)."""
+    spec = importlib.util.spec_from_file_location(
+        f"alignsim_tool_{name}", ROOT / "tools" / f"{name}.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module

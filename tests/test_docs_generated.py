@@ -6,9 +6,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
+
+from conftest import tool
 
 from sim.core.params import param_table
 
@@ -25,25 +25,15 @@ ODD_SECTIONS = [
 ]
 
 
-def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "gen_odd_params", ROOT / "tools/gen_odd_params.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_parameter_section_is_current() -> None:
     text = ODD.read_text(encoding="utf-8")
-    assert generator().regenerate(text) == text, (
+    assert tool("gen_odd_params").regenerate(text) == text, (
         "docs/ODD.md's parameter tables are stale: run `.venv/bin/python tools/gen_odd_params.py`"
     )
 
 
 def test_every_parameter_is_in_the_generated_section() -> None:
-    gen = generator()
+    gen = tool("gen_odd_params")
     section = ODD.read_text(encoding="utf-8").split(gen.START)[1].split(gen.END)[0]
     for row in param_table():
         assert f"| `{row['name']}` |" in section, row["name"]
@@ -85,26 +75,15 @@ def test_the_codebook_is_generated_from_the_declarations() -> None:
     assert "-1 (never)" in text and "not a forecast" in text
 
 
-def _tool(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        f"alignsim_tool_{name}", ROOT / "tools" / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # (its dataclasses look their module up)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_mutation_score_in_testing_md_is_the_report_s() -> None:
     """docs/TESTING.md's score block is written from tests/mutation_report.json, never by hand."""
     import json
 
-    m = _tool("mutation_check")
+    m = tool("mutation_check")
     text = (ROOT / "docs" / "TESTING.md").read_text(encoding="utf-8")
-    block = text[text.index(m.MD_BEGIN) + len(m.MD_BEGIN) : text.index(m.MD_END)].strip()
+    block = tool("docblock").block(text, m.MD_BEGIN, m.MD_END)
     data = json.loads((ROOT / "tests" / "mutation_report.json").read_text(encoding="utf-8"))
-    assert block == m.score_markdown(data).strip(), (
+    assert block == m.score_markdown(data), (
         "docs/TESTING.md's mutation score is stale: run "
         "`.venv/bin/python tools/mutation_check.py --markdown docs/TESTING.md`"
     )

@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from docblock import replace_block  # noqa: E402
+
 ODD = ROOT / "docs" / "ODD.md"
 START = "<!-- params:start -->"
 END = "<!-- params:end -->"
@@ -79,11 +82,10 @@ def params_section() -> str:
 
 def regenerate(text: str) -> str:
     """``text`` with its marked section replaced by the generated tables."""
-    if START not in text or END not in text:
-        raise SystemExit(f"{ODD}: markers {START} and {END} not found")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{params_section()}\n{END}{tail}"
+    try:
+        return replace_block(text, START, END, params_section())
+    except ValueError as e:
+        raise SystemExit(f"{ODD}: {e}") from None
 
 
 def main(argv: list[str]) -> int:

@@ -73,6 +73,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from docblock import replace_block  # noqa: E402
+
 REPORT = ROOT / "tests" / "mutation_report.json"
 
 #: The files whose code is mutated.
@@ -631,19 +634,19 @@ def score_markdown(data: dict[str, Any]) -> str:
 
 def write_markdown(path: Path, report: Path) -> int:
     """Rewrite the block between :data:`MD_BEGIN` and :data:`MD_END` of ``path`` from the
-    report; 2 with a message if either file or the block is missing."""
+    report; 2 with a message if either file or the markers are missing."""
     try:
         data = json.loads(report.read_text(encoding="utf-8"))
         text = path.read_text(encoding="utf-8")
     except (OSError, ValueError) as e:
         print(f"mutation_check: cannot read {e}", file=sys.stderr)
         return 2
-    a, b = text.find(MD_BEGIN), text.find(MD_END)
-    if a < 0 or b < a:
-        print(f"mutation_check: {path}: no {MD_BEGIN} ... {MD_END} block", file=sys.stderr)
+    try:
+        new = replace_block(text, MD_BEGIN, MD_END, score_markdown(data))
+    except ValueError as e:
+        print(f"mutation_check: {path}: {e}", file=sys.stderr)
         return 2
-    body = score_markdown(data)
-    path.write_text(text[: a + len(MD_BEGIN)] + "\n" + body + "\n" + text[b:], encoding="utf-8")
+    path.write_text(new, encoding="utf-8")
     print(f"mutation_check: {path}: score block rewritten from {report}")
     return 0
 
