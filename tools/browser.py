@@ -91,8 +91,8 @@ def open_tab(page: Any, name: str, anchor: str, timeout_ms: int = 30_000) -> Non
     no longer is (seen under load), so tests click a tab's buttons only after this.
 
     Raises TimeoutError if the tab has not settled within ``timeout_ms``."""
-    page.get_by_role("tab", name=name).click(timeout=timeout_ms)
     tab = page.get_by_role("tab", name=name)
+    tab.click(timeout=timeout_ms)
     target = page.locator(anchor).first
     moving = page.locator(".v-window__container--is-active")
     deadline = time.monotonic() + timeout_ms / 1000
